@@ -1,0 +1,358 @@
+//! The HTTP client: auth header, timeouts, bounded retries, bounded reads, error mapping.
+
+use std::time::Duration;
+
+use reqwest::{header, Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::config::{ApiKey, KeyFlavor, Settings};
+use crate::error::{Error, Result};
+use crate::ui;
+
+use super::types::ProblemBody;
+
+/// Responses larger than this are refused rather than read into memory.
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// Attempts per request, the first included.
+const MAX_ATTEMPTS: u32 = 5;
+/// The longest `Retry-After` honoured; a server asking for more is treated as failing.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Whether a request may be repeated when its outcome is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    /// Reads: retry 429, 5xx and connection failures.
+    Safe,
+    /// Creates: retry only answers that say the request was not processed (429, 503).
+    /// A timeout or a reset after sending may have created the session: never repeat it.
+    Unsafe,
+}
+
+/// A Devin API client bound to one key, base URL and (for v3) organization.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    key: ApiKey,
+    org_id: Option<String>,
+    verbose: u8,
+}
+
+impl Client {
+    pub fn new(settings: &Settings) -> Result<Client> {
+        let key = settings.require_key()?.clone();
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.timeout)
+            .read_timeout(settings.timeout)
+            // API calls never follow redirects: a redirect to another host would carry the key.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("devin-handoff/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::other(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            base: settings.api_url.clone(),
+            key,
+            org_id: settings.org_id.clone(),
+            verbose: settings.verbose,
+        })
+    }
+
+    pub fn flavor(&self) -> KeyFlavor {
+        self.key.flavor()
+    }
+
+    /// The organization for v3 routes: the configured one, else the key's own (`/v3/self`).
+    pub(crate) async fn org_id(&mut self) -> Result<String> {
+        if let Some(org) = &self.org_id {
+            return Ok(org.clone());
+        }
+        let me: super::types::SelfInfo = self
+            .request(Method::GET, "/v3/self", None, Idempotency::Safe)
+            .await?;
+        match me.org_id.filter(|o| !o.is_empty()) {
+            Some(org) => {
+                ui::debug(
+                    self.verbose,
+                    1,
+                    &format!("using the key's organization {org}"),
+                );
+                self.org_id = Some(org.clone());
+                Ok(org)
+            }
+            None => Err(Error::usage(
+                "no organization ID: this key is not tied to one organization",
+            )
+            .hint("set DEVIN_ORG_ID (or pass --org-id) to the org-… ID to hand off to")),
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> Result<url::Url> {
+        let base = self.base.as_str().trim_end_matches('/');
+        url::Url::parse(&format!("{base}{path}"))
+            .map_err(|e| Error::usage(format!("invalid API URL for {path}: {e}")))
+    }
+
+    /// Sends one JSON request and decodes the answer, retrying as `idem` allows.
+    pub(crate) async fn request<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        idem: Idempotency,
+    ) -> Result<T> {
+        let url = self.url(path)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", self.key.expose()),
+                )
+                .header(header::ACCEPT, "application/json");
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            ui::debug(
+                self.verbose,
+                1,
+                &format!("{method} {url} (attempt {attempt})"),
+            );
+            let outcome = req.send().await;
+            let resp = match outcome {
+                Ok(r) => r,
+                Err(e) => {
+                    // A failure to connect means nothing was sent; anything later is unknown.
+                    let retryable = e.is_connect() || idem == Idempotency::Safe;
+                    if retryable && attempt < MAX_ATTEMPTS && !e.is_timeout() {
+                        let wait = backoff(attempt);
+                        ui::debug(
+                            self.verbose,
+                            1,
+                            &format!("retrying in {wait:?}: {}", network_reason(&e)),
+                        );
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(self.network_error(&e, idem));
+                }
+            };
+            let status = resp.status();
+            ui::debug(self.verbose, 1, &format!("{method} {path} -> {status}"));
+            if status.is_success() {
+                let bytes = read_bounded(resp).await?;
+                return serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::api(format!(
+                        "the Devin API sent an answer this version cannot read ({method} {path}: {e})"
+                    ))
+                });
+            }
+            let retry_after = parse_retry_after(resp.headers());
+            let retryable = match status {
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => true,
+                StatusCode::INTERNAL_SERVER_ERROR
+                | StatusCode::BAD_GATEWAY
+                | StatusCode::GATEWAY_TIMEOUT => idem == Idempotency::Safe,
+                _ => false,
+            };
+            if retryable && attempt < MAX_ATTEMPTS {
+                let wait = match retry_after {
+                    Some(d) if d <= MAX_RETRY_AFTER => d,
+                    Some(_) => return Err(self.status_error(status, path, resp).await),
+                    None => backoff(attempt),
+                };
+                ui::debug(self.verbose, 1, &format!("{status}: retrying in {wait:?}"));
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            return Err(self.status_error(status, path, resp).await);
+        }
+    }
+
+    fn network_error(&self, e: &reqwest::Error, idem: Idempotency) -> Error {
+        let mut err = Error::api(format!(
+            "cannot reach the Devin API at {}: {}",
+            self.base.as_str().trim_end_matches('/'),
+            network_reason(e)
+        ));
+        if idem == Idempotency::Unsafe && !e.is_connect() {
+            err = err.hint("the request may have reached the API: check the web app before trying again, so as not to create a duplicate");
+        }
+        if e.is_timeout() {
+            err = err.hint("--timeout SECS allows more time");
+        } else {
+            err = err.hint("check the network, or DEVIN_API_URL / --api-url");
+        }
+        err
+    }
+
+    async fn status_error(&self, status: StatusCode, path: &str, resp: reqwest::Response) -> Error {
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = read_bounded(resp).await.unwrap_or_default();
+        let detail = serde_json::from_slice::<ProblemBody>(&bytes)
+            .ok()
+            .and_then(|p| p.summary())
+            .or_else(|| plain_excerpt(&bytes));
+        let reason = status.canonical_reason().unwrap_or("");
+        let mut msg = format!("the Devin API answered {} {reason}", status.as_u16());
+        if let Some(d) = detail {
+            msg.push_str(": ");
+            msg.push_str(&d);
+        }
+        let org_route = path.starts_with("/v3/organizations/");
+        match status {
+            StatusCode::UNAUTHORIZED => Error::auth(msg)
+                .hint("DEVIN_API_KEY was rejected: check that it is current and complete"),
+            StatusCode::FORBIDDEN => {
+                let mut e = Error::auth(msg);
+                if org_route && path.ends_with("/sessions") {
+                    e = e.hint("this key lacks ManageOrgSessions in that organization (or DEVIN_ORG_ID names another org)");
+                } else {
+                    e = e.hint("this key lacks the permission for this action");
+                }
+                e
+            }
+            StatusCode::NOT_FOUND if org_route => {
+                Error::api(msg).hint("check DEVIN_ORG_ID / --org-id and the ID you gave")
+            }
+            s if s.is_redirection() => Error::api(format!(
+                "{msg} (redirect to {} not followed)",
+                location.as_deref().unwrap_or("nowhere")
+            ))
+            .hint("check DEVIN_API_URL: it should be the API's base URL"),
+            _ => Error::api(msg),
+        }
+    }
+}
+
+fn network_reason(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the answer"
+    } else {
+        "the request failed"
+    }
+}
+
+/// Exponential backoff with jitter: 0.5 s, 1 s, 2 s, … plus up to 25%.
+fn backoff(attempt: u32) -> Duration {
+    let base = 500u64.saturating_mul(1 << attempt.saturating_sub(1).min(6));
+    let jitter = jitter_ms(base / 4);
+    Duration::from_millis(base + jitter)
+}
+
+fn jitter_ms(max: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    if max == 0 {
+        return 0;
+    }
+    // RandomState is seeded randomly per process: enough entropy for jitter.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(max);
+    h.finish() % max
+}
+
+fn parse_retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Ok(secs) = v.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_secs_f64(secs.min(86_400.0)));
+        }
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if out.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(Error::api(format!(
+                        "the Devin API's answer is larger than {} MiB; refusing to read it",
+                        MAX_RESPONSE_BYTES / (1024 * 1024)
+                    )));
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(out),
+            Err(e) => {
+                return Err(Error::api(format!(
+                    "the connection to the Devin API broke while reading its answer: {}",
+                    network_reason(&e)
+                )))
+            }
+        }
+    }
+}
+
+/// A short, single-line excerpt of a non-JSON error body (an HTML error page, say).
+fn plain_excerpt(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if text.starts_with('<') {
+        return Some("(an HTML page instead of a JSON error)".into());
+    }
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    Some(one_line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = header::HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "3".parse().expect("header"));
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert(
+            header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
+        h.insert(header::RETRY_AFTER, "soon".parse().expect("header"));
+        assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        assert!(backoff(1) >= Duration::from_millis(500));
+        assert!(backoff(1) < Duration::from_millis(626));
+        assert!(backoff(3) >= Duration::from_millis(2000));
+        assert!(backoff(50) <= Duration::from_millis(32_000 + 8_000));
+    }
+
+    #[test]
+    fn html_bodies_are_summarised() {
+        assert_eq!(
+            plain_excerpt(b"<html><body>502</body></html>").as_deref(),
+            Some("(an HTML page instead of a JSON error)")
+        );
+        assert_eq!(plain_excerpt(b"  ").as_deref(), None);
+    }
+}

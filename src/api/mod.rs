@@ -1,0 +1,7 @@
+//! Deliver: one typed client for the Devin API (v3, and v1 for legacy `apk_` keys).
+
+mod client;
+mod sessions;
+pub mod types;
+
+pub use client::Client;

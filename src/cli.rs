@@ -1,0 +1,147 @@
+//! Command-line definitions (clap). Only what was typed lives here; doc comments are the help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Hand the exact local state of a git repository to a cloud Devin session
+///
+/// Run inside a git repository: devin-handoff captures the remote, branch, unpushed commits,
+/// staged, unstaged and untracked changes, builds a prompt that reproduces them, and creates a
+/// Devin session. `devin-handoff "task"` is the same as `devin-handoff create "task"`.
+///
+/// Start with `devin-handoff create --dry-run "task"`: it needs no account and sends nothing.
+#[derive(Debug, Parser)]
+#[command(
+    name = "devin-handoff",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Environment: DEVIN_API_KEY (required to send), DEVIN_ORG_ID, DEVIN_API_URL, DEVIN_USER_ID.\n\
+Exit codes: 0 done, 1 other failure, 2 usage or invalid input, 3 nothing sent (declined),\n\
+4 authentication, 5 API or network failure, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Arguments of the implied `create` when no subcommand is given
+    #[command(flatten)]
+    pub create: CreateArgs,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Flags accepted by every command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Print exactly one JSON object on stdout (never prompts)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Devin API base URL [env: DEVIN_API_URL] [default: https://api.devin.ai]
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Organization ID for v3 routes [env: DEVIN_ORG_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub org_id: Option<String>,
+
+    /// Connect and read timeout for API calls, in seconds
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// More output on stderr (-v requests, -vv details); secrets stay redacted
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to use colour on stderr
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Capture this repository's state and hand it to a new Devin session
+    Create(CreateArgs),
+}
+
+/// What to hand off and how.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CreateArgs {
+    /// The task for Devin (or use --task / --task-file)
+    #[arg(value_name = "TASK", conflicts_with_all = ["task", "task_file"])]
+    pub task_arg: Option<String>,
+
+    /// The task for Devin
+    #[arg(long, value_name = "T", conflicts_with = "task_file")]
+    pub task: Option<String>,
+
+    /// Read the task from a file, or from stdin with `-`
+    #[arg(long, value_name = "F")]
+    pub task_file: Option<PathBuf>,
+
+    /// Extra context for Devin, e.g. what was tried so far
+    #[arg(long, value_name = "T", conflicts_with = "context_file")]
+    pub context: Option<String>,
+
+    /// Read the extra context from a file, or from stdin with `-`
+    #[arg(long, value_name = "F")]
+    pub context_file: Option<PathBuf>,
+
+    /// Add a tag to the session (repeatable); `handoff` is always added
+    #[arg(long = "tag", value_name = "T")]
+    pub tags: Vec<String>,
+
+    /// Session title [default: the task's first line]
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+
+    /// Playbook to run the session with
+    #[arg(long, value_name = "ID")]
+    pub playbook: Option<String>,
+
+    /// Knowledge note to give the session (repeatable)
+    #[arg(long = "knowledge", value_name = "ID")]
+    pub knowledge: Vec<String>,
+
+    /// Cap on the session's ACUs
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_acu: Option<u64>,
+
+    /// Devin mode, e.g. `normal` or `fast` [default: the org's]
+    #[arg(long, value_name = "M")]
+    pub mode: Option<String>,
+
+    /// Create the session as this user (needs ImpersonateOrgSessions) [env: DEVIN_USER_ID]
+    #[arg(long, value_name = "ID")]
+    pub user_id: Option<String>,
+
+    /// Repository to name in the session [default: the remote's owner/name]
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+
+    /// Leave out paths matching this glob (repeatable, gitignore-like)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Do not send untracked files
+    #[arg(long)]
+    pub no_untracked: bool,
+
+    /// Print what would be sent and send nothing (needs no key)
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}

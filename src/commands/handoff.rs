@@ -1,0 +1,284 @@
+//! `create` (and the bare `devin-handoff TASK`): capture → compose → confirm → deliver.
+
+use std::path::Path;
+
+use crate::api::types::{CreateSessionRequest, Session};
+use crate::api::Client;
+use crate::cli::CreateArgs;
+use crate::config::{KeyFlavor, Settings};
+use crate::error::{Error, Result};
+use crate::git::{self, CaptureOptions, RepoState};
+use crate::prompt::{self, Composed, Handoff};
+use crate::ui;
+
+use super::read_text_source;
+
+/// Everything `create` needs, resolved from flags, files and the environment.
+#[derive(Debug)]
+struct Inputs {
+    task: String,
+    context: Option<String>,
+}
+
+fn read_inputs(args: &CreateArgs) -> Result<Inputs> {
+    let stdin_uses = [&args.task_file, &args.context_file]
+        .iter()
+        .filter(|p| p.as_deref().is_some_and(|p| p.as_os_str() == "-"))
+        .count();
+    if stdin_uses > 1 {
+        return Err(Error::usage(
+            "--task-file - and --context-file - cannot both read stdin",
+        ));
+    }
+    let task = match (&args.task_arg, &args.task, &args.task_file) {
+        (Some(t), _, _) | (None, Some(t), _) => t.clone(),
+        (None, None, Some(f)) => read_text_source(f, "task")?,
+        (None, None, None) => String::new(),
+    };
+    if task.trim().is_empty() {
+        return Err(Error::usage("no task given: say what Devin should do")
+            .hint("devin-handoff \"finish the refactor\" (or --task T, --task-file F|-)"));
+    }
+    let context = match (&args.context, &args.context_file) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(f)) => Some(read_text_source(f, "context")?),
+        (None, None) => None,
+    };
+    Ok(Inputs { task, context })
+}
+
+/// Builds the request body fields from the flags and the composed prompt.
+fn build_request(
+    args: &CreateArgs,
+    settings: &Settings,
+    inputs: &Inputs,
+    composed: &Composed,
+    state: Option<&RepoState>,
+) -> CreateSessionRequest {
+    let mut tags = vec!["handoff".to_string()];
+    for t in &args.tags {
+        let t = t.trim();
+        if !t.is_empty() && !tags.iter().any(|x| x == t) {
+            tags.push(t.to_string());
+        }
+    }
+    let repos = args
+        .repo
+        .clone()
+        .or_else(|| state.and_then(|s| s.remote.as_ref()).map(|r| r.full_name()))
+        .map(|r| vec![r]);
+    CreateSessionRequest {
+        prompt: composed.prompt.clone(),
+        title: Some(
+            args.title
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| prompt::default_title(&inputs.task)),
+        ),
+        tags,
+        playbook_id: args.playbook.clone(),
+        knowledge_ids: (!args.knowledge.is_empty()).then(|| args.knowledge.clone()),
+        repos,
+        attachment_urls: None,
+        max_acu_limit: args.max_acu,
+        devin_mode: args.mode.clone(),
+        create_as_user_id: settings.user_id.clone(),
+    }
+}
+
+fn validate(args: &CreateArgs) -> Result<()> {
+    git::exclude_set(&args.exclude)?;
+    if let Some(r) = &args.repo {
+        let ok = r.split('/').count() >= 2
+            && r.split('/')
+                .all(|s| !s.is_empty() && !s.chars().any(char::is_whitespace));
+        if !ok {
+            return Err(Error::usage(format!(
+                "--repo must look like OWNER/NAME, not {r:?}"
+            )));
+        }
+    }
+    if let Some(m) = &args.mode {
+        if m.is_empty()
+            || !m
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(Error::usage(format!(
+                "--mode {m:?} is not a mode name (e.g. normal, fast)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `create` from the current directory.
+pub async fn run(args: &CreateArgs, settings: &Settings) -> Result<()> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::other(format!("cannot read the current directory: {e}")))?;
+    run_with(args, settings, &cwd).await
+}
+
+/// Runs `create` for the repository containing `dir` (the seam tests and hooks use).
+pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Result<()> {
+    validate(args)?;
+    let inputs = read_inputs(args)?;
+    if !args.dry_run {
+        // Fail before any work when sending is impossible.
+        settings.require_key()?;
+    }
+    let opts = CaptureOptions {
+        include_untracked: !args.no_untracked,
+        excludes: args.exclude.clone(),
+        ..CaptureOptions::default()
+    };
+    let state = git::capture(dir, &opts)?;
+    match &state {
+        None => ui::note("not inside a git repository: handing off the task alone"),
+        Some(s) => {
+            for w in &s.warnings {
+                ui::warn(w);
+            }
+        }
+    }
+    let composed = prompt::compose(&Handoff {
+        task: &inputs.task,
+        context: inputs.context.as_deref(),
+        state: state.as_ref(),
+    });
+    let req = build_request(args, settings, &inputs, &composed, state.as_ref());
+    if settings.user_id.is_some()
+        && settings
+            .api_key
+            .as_ref()
+            .is_some_and(|k| k.flavor() == KeyFlavor::V1)
+    {
+        ui::warn("--user-id and --mode apply to v3 keys only; the v1 route ignores them");
+    }
+
+    if args.dry_run {
+        return print_dry_run(settings, &req, &composed);
+    }
+
+    if !args.yes && ui::can_prompt(settings.json) {
+        eprint!("{}", summary(&inputs, &composed));
+        ui::confirm("Hand this off to Devin?", true)?;
+    }
+    let mut client = Client::new(settings)?;
+    let session = client.create_session(&req).await?;
+    print_created(settings, &session, &composed)
+}
+
+fn print_dry_run(
+    settings: &Settings,
+    req: &CreateSessionRequest,
+    composed: &Composed,
+) -> Result<()> {
+    let flavor = settings
+        .api_key
+        .as_ref()
+        .map_or(KeyFlavor::V3, |k| k.flavor());
+    let route = Client::create_route(flavor, settings.org_id.as_deref());
+    let body = Client::create_body(flavor, req)?;
+    if settings.json {
+        return ui::print_json(&serde_json::json!({
+            "dry_run": true,
+            "route": route,
+            "request": body,
+            "manifest": composed.manifest,
+        }));
+    }
+    ui::note(&format!(
+        "dry run: nothing was sent. The prompt below ({} bytes) would go to {route}.",
+        composed.prompt.len()
+    ));
+    ui::print_stdout(&composed.prompt)
+}
+
+fn print_created(settings: &Settings, session: &Session, composed: &Composed) -> Result<()> {
+    let url = session.web_url();
+    if settings.json {
+        let mut v = serde_json::json!({
+            "session_id": session.session_id,
+            "url": url,
+            "status": session.status,
+            "manifest": composed.manifest,
+        });
+        if let (Some(new), Some(obj)) = (session.is_new_session, v.as_object_mut()) {
+            obj.insert("is_new_session".into(), new.into());
+        }
+        return ui::print_json(&v);
+    }
+    eprintln!(
+        "{} Created Devin session {}",
+        console::style("✓").green(),
+        session.session_id
+    );
+    ui::print_stdout(&format!("{url}\n"))
+}
+
+/// The short summary shown before confirming: repo, branch, base, files, size, left out.
+fn summary(inputs: &Inputs, composed: &Composed) -> String {
+    use std::fmt::Write as _;
+    let m = &composed.manifest;
+    let mut s = String::from("About to hand off:\n");
+    let _ = writeln!(s, "  task        {}", prompt::default_title(&inputs.task));
+    if !m.in_repository {
+        s.push_str("  repository  none (the task alone)\n");
+        return s;
+    }
+    let repo = m
+        .repository
+        .as_ref()
+        .map_or("(no hosted remote)".to_string(), |r| {
+            format!("{}/{}", r.host, r.full_name)
+        });
+    let _ = writeln!(s, "  repository  {repo}");
+    if let Some(h) = &m.head {
+        let _ = writeln!(s, "  branch      {}", h.label());
+    }
+    if let Some(b) = &m.base {
+        let _ = writeln!(
+            s,
+            "  base        {}",
+            b.commit.as_deref().map_or("none (empty tree)", git_short)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  changes     {} files, +{} -{}, {} patch{}",
+        m.files.len(),
+        m.additions,
+        m.deletions,
+        human_bytes(m.patch_bytes),
+        if m.unpushed_commits > 0 {
+            format!(", {} unpushed commits", m.unpushed_commits)
+        } else {
+            String::new()
+        }
+    );
+    if !m.left_out.is_empty() {
+        let _ = writeln!(s, "  left out    {} paths:", m.left_out.len());
+        for l in m.left_out.iter().take(5) {
+            let _ = writeln!(s, "                {} ({})", l.path, l.reason);
+        }
+        if m.left_out.len() > 5 {
+            let _ = writeln!(s, "                … and {} more", m.left_out.len() - 5);
+        }
+    }
+    s
+}
+
+fn git_short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+pub(crate) fn human_bytes(n: usize) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+    }
+}

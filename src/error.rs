@@ -1,0 +1,130 @@
+//! The one error type of the crate: a kind that picks the exit code, a message, and hints.
+
+use std::fmt;
+
+/// What went wrong, coarsely: each kind maps to one documented exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Any other failure (exit 1).
+    Other,
+    /// Usage or invalid input (exit 2).
+    Usage,
+    /// Nothing was sent: secrets found, or the user declined (exit 3).
+    NotSent,
+    /// Authentication: no key, invalid key, forbidden (exit 4).
+    Auth,
+    /// API or network failure (exit 5).
+    Api,
+    /// A watched session ended in `error` or was suspended (exit 6).
+    SessionFailed,
+    /// Waiting for a session timed out (exit 7).
+    WaitTimeout,
+    /// Interrupted by the user (exit 130).
+    Interrupted,
+}
+
+impl ErrorKind {
+    /// The process exit code for this kind, as documented in the README.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Other => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::NotSent => 3,
+            ErrorKind::Auth => 4,
+            ErrorKind::Api => 5,
+            ErrorKind::SessionFailed => 6,
+            ErrorKind::WaitTimeout => 7,
+            ErrorKind::Interrupted => 130,
+        }
+    }
+
+    /// A stable machine-readable name, used in `--json` error objects.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Other => "error",
+            ErrorKind::Usage => "usage",
+            ErrorKind::NotSent => "not_sent",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Api => "api",
+            ErrorKind::SessionFailed => "session_failed",
+            ErrorKind::WaitTimeout => "wait_timeout",
+            ErrorKind::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// An error with a kind, a one-line message, and optional hints on how to fix it.
+///
+/// Messages must never contain a secret: callers build them from masked values only.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    hints: Vec<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Usage, message)
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Other, message)
+    }
+
+    pub fn api(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Api, message)
+    }
+
+    pub fn auth(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Auth, message)
+    }
+
+    /// Adds a hint shown under the message ("hint: ...").
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn hints(&self) -> &[String] {
+        &self.hints
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<git2::Error> for Error {
+    fn from(e: git2::Error) -> Self {
+        Error::other(format!("git: {}", e.message()))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::other(format!("I/O error: {e}"))
+    }
+}

@@ -1,0 +1,340 @@
+//! The change set: one diff from the base tree to the working tree, as per-file git patches.
+//!
+//! The diff is generated with explicit options so that the user's git configuration (prefixes,
+//! rename limits, colour, external tools) cannot change what is captured.
+
+use std::path::Path;
+
+use git2::{Delta, Diff, DiffFindOptions, DiffOptions, FileMode, Oid, Patch, Repository};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use super::state::CaptureOptions;
+use crate::error::{Error, Result};
+
+/// What happened to a file between the base and the working tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Added,
+    Deleted,
+    Modified,
+    Renamed,
+    Copied,
+    /// A file git does not track yet (and does not ignore).
+    Untracked,
+    /// Only the file mode changed (e.g. the exec bit).
+    ModeChanged,
+}
+
+/// One file in the change set, with its complete patch text.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    pub path: String,
+    /// The old path, for renames and copies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    pub kind: ChangeKind,
+    pub binary: bool,
+    pub additions: usize,
+    pub deletions: usize,
+    /// The `diff --git` section for this file; always valid UTF-8 (non-UTF-8 text is sent as a
+    /// git binary patch).
+    #[serde(skip)]
+    pub patch: String,
+}
+
+/// A path that is not in the patch, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftOut {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Everything from the base commit to the working tree.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChangeSet {
+    pub files: Vec<FileChange>,
+    pub left_out: Vec<LeftOut>,
+}
+
+impl ChangeSet {
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The whole patch: every file's section, in order.
+    pub fn patch(&self) -> String {
+        let mut out = String::with_capacity(self.patch_len());
+        for f in &self.files {
+            out.push_str(&f.patch);
+        }
+        out
+    }
+
+    pub fn patch_len(&self) -> usize {
+        self.files.iter().map(|f| f.patch.len()).sum()
+    }
+
+    pub fn additions(&self) -> usize {
+        self.files.iter().map(|f| f.additions).sum()
+    }
+
+    pub fn deletions(&self) -> usize {
+        self.files.iter().map(|f| f.deletions).sum()
+    }
+}
+
+pub(crate) fn exclude_set(patterns: &[String]) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let p = p.trim_start_matches("./").trim_start_matches('/');
+        // Like .gitignore: a pattern without a slash matches at any depth.
+        let pattern = if p.contains('/') {
+            p.trim_end_matches('/').to_string()
+        } else {
+            format!("**/{p}")
+        };
+        for pat in [pattern.clone(), format!("{pattern}/**")] {
+            let glob = GlobBuilder::new(&pat)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::usage(format!("invalid --exclude pattern {p:?}: {e}")))?;
+            b.add(glob);
+        }
+    }
+    b.build()
+        .map_err(|e| Error::usage(format!("invalid --exclude pattern: {e}")))
+}
+
+fn base_diff_options(opts: &CaptureOptions) -> DiffOptions {
+    let mut d = DiffOptions::new();
+    d.include_untracked(opts.include_untracked)
+        .recurse_untracked_dirs(opts.include_untracked)
+        // libgit2 takes this flag to mean "include untracked" as well, so it follows the option.
+        .show_untracked_content(opts.include_untracked)
+        .include_ignored(false)
+        .show_binary(true)
+        // Full object ids: `git apply` needs them for binary patches.
+        .id_abbrev(40)
+        .context_lines(3)
+        .interhunk_lines(0)
+        // Explicit prefixes, so `diff.noprefix` and `diff.mnemonicPrefix` cannot apply.
+        .old_prefix("a/")
+        .new_prefix("b/");
+    d
+}
+
+fn find_renames(diff: &mut Diff<'_>) -> Result<()> {
+    let mut f = DiffFindOptions::new();
+    // Set every flag explicitly so that `diff.renames` and `diff.renameLimit` do not apply.
+    f.renames(true)
+        .for_untracked(true)
+        .copies(false)
+        .rename_limit(1000)
+        .rename_threshold(50);
+    diff.find_similar(Some(&mut f))?;
+    Ok(())
+}
+
+fn path_str(p: Option<&Path>) -> String {
+    p.map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+pub(crate) fn collect_changes(
+    repo: &Repository,
+    workdir: &Path,
+    base: Option<Oid>,
+    opts: &CaptureOptions,
+) -> Result<ChangeSet> {
+    let excludes = exclude_set(&opts.excludes)?;
+    let base_tree = match base {
+        Some(oid) => Some(repo.find_commit(oid)?.tree()?),
+        None => None,
+    };
+    let mut diff = repo
+        .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut base_diff_options(opts)))?;
+    find_renames(&mut diff)?;
+
+    let mut set = ChangeSet::default();
+    let mut needs_binary: Vec<usize> = Vec::new();
+    for (idx, delta) in diff.deltas().enumerate() {
+        let new_path = path_str(delta.new_file().path());
+        let old_path = path_str(delta.old_file().path());
+        let path = if delta.status() == Delta::Deleted {
+            old_path.clone()
+        } else {
+            new_path.clone()
+        };
+        if !opts.excludes.is_empty() && (excludes.is_match(&path) || excludes.is_match(&old_path)) {
+            set.left_out.push(LeftOut {
+                path,
+                reason: "excluded by --exclude".into(),
+            });
+            continue;
+        }
+        if delta.new_file().mode() == FileMode::Commit
+            || delta.old_file().mode() == FileMode::Commit
+        {
+            set.left_out.push(LeftOut {
+                path,
+                reason: "submodule (its contents are not captured)".into(),
+            });
+            continue;
+        }
+        if delta.status() != Delta::Deleted {
+            if let Ok(meta) = std::fs::symlink_metadata(workdir.join(&new_path)) {
+                if meta.is_file()
+                    && meta.len() > opts.max_binary_bytes
+                    && looks_binary(&workdir.join(&new_path))
+                {
+                    set.left_out.push(LeftOut {
+                        path,
+                        reason: format!(
+                            "binary file of {} bytes, over the {} byte limit",
+                            meta.len(),
+                            opts.max_binary_bytes
+                        ),
+                    });
+                    continue;
+                }
+            }
+        }
+        let mut patch = match Patch::from_diff(&diff, idx) {
+            Ok(Some(p)) => p,
+            Ok(None) => continue,
+            Err(e) => {
+                set.left_out.push(LeftOut {
+                    path,
+                    reason: format!("unreadable: {}", e.message()),
+                });
+                continue;
+            }
+        };
+        match file_change(&mut patch, &path, &old_path) {
+            Ok(FileText::Utf8(fc)) => set.files.push(fc),
+            Ok(FileText::NotUtf8(placeholder)) => {
+                // Keep the file's place in the order; the binary pass below fills it in.
+                needs_binary.push(set.files.len());
+                set.files.push(placeholder);
+            }
+            Err(e) => set.left_out.push(LeftOut {
+                path,
+                reason: format!("unreadable: {e}"),
+            }),
+        }
+    }
+    if !needs_binary.is_empty() {
+        fill_binary(repo, base_tree.as_ref(), opts, &mut set, &needs_binary)?;
+    }
+    Ok(set)
+}
+
+/// Text that is not valid UTF-8 cannot travel in a JSON prompt, so those files are
+/// regenerated as git binary patches (base85, plain ASCII), which `git apply` restores exactly.
+fn fill_binary(
+    repo: &Repository,
+    base_tree: Option<&git2::Tree<'_>>,
+    opts: &CaptureOptions,
+    set: &mut ChangeSet,
+    slots: &[usize],
+) -> Result<()> {
+    let mut d = base_diff_options(opts);
+    d.force_binary(true).disable_pathspec_match(true);
+    for &i in slots {
+        d.pathspec(&set.files[i].path);
+        if let Some(old) = &set.files[i].old_path {
+            d.pathspec(old);
+        }
+    }
+    let mut diff = repo.diff_tree_to_workdir_with_index(base_tree, Some(&mut d))?;
+    find_renames(&mut diff)?;
+    let mut failed = Vec::new();
+    for &i in slots {
+        let want = set.files[i].path.clone();
+        let found = diff.deltas().enumerate().find(|(_, delta)| {
+            let p = if delta.status() == Delta::Deleted {
+                delta.old_file().path()
+            } else {
+                delta.new_file().path()
+            };
+            path_str(p) == want
+        });
+        let text = found.and_then(|(idx, _)| {
+            let mut patch = Patch::from_diff(&diff, idx).ok()??;
+            let buf = patch.to_buf().ok()?;
+            String::from_utf8(buf.to_vec()).ok()
+        });
+        match text {
+            Some(t) => set.files[i].patch = t,
+            None => failed.push(i),
+        }
+    }
+    for i in failed.into_iter().rev() {
+        let f = set.files.remove(i);
+        set.left_out.push(LeftOut {
+            path: f.path,
+            reason: "its name or contents cannot be represented in the prompt".into(),
+        });
+    }
+    Ok(())
+}
+
+fn kind_of(status: Delta, delta: &git2::DiffDelta<'_>) -> ChangeKind {
+    match status {
+        Delta::Added => ChangeKind::Added,
+        Delta::Deleted => ChangeKind::Deleted,
+        Delta::Renamed => ChangeKind::Renamed,
+        Delta::Copied => ChangeKind::Copied,
+        Delta::Untracked => ChangeKind::Untracked,
+        _ if delta.old_file().id() == delta.new_file().id()
+            && delta.old_file().mode() != delta.new_file().mode() =>
+        {
+            ChangeKind::ModeChanged
+        }
+        _ => ChangeKind::Modified,
+    }
+}
+
+enum FileText {
+    Utf8(FileChange),
+    /// The patch text is not UTF-8: the change without its patch, to be redone as binary.
+    NotUtf8(FileChange),
+}
+
+/// Builds the file's change from its patch.
+fn file_change(patch: &mut Patch<'_>, path: &str, old_path: &str) -> Result<FileText> {
+    let delta = patch.delta();
+    let (_, additions, deletions) = patch.line_stats()?;
+    let mut fc = FileChange {
+        path: path.to_string(),
+        old_path: (old_path != path && !old_path.is_empty()).then(|| old_path.to_string()),
+        kind: kind_of(delta.status(), &delta),
+        binary: delta.flags().is_binary(),
+        additions,
+        deletions,
+        patch: String::new(),
+    };
+    match String::from_utf8(patch.to_buf()?.to_vec()) {
+        Ok(text) => {
+            fc.patch = text;
+            Ok(FileText::Utf8(fc))
+        }
+        Err(_) => {
+            fc.binary = true;
+            Ok(FileText::NotUtf8(fc))
+        }
+    }
+}
+
+/// Git's own heuristic: a NUL byte in the first 8000 bytes means binary.
+fn looks_binary(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = [0u8; 8000];
+    let n = f.read(&mut buf).unwrap_or(0);
+    buf[..n].contains(&0)
+}

@@ -1,0 +1,10 @@
+//! Capture: opens the repository and produces an owned [`RepoState`]. No git2 type leaves here.
+
+mod changes;
+pub mod remote;
+mod state;
+
+pub(crate) use changes::exclude_set;
+pub use changes::{ChangeKind, ChangeSet, FileChange, LeftOut};
+pub use remote::{parse_remote_url, RemoteRepo};
+pub use state::{capture, Base, BaseSource, CaptureOptions, Head, RepoState, Upstream};

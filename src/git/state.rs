@@ -1,0 +1,396 @@
+//! The repository's identity: remote, branch, upstream and base commit, plus the change set.
+
+use std::path::{Path, PathBuf};
+
+use git2::{BranchType, ErrorCode, Oid, Repository, RepositoryState};
+use serde::Serialize;
+
+use super::changes::{collect_changes, ChangeSet};
+use super::remote::{parse_remote_url, RemoteRepo};
+use crate::error::{Error, ErrorKind, Result};
+
+/// What a capture should include.
+#[derive(Debug, Clone)]
+pub struct CaptureOptions {
+    /// Include untracked files that are not ignored.
+    pub include_untracked: bool,
+    /// Glob patterns (gitignore-like, matched on the repo-relative path) to leave out.
+    pub excludes: Vec<String>,
+    /// Binary files larger than this are listed as left out instead of being sent.
+    pub max_binary_bytes: u64,
+}
+
+impl Default for CaptureOptions {
+    fn default() -> Self {
+        CaptureOptions {
+            include_untracked: true,
+            excludes: Vec::new(),
+            max_binary_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Where HEAD points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Head {
+    /// On a branch with at least one commit.
+    Branch { name: String, commit: String },
+    /// Detached: named by its commit.
+    Detached { commit: String },
+    /// On a branch that has no commit yet.
+    Unborn { name: String },
+}
+
+impl Head {
+    pub fn commit(&self) -> Option<&str> {
+        match self {
+            Head::Branch { commit, .. } | Head::Detached { commit } => Some(commit),
+            Head::Unborn { .. } => None,
+        }
+    }
+
+    /// The branch name, or for a detached HEAD its commit.
+    pub fn label(&self) -> String {
+        match self {
+            Head::Branch { name, .. } => name.clone(),
+            Head::Detached { commit } => format!("detached at {commit}"),
+            Head::Unborn { name } => format!("{name} (no commits yet)"),
+        }
+    }
+}
+
+/// The branch's upstream and how far the branch is from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upstream {
+    /// Short name, e.g. `origin/main`.
+    pub name: String,
+    /// Whether the remote-tracking ref exists locally (it may not, before a first fetch).
+    pub exists: bool,
+    pub ahead: usize,
+    pub behind: usize,
+}
+
+/// How the base commit was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaseSource {
+    /// Merge-base with the upstream's remote-tracking ref.
+    Upstream,
+    /// Merge-base with the remote's default branch.
+    DefaultBranch,
+    /// HEAD itself, because nothing shows what the remote has.
+    Head,
+    /// No commit at all (unborn branch): the patch starts from an empty tree.
+    Empty,
+}
+
+/// The newest commit the remote is known to have; the patch applies on top of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Base {
+    pub commit: Option<String>,
+    pub source: BaseSource,
+    /// The remote-tracking ref it was derived from, e.g. `origin/main`.
+    pub via: Option<String>,
+    /// The commit's summary line, for people reading the prompt.
+    pub summary: Option<String>,
+}
+
+/// Everything captured about a repository, owned and free of git2 types.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoState {
+    /// The working tree on this machine (never sent).
+    #[serde(skip)]
+    pub workdir: PathBuf,
+    /// The remote's name, e.g. `origin`.
+    pub remote_name: Option<String>,
+    /// The remote's host and `owner/name`, when it is a hosted repository.
+    pub remote: Option<RemoteRepo>,
+    pub head: Head,
+    pub upstream: Option<Upstream>,
+    pub base: Base,
+    /// Commits between the base and HEAD, which the cloud cannot fetch.
+    pub unpushed_commits: usize,
+    /// A merge, rebase, cherry-pick or similar in progress, if any.
+    pub operation_in_progress: Option<String>,
+    pub changes: ChangeSet,
+    /// Things a person should know (shown on stderr and recorded in the manifest).
+    pub warnings: Vec<String>,
+}
+
+/// Opens the repository containing `dir` and captures its state. Returns `Ok(None)` when
+/// `dir` is not inside a git repository.
+pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
+    let repo = match Repository::discover(dir) {
+        Ok(r) => r,
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::other(format!(
+                "cannot open the repository: {}",
+                e.message()
+            )))
+        }
+    };
+    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "this is a bare repository: there is no working tree to hand off",
+        )
+        .hint("run devin-handoff inside a checkout (or a worktree) of the repository"));
+    };
+    let mut warnings = Vec::new();
+
+    let head = read_head(&repo)?;
+    let branch_ref = match &head {
+        Head::Branch { name, .. } | Head::Unborn { name } => Some(format!("refs/heads/{name}")),
+        Head::Detached { .. } => None,
+    };
+
+    let remote_name = pick_remote(&repo, branch_ref.as_deref());
+    let remote = remote_name.as_deref().and_then(|name| {
+        let r = repo.find_remote(name).ok()?;
+        let url = String::from_utf8_lossy(r.url_bytes()).into_owned();
+        parse_remote_url(&url)
+    });
+    if let Some(name) = &remote_name {
+        if remote.is_none() {
+            warnings.push(format!(
+                "remote '{name}' is not a hosted repository URL; the cloud session will not know which repository this is"
+            ));
+        }
+    } else {
+        warnings.push(
+            "this repository has no remote; the cloud session cannot fetch any of its history"
+                .to_string(),
+        );
+    }
+
+    let head_oid = head.commit().and_then(|c| Oid::from_str(c).ok());
+    let upstream = branch_ref
+        .as_deref()
+        .and_then(|r| read_upstream(&repo, r, head_oid));
+
+    let base = choose_base(&repo, head_oid, upstream.as_ref(), remote_name.as_deref())?;
+    if base.source == BaseSource::Head {
+        warnings.push(format!(
+            "no remote-tracking branch shows what the remote has; using HEAD ({}) as the base. \
+             The cloud cannot see local-only history: push the branch first if HEAD is not on the remote",
+            short(base.commit.as_deref().unwrap_or(""))
+        ));
+    }
+
+    let unpushed_commits = match (head_oid, base.commit.as_deref()) {
+        (Some(h), Some(b)) => {
+            let b = Oid::from_str(b)?;
+            if h == b {
+                0
+            } else {
+                repo.graph_ahead_behind(h, b).map(|(a, _)| a).unwrap_or(0)
+            }
+        }
+        (Some(h), None) => count_commits(&repo, h),
+        _ => 0,
+    };
+
+    let operation_in_progress = describe_state(repo.state());
+    if let Some(op) = &operation_in_progress {
+        warnings.push(format!(
+            "a {op} is in progress; the patch captures the working tree as it is"
+        ));
+    }
+
+    let base_oid = base.commit.as_deref().map(Oid::from_str).transpose()?;
+    let changes = collect_changes(&repo, &workdir, base_oid, opts)?;
+
+    Ok(Some(RepoState {
+        workdir,
+        remote_name,
+        remote,
+        head,
+        upstream,
+        base,
+        unpushed_commits,
+        operation_in_progress,
+        changes,
+        warnings,
+    }))
+}
+
+pub(crate) fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+fn read_head(repo: &Repository) -> Result<Head> {
+    match repo.head() {
+        Ok(r) => {
+            let commit = r.peel_to_commit()?.id().to_string();
+            if r.is_branch() {
+                let name = r.shorthand().unwrap_or("HEAD").to_string();
+                Ok(Head::Branch { name, commit })
+            } else {
+                Ok(Head::Detached { commit })
+            }
+        }
+        Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => {
+            let target = repo
+                .find_reference("HEAD")
+                .ok()
+                .and_then(|r| r.symbolic_target().map(str::to_string))
+                .unwrap_or_else(|| "refs/heads/main".to_string());
+            let name = target
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&target)
+                .to_string();
+            Ok(Head::Unborn { name })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The branch's upstream remote first, then `origin`, then the only remote.
+fn pick_remote(repo: &Repository, branch_ref: Option<&str>) -> Option<String> {
+    if let Some(r) = branch_ref {
+        if let Ok(buf) = repo.branch_upstream_remote(r) {
+            if let Some(name) = buf.as_str() {
+                if !name.is_empty() && name != "." {
+                    return Some(name.to_string());
+                }
+            }
+        }
+    }
+    let remotes = repo.remotes().ok()?;
+    let names: Vec<&str> = remotes.iter().flatten().collect();
+    if names.contains(&"origin") {
+        return Some("origin".to_string());
+    }
+    if names.len() == 1 {
+        return Some(names[0].to_string());
+    }
+    None
+}
+
+fn read_upstream(repo: &Repository, branch_ref: &str, head: Option<Oid>) -> Option<Upstream> {
+    let up_ref = repo.branch_upstream_name(branch_ref).ok()?;
+    let up_ref = up_ref.as_str()?.to_string();
+    let name = up_ref
+        .strip_prefix("refs/remotes/")
+        .or_else(|| up_ref.strip_prefix("refs/heads/"))
+        .unwrap_or(&up_ref)
+        .to_string();
+    let target = repo
+        .find_reference(&up_ref)
+        .ok()
+        .and_then(|r| r.peel_to_commit().ok())
+        .map(|c| c.id());
+    let (ahead, behind) = match (head, target) {
+        (Some(h), Some(t)) => repo.graph_ahead_behind(h, t).unwrap_or((0, 0)),
+        (None, _) => (0, 0),
+        (Some(h), None) => (count_commits(repo, h), 0),
+    };
+    Some(Upstream {
+        name,
+        exists: target.is_some(),
+        ahead,
+        behind,
+    })
+}
+
+fn choose_base(
+    repo: &Repository,
+    head_oid: Option<Oid>,
+    upstream: Option<&Upstream>,
+    remote: Option<&str>,
+) -> Result<Base> {
+    let Some(head_oid) = head_oid else {
+        return Ok(Base {
+            commit: None,
+            source: BaseSource::Empty,
+            via: None,
+            summary: None,
+        });
+    };
+    let make = |oid: Oid, source, via: Option<String>| -> Result<Base> {
+        let summary = repo
+            .find_commit(oid)
+            .ok()
+            .and_then(|c| c.summary().map(str::to_string));
+        Ok(Base {
+            commit: Some(oid.to_string()),
+            source,
+            via,
+            summary,
+        })
+    };
+    if let Some(up) = upstream.filter(|u| u.exists) {
+        let up_oid = repo
+            .find_branch(&up.name, BranchType::Remote)
+            .ok()
+            .and_then(|b| b.get().peel_to_commit().ok())
+            .map(|c| c.id())
+            .or_else(|| {
+                repo.find_branch(&up.name, BranchType::Local)
+                    .ok()
+                    .and_then(|b| b.get().peel_to_commit().ok())
+                    .map(|c| c.id())
+            });
+        if let Some(up_oid) = up_oid {
+            if let Ok(mb) = repo.merge_base(head_oid, up_oid) {
+                return make(mb, BaseSource::Upstream, Some(up.name.clone()));
+            }
+        }
+    }
+    if let Some(remote) = remote {
+        if let Some((name, oid)) = default_branch(repo, remote) {
+            if let Ok(mb) = repo.merge_base(head_oid, oid) {
+                return make(mb, BaseSource::DefaultBranch, Some(name));
+            }
+        }
+    }
+    make(head_oid, BaseSource::Head, None)
+}
+
+/// The remote's default branch as this clone knows it: `<remote>/HEAD`, else `main`/`master`.
+fn default_branch(repo: &Repository, remote: &str) -> Option<(String, Oid)> {
+    let head_ref = format!("refs/remotes/{remote}/HEAD");
+    let mut candidates = Vec::new();
+    if let Ok(r) = repo.find_reference(&head_ref) {
+        if let Some(t) = r.symbolic_target() {
+            candidates.push(t.to_string());
+        }
+    }
+    candidates.push(format!("refs/remotes/{remote}/main"));
+    candidates.push(format!("refs/remotes/{remote}/master"));
+    candidates.into_iter().find_map(|name| {
+        let oid = repo.find_reference(&name).ok()?.peel_to_commit().ok()?.id();
+        let short = name
+            .strip_prefix("refs/remotes/")
+            .unwrap_or(&name)
+            .to_string();
+        Some((short, oid))
+    })
+}
+
+fn count_commits(repo: &Repository, head: Oid) -> usize {
+    let Ok(mut walk) = repo.revwalk() else {
+        return 0;
+    };
+    if walk.push(head).is_err() {
+        return 0;
+    }
+    walk.count()
+}
+
+fn describe_state(state: RepositoryState) -> Option<String> {
+    let s = match state {
+        RepositoryState::Clean => return None,
+        RepositoryState::Merge => "merge",
+        RepositoryState::Revert | RepositoryState::RevertSequence => "revert",
+        RepositoryState::CherryPick | RepositoryState::CherryPickSequence => "cherry-pick",
+        RepositoryState::Bisect => "bisect",
+        RepositoryState::Rebase
+        | RepositoryState::RebaseInteractive
+        | RepositoryState::RebaseMerge => "rebase",
+        RepositoryState::ApplyMailbox | RepositoryState::ApplyMailboxOrRebase => "git am",
+    };
+    Some(s.to_string())
+}

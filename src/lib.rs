@@ -1,0 +1,56 @@
+//! devin-handoff: hand the exact local state of a git repository to a cloud Devin session.
+//!
+//! The pipeline is capture ([`git`]) → guard (`scan`) → compose ([`prompt`]) → deliver
+//! ([`api`]) → follow ([`commands`]). Each stage owns its data; [`commands`] wires them;
+//! [`ui`] owns what people see. [`run`] is the whole program behind `main`.
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod git;
+pub mod prompt;
+pub mod ui;
+
+use std::process::ExitCode;
+
+use cli::{Cli, Command};
+use config::Settings;
+use error::{Error, ErrorKind, Result};
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    ui::init_color(cli.global.color);
+    let json = cli.global.json;
+    match run_inner(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            ui::report_error(&e, json);
+            ExitCode::from(e.kind().exit_code())
+        }
+    }
+}
+
+fn run_inner(cli: Cli) -> Result<()> {
+    let Cli {
+        command,
+        create,
+        global,
+    } = cli;
+    let create = match command {
+        Some(Command::Create(args)) => args,
+        None => create,
+    };
+    let settings = Settings::resolve(&global, create.user_id.as_deref())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(async {
+        tokio::select! {
+            r = commands::handoff::run(&create, &settings) => r,
+            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
+        }
+    })
+}

@@ -1,0 +1,370 @@
+//! Compose: turns the task, the context and the captured state into the prompt and manifest.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::git::{BaseSource, ChangeKind, Head, LeftOut, RepoState};
+
+/// Session titles longer than this are cut (at a character boundary).
+pub const TITLE_MAX_CHARS: usize = 100;
+
+/// What the user asked for, before composition.
+#[derive(Debug, Clone)]
+pub struct Handoff<'a> {
+    pub task: &'a str,
+    pub context: Option<&'a str>,
+    pub state: Option<&'a RepoState>,
+}
+
+/// The composed prompt and the record of what it carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct Composed {
+    #[serde(skip)]
+    pub prompt: String,
+    pub manifest: Manifest,
+}
+
+/// What is included and what was left out, and why. Shown by `--dry-run --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// `false` when the handoff was made outside a repository: the task alone goes.
+    pub in_repository: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<RepoSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<Head>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<crate::git::Upstream>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<crate::git::Base>,
+    pub unpushed_commits: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_in_progress: Option<String>,
+    pub files: Vec<ManifestFile>,
+    pub left_out: Vec<LeftOut>,
+    pub additions: usize,
+    pub deletions: usize,
+    /// Size of the patch in bytes.
+    pub patch_bytes: usize,
+    /// `inline` (in the prompt) or `none` (nothing to send).
+    pub delivery: &'static str,
+    pub prompt_bytes: usize,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoSummary {
+    pub host: String,
+    pub full_name: String,
+    pub remote: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestFile {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    pub kind: ChangeKind,
+    pub binary: bool,
+    pub additions: usize,
+    pub deletions: usize,
+}
+
+/// The default title: the task's first non-empty line, cut at a character boundary.
+pub fn default_title(task: &str) -> String {
+    let line = task
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("Handoff");
+    cut_chars(line, TITLE_MAX_CHARS)
+}
+
+fn cut_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A code fence longer than any run of backticks in `body` (at least three), so that no line
+/// of the patch can close it.
+pub fn fence_for(body: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for b in body.bytes() {
+        if b == b'`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+/// Builds the prompt: the task, then the context block, then the patch.
+pub fn compose(h: &Handoff<'_>) -> Composed {
+    let mut p = String::new();
+    p.push_str(h.task.trim_end());
+    p.push_str("\n\n---\n\n## Handoff context\n\n");
+
+    let Some(state) = h.state else {
+        p.push_str(
+            "This task was handed off with devin-handoff from outside any git repository: \
+             there is no local code state to reproduce.\n",
+        );
+        push_notes(&mut p, h.context);
+        let manifest = Manifest {
+            in_repository: false,
+            repository: None,
+            head: None,
+            upstream: None,
+            base: None,
+            unpushed_commits: 0,
+            operation_in_progress: None,
+            files: Vec::new(),
+            left_out: Vec::new(),
+            additions: 0,
+            deletions: 0,
+            patch_bytes: 0,
+            delivery: "none",
+            prompt_bytes: p.len(),
+            warnings: Vec::new(),
+        };
+        return Composed {
+            prompt: p,
+            manifest,
+        };
+    };
+
+    p.push_str(
+        "This task was handed off with devin-handoff from a local checkout. \
+         Continue from exactly the local state described here.\n\n",
+    );
+    match &state.remote {
+        Some(r) => {
+            let _ = writeln!(
+                p,
+                "- Repository: {}/{} (`{}`)",
+                r.host,
+                r.full_name(),
+                r.full_name()
+            );
+        }
+        None => p.push_str("- Repository: not a hosted remote (no URL the cloud can reach)\n"),
+    }
+    match &state.head {
+        Head::Branch { name, .. } => {
+            let _ = write!(p, "- Branch: `{name}`");
+        }
+        Head::Detached { commit } => {
+            let _ = write!(p, "- Branch: none, detached HEAD at `{commit}`");
+        }
+        Head::Unborn { name } => {
+            let _ = write!(p, "- Branch: `{name}` (no commits yet)");
+        }
+    }
+    if let Some(up) = &state.upstream {
+        if up.exists {
+            let _ = write!(
+                p,
+                " (upstream `{}`: {} ahead, {} behind)",
+                up.name, up.ahead, up.behind
+            );
+        } else {
+            let _ = write!(p, " (upstream `{}`, not fetched yet)", up.name);
+        }
+    }
+    p.push('\n');
+    match (&state.base.commit, state.base.source) {
+        (Some(c), source) => {
+            let how = match (source, &state.base.via) {
+                (BaseSource::Upstream, Some(v)) | (BaseSource::DefaultBranch, Some(v)) => {
+                    format!("merge-base with `{v}`")
+                }
+                _ => "local HEAD: no remote-tracking branch shows what the remote has".to_string(),
+            };
+            let summary = state
+                .base
+                .summary
+                .as_deref()
+                .map(|s| format!(" \"{}\"", cut_chars(s, 80)))
+                .unwrap_or_default();
+            let _ = writeln!(p, "- Base commit: `{c}`{summary} ({how})");
+        }
+        (None, _) => p.push_str(
+            "- Base commit: none (the branch has no commits; start from an empty tree)\n",
+        ),
+    }
+    if state.unpushed_commits > 0 {
+        let _ = writeln!(
+            p,
+            "- Unpushed commits: {} (included in the patch)",
+            state.unpushed_commits
+        );
+    }
+    if let Some(op) = &state.operation_in_progress {
+        let _ = writeln!(
+            p,
+            "- In progress locally: a {op} (the patch captures the working tree as it is)"
+        );
+    }
+    let files = &state.changes.files;
+    let _ = writeln!(
+        p,
+        "- Local changes: {} file{}, +{} -{}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        state.changes.additions(),
+        state.changes.deletions()
+    );
+
+    push_notes(&mut p, h.context);
+
+    let patch = state.changes.patch();
+    if patch.is_empty() {
+        p.push_str("\n### Local state\n\nThe working tree matches the base commit: there are no local changes.\n");
+        push_checkout(&mut p, state, false);
+    } else {
+        p.push_str("\n### Reproduce the local state\n\n");
+        push_checkout(&mut p, state, true);
+        let fence = fence_for(&patch);
+        let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
+        if !patch.ends_with('\n') {
+            p.push('\n');
+        }
+        let _ = writeln!(p, "{fence}");
+    }
+    push_left_out(&mut p, &state.changes.left_out);
+
+    let manifest = Manifest {
+        in_repository: true,
+        repository: state.remote.as_ref().map(|r| RepoSummary {
+            host: r.host.clone(),
+            full_name: r.full_name(),
+            remote: state.remote_name.clone(),
+        }),
+        head: Some(state.head.clone()),
+        upstream: state.upstream.clone(),
+        base: Some(state.base.clone()),
+        unpushed_commits: state.unpushed_commits,
+        operation_in_progress: state.operation_in_progress.clone(),
+        files: files
+            .iter()
+            .map(|f| ManifestFile {
+                path: f.path.clone(),
+                old_path: f.old_path.clone(),
+                kind: f.kind,
+                binary: f.binary,
+                additions: f.additions,
+                deletions: f.deletions,
+            })
+            .collect(),
+        left_out: state.changes.left_out.clone(),
+        additions: state.changes.additions(),
+        deletions: state.changes.deletions(),
+        patch_bytes: patch.len(),
+        delivery: if patch.is_empty() { "none" } else { "inline" },
+        prompt_bytes: p.len(),
+        warnings: state.warnings.clone(),
+    };
+    Composed {
+        prompt: p,
+        manifest,
+    }
+}
+
+fn push_notes(p: &mut String, context: Option<&str>) {
+    if let Some(ctx) = context.map(str::trim).filter(|c| !c.is_empty()) {
+        p.push_str("\n### Notes from the local session\n\n");
+        p.push_str(ctx);
+        p.push('\n');
+    }
+}
+
+fn push_checkout(p: &mut String, state: &RepoState, with_patch: bool) {
+    let mut steps = String::new();
+    match (&state.base.commit, &state.head) {
+        (Some(base), Head::Branch { name, .. }) => {
+            let _ = writeln!(steps, "git checkout -B {} {base}", shell_word(name));
+        }
+        (Some(base), _) => {
+            let _ = writeln!(steps, "git checkout --detach {base}");
+        }
+        (None, head) => {
+            let name = match head {
+                Head::Unborn { name } | Head::Branch { name, .. } => name.as_str(),
+                Head::Detached { .. } => "handoff",
+            };
+            let _ = writeln!(steps, "git checkout --orphan {}", shell_word(name));
+            steps.push_str("git rm -rf --quiet .\n");
+        }
+    }
+    if with_patch {
+        steps.push_str("git apply --whitespace=nowarn handoff.patch   # the Patch block below, saved as a file\n");
+    }
+    p.push_str(
+        "Check out the base commit, then apply the patch below with `git apply`: the result is \
+         the local working tree, byte for byte. The patch holds unpushed commits and uncommitted \
+         work alike; commit as you see fit.\n\n",
+    );
+    let fence = fence_for(&steps);
+    let _ = write!(p, "{fence}sh\n{steps}{fence}\n");
+    if state.base.source == BaseSource::Head {
+        p.push_str("\nNote: the base is the local HEAD; if the remote does not have that commit, ask for the branch to be pushed.\n");
+    }
+}
+
+fn push_left_out(p: &mut String, left_out: &[LeftOut]) {
+    if left_out.is_empty() {
+        return;
+    }
+    p.push_str("\n### Left out of the patch\n\n");
+    for l in left_out {
+        let _ = writeln!(p, "- `{}`: {}", l.path.replace('`', "'"), l.reason);
+    }
+}
+
+/// Quotes a branch name for the shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fence_is_longer_than_any_backtick_run() {
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("a ``` b"), "````");
+        assert_eq!(fence_for("+`````\n"), "``````");
+    }
+
+    #[test]
+    fn title_is_first_line_cut_at_char_boundary() {
+        assert_eq!(default_title("\n  fix it \nmore"), "fix it");
+        let long = "é".repeat(150);
+        let t = default_title(&long);
+        assert_eq!(t.chars().count(), TITLE_MAX_CHARS);
+        assert!(t.ends_with('…'));
+        assert_eq!(default_title("   "), "Handoff");
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("feature/x-1"), "feature/x-1");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+}

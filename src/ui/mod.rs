@@ -1,0 +1,100 @@
+//! Everything a person sees: output (human or `--json`), colour, and confirmation prompts.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::ColorWhen;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Sets colour for stderr once, from `--color` and `NO_COLOR`.
+pub fn init_color(when: ColorWhen) {
+    let on = match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    };
+    console::set_colors_enabled_stderr(on);
+    console::set_colors_enabled(on);
+}
+
+/// Whether a confirmation may be asked: never with `--json`, never without a terminal.
+pub fn can_prompt(json: bool) -> bool {
+    !json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// A debug line on stderr when `-v` is at least `level`. Callers pass no secrets.
+pub fn debug(verbose: u8, level: u8, msg: &str) {
+    if verbose >= level {
+        eprintln!("{} {msg}", console::style("debug:").dim());
+    }
+}
+
+pub fn warn(msg: &str) {
+    eprintln!("{} {msg}", console::style("warning:").yellow().bold());
+}
+
+pub fn note(msg: &str) {
+    eprintln!("{} {msg}", console::style("note:").cyan());
+}
+
+/// Writes `value` to stdout as the single JSON document of this run.
+pub fn print_json(value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::other(format!("cannot encode output: {e}")))?;
+    print_stdout(&format!("{text}\n"))
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Asks a yes/no question on the terminal. Esc or "no" declines (exit 3); Ctrl-C interrupts.
+pub fn confirm(question: &str, default: bool) -> Result<()> {
+    let theme = dialoguer::theme::SimpleTheme;
+    let answer = dialoguer::Confirm::with_theme(&theme)
+        .with_prompt(question)
+        .default(default)
+        .interact_opt();
+    match answer {
+        Ok(Some(true)) => Ok(()),
+        Ok(Some(false)) | Ok(None) => {
+            Err(Error::new(ErrorKind::NotSent, "declined: nothing was sent"))
+        }
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
+            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),
+        ),
+        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+    }
+}
+
+/// Prints an error the way people and scripts expect: one line, then hints.
+pub fn report_error(err: &Error, json: bool) {
+    if json {
+        let v = serde_json::json!({
+            "error": {
+                "kind": err.kind().name(),
+                "exit_code": err.kind().exit_code(),
+                "message": err.message(),
+                "hints": err.hints(),
+            }
+        });
+        // The one JSON object of the run; stdout may be gone, and that is fine.
+        let _ = print_json(&v);
+    }
+    eprintln!(
+        "{} {}",
+        console::style("error:").red().bold(),
+        err.message()
+    );
+    for h in err.hints() {
+        eprintln!("  {} {h}", console::style("hint:").cyan());
+    }
+}

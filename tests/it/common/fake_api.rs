@@ -1,0 +1,316 @@
+//! A fake Devin API on loopback: validates requests like the real one, records them, and can
+//! inject faults (status codes, hangs, malformed bodies, redirects).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub authorization: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+}
+
+/// A scripted answer for the next request matching `method` and `path_suffix`.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer with this status, optional `Retry-After`, and body.
+    Status(u16, Option<String>, String),
+    /// Accept the request and never answer.
+    Hang,
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// 307 to this location.
+    Redirect(String),
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    requests: Vec<Recorded>,
+    faults: VecDeque<(String, String, Fault)>,
+    sessions_created: usize,
+}
+
+#[derive(Clone)]
+struct AppState {
+    inner: Arc<Mutex<Inner>>,
+    org: String,
+}
+
+/// A running fake API. Dropping it stops the server.
+pub struct FakeApi {
+    pub addr: SocketAddr,
+    pub org: String,
+    inner: Arc<Mutex<Inner>>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl FakeApi {
+    pub fn start() -> FakeApi {
+        Self::start_with_org("org-test123")
+    }
+
+    pub fn start_with_org(org: &str) -> FakeApi {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let state = AppState {
+            inner: inner.clone(),
+            org: org.to_string(),
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind loopback");
+                addr_tx
+                    .send(listener.local_addr().expect("addr"))
+                    .expect("send addr");
+                let app = axum::Router::new().fallback(handle).with_state(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .expect("serve");
+            });
+        });
+        let addr = addr_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("server started");
+        FakeApi {
+            addr,
+            org: org.to_string(),
+            inner,
+            _shutdown: tx,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Scripts the next request whose method matches and whose path ends with `path_suffix`.
+    pub fn push_fault(&self, method: &str, path_suffix: &str, fault: Fault) {
+        self.inner.lock().expect("lock").faults.push_back((
+            method.to_string(),
+            path_suffix.to_string(),
+            fault,
+        ));
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.inner.lock().expect("lock").requests.clone()
+    }
+
+    pub fn sessions_created(&self) -> usize {
+        self.inner.lock().expect("lock").sessions_created
+    }
+
+    /// The bodies of successful-or-not session creates, in order.
+    pub fn create_requests(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/sessions"))
+            .collect()
+    }
+}
+
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body =
+        json!({"type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail});
+    (
+        status,
+        [("content-type", "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    let rec = Recorded {
+        method: method.to_string(),
+        path: path.clone(),
+        query: uri.query().map(str::to_string),
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        content_type: headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: body.to_vec(),
+    };
+    let fault = {
+        let mut inner = state.inner.lock().expect("lock");
+        inner.requests.push(rec.clone());
+        let pos = inner
+            .faults
+            .iter()
+            .position(|(m, p, _)| *m == rec.method && path.ends_with(p.as_str()));
+        pos.and_then(|i| inner.faults.remove(i)).map(|(_, _, f)| f)
+    };
+    if let Some(f) = fault {
+        return match f {
+            Fault::Status(code, retry_after, body) => {
+                let mut resp = (
+                    StatusCode::from_u16(code).expect("status"),
+                    [("content-type", "application/json")],
+                    body,
+                )
+                    .into_response();
+                if let Some(ra) = retry_after {
+                    resp.headers_mut()
+                        .insert("retry-after", ra.parse().expect("header"));
+                }
+                resp
+            }
+            Fault::Hang => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                StatusCode::GATEWAY_TIMEOUT.into_response()
+            }
+            Fault::Malformed => (StatusCode::OK, "{\"session_id\": ").into_response(),
+            Fault::Redirect(loc) => {
+                (StatusCode::TEMPORARY_REDIRECT, [("location", loc)], "").into_response()
+            }
+        };
+    }
+
+    // Authentication, as the real API does it: v3 takes only cog_ keys, v1 only apk_ keys.
+    let token = rec
+        .authorization
+        .as_deref()
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let v1 = path.starts_with("/v1/");
+    let key_ok = if v1 {
+        token.starts_with("apk_") && token.len() > 8
+    } else {
+        token.starts_with("cog_") && token.len() > 8
+    };
+    if token.contains("invalid") || !key_ok {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Invalid or expired API key",
+        );
+    }
+    if token.contains("noperm") {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Missing permission ManageOrgSessions",
+        );
+    }
+
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["v3", "self"]) => axum::Json(json!({
+            "principal_type": "service_user",
+            "service_user_id": "service-user-1",
+            "service_user_name": "ci-bot",
+            "org_id": state.org,
+        }))
+        .into_response(),
+        ("POST", ["v3", "organizations", org, "sessions"]) => {
+            if *org != state.org {
+                return problem(StatusCode::NOT_FOUND, "Not Found", "Organization not found");
+            }
+            create_session(&state, &rec, false)
+        }
+        ("POST", ["v1", "sessions"]) => create_session(&state, &rec, true),
+        _ => problem(StatusCode::NOT_FOUND, "Not Found", "No such route"),
+    }
+}
+
+fn create_session(state: &AppState, rec: &Recorded, v1: bool) -> Response {
+    if rec
+        .content_type
+        .as_deref()
+        .is_none_or(|c| !c.starts_with("application/json"))
+    {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported",
+            "expected JSON",
+        );
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&rec.body) else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"detail": [{"loc": ["body"], "msg": "invalid JSON", "type": "json_invalid"}]})),
+        )
+            .into_response();
+    };
+    let prompt_ok = body
+        .get("prompt")
+        .and_then(Value::as_str)
+        .is_some_and(|p| !p.is_empty());
+    if !prompt_ok {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"detail": [{"loc": ["body", "prompt"], "msg": "Field required", "type": "missing"}]})),
+        )
+            .into_response();
+    }
+    let n = {
+        let mut inner = state.inner.lock().expect("lock");
+        inner.sessions_created += 1;
+        inner.sessions_created
+    };
+    let id = format!("devin-{n:04}abcd");
+    if v1 {
+        return axum::Json(json!({
+            "session_id": id,
+            "url": format!("https://app.devin.ai/sessions/{n:04}abcd"),
+            "is_new_session": true,
+        }))
+        .into_response();
+    }
+    axum::Json(json!({
+        "session_id": id,
+        "url": format!("https://app.devin.ai/sessions/{n:04}abcd"),
+        "status": "new",
+        "tags": body.get("tags").cloned().unwrap_or(json!([])),
+        "org_id": state.org,
+        "created_at": 1767225600,
+        "updated_at": 1767225600,
+        "acus_consumed": 0.0,
+        "pull_requests": [],
+        "title": body.get("title").cloned().unwrap_or(Value::Null),
+        "is_archived": false,
+        "origin": "api",
+    }))
+    .into_response()
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real binary, real repositories in temp dirs, a fake API on loopback.
+
+mod common;
+
+mod capture;
+mod deliver;
+mod front;

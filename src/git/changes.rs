@@ -142,6 +142,40 @@ fn path_str(p: Option<&Path>) -> String {
         .unwrap_or_default()
 }
 
+/// Where the diff comes from: libgit2's full working-tree diff, or the fast snapshot.
+enum Source<'r> {
+    Workdir {
+        repo: &'r Repository,
+        base: Option<git2::Tree<'r>>,
+    },
+    Snapshot(super::workdir::Snapshot),
+}
+
+impl Source<'_> {
+    fn diff(&self, opts: &mut DiffOptions) -> Result<Diff<'_>> {
+        let mut diff = match self {
+            Source::Workdir { repo, base } => {
+                repo.diff_tree_to_workdir_with_index(base.as_ref(), Some(opts))?
+            }
+            Source::Snapshot(snap) => {
+                let old = snap.mem.find_tree(snap.old_tree)?;
+                let new = snap.mem.find_tree(snap.new_tree)?;
+                snap.mem
+                    .diff_tree_to_tree(Some(&old), Some(&new), Some(opts))?
+            }
+        };
+        find_renames(&mut diff)?;
+        Ok(diff)
+    }
+
+    fn is_untracked(&self, status: Delta, path: &str) -> bool {
+        match self {
+            Source::Workdir { .. } => status == Delta::Untracked,
+            Source::Snapshot(snap) => status == Delta::Added && snap.untracked.contains(path),
+        }
+    }
+}
+
 pub(crate) fn collect_changes(
     repo: &Repository,
     workdir: &Path,
@@ -149,15 +183,34 @@ pub(crate) fn collect_changes(
     opts: &CaptureOptions,
 ) -> Result<ChangeSet> {
     let excludes = exclude_set(&opts.excludes)?;
+    let mut set = ChangeSet::default();
     let base_tree = match base {
         Some(oid) => Some(repo.find_commit(oid)?.tree()?),
         None => None,
     };
-    let mut diff = repo
-        .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut base_diff_options(opts)))?;
-    find_renames(&mut diff)?;
+    let snapshot = (!opts.full_scan)
+        .then(|| {
+            super::workdir::snapshot(
+                repo,
+                workdir,
+                base_tree.as_ref().map(|t| t.id()),
+                opts.include_untracked,
+                opts.max_binary_bytes,
+            )
+        })
+        .flatten();
+    let source = match snapshot {
+        Some(mut snap) => {
+            set.left_out.append(&mut snap.left_out);
+            Source::Snapshot(snap)
+        }
+        None => Source::Workdir {
+            repo,
+            base: base_tree,
+        },
+    };
+    let diff = source.diff(&mut base_diff_options(opts))?;
 
-    let mut set = ChangeSet::default();
     let mut needs_binary: Vec<usize> = Vec::new();
     for (idx, delta) in diff.deltas().enumerate() {
         let new_path = path_str(delta.new_file().path());
@@ -183,11 +236,19 @@ pub(crate) fn collect_changes(
             });
             continue;
         }
+        if delta.status() == Delta::Untracked && delta.new_file().mode() == FileMode::Tree {
+            set.left_out.push(LeftOut {
+                path: path.trim_end_matches('/').to_string(),
+                reason: "nested git repository (not captured)".into(),
+            });
+            continue;
+        }
         if delta.status() != Delta::Deleted {
-            if let Ok(meta) = std::fs::symlink_metadata(workdir.join(&new_path)) {
+            let abs = workdir.join(&new_path);
+            if let Ok(meta) = std::fs::symlink_metadata(&abs) {
                 if meta.is_file()
                     && meta.len() > opts.max_binary_bytes
-                    && looks_binary(&workdir.join(&new_path))
+                    && super::workdir::looks_binary(&abs)
                 {
                     set.left_out.push(LeftOut {
                         path,
@@ -212,7 +273,8 @@ pub(crate) fn collect_changes(
                 continue;
             }
         };
-        match file_change(&mut patch, &path, &old_path) {
+        let untracked = source.is_untracked(delta.status(), &path);
+        match file_change(&mut patch, &path, &old_path, untracked) {
             Ok(FileText::Utf8(fc)) => set.files.push(fc),
             Ok(FileText::NotUtf8(placeholder)) => {
                 // Keep the file's place in the order; the binary pass below fills it in.
@@ -226,7 +288,7 @@ pub(crate) fn collect_changes(
         }
     }
     if !needs_binary.is_empty() {
-        fill_binary(repo, base_tree.as_ref(), opts, &mut set, &needs_binary)?;
+        fill_binary(&source, opts, &mut set, &needs_binary)?;
     }
     Ok(set)
 }
@@ -234,8 +296,7 @@ pub(crate) fn collect_changes(
 /// Text that is not valid UTF-8 cannot travel in a JSON prompt, so those files are
 /// regenerated as git binary patches (base85, plain ASCII), which `git apply` restores exactly.
 fn fill_binary(
-    repo: &Repository,
-    base_tree: Option<&git2::Tree<'_>>,
+    source: &Source<'_>,
     opts: &CaptureOptions,
     set: &mut ChangeSet,
     slots: &[usize],
@@ -248,8 +309,7 @@ fn fill_binary(
             d.pathspec(old);
         }
     }
-    let mut diff = repo.diff_tree_to_workdir_with_index(base_tree, Some(&mut d))?;
-    find_renames(&mut diff)?;
+    let diff = source.diff(&mut d)?;
     let mut failed = Vec::new();
     for &i in slots {
         let want = set.files[i].path.clone();
@@ -281,8 +341,9 @@ fn fill_binary(
     Ok(())
 }
 
-fn kind_of(status: Delta, delta: &git2::DiffDelta<'_>) -> ChangeKind {
+fn kind_of(status: Delta, delta: &git2::DiffDelta<'_>, untracked: bool) -> ChangeKind {
     match status {
+        _ if untracked => ChangeKind::Untracked,
         Delta::Added => ChangeKind::Added,
         Delta::Deleted => ChangeKind::Deleted,
         Delta::Renamed => ChangeKind::Renamed,
@@ -304,13 +365,18 @@ enum FileText {
 }
 
 /// Builds the file's change from its patch.
-fn file_change(patch: &mut Patch<'_>, path: &str, old_path: &str) -> Result<FileText> {
+fn file_change(
+    patch: &mut Patch<'_>,
+    path: &str,
+    old_path: &str,
+    untracked: bool,
+) -> Result<FileText> {
     let delta = patch.delta();
     let (_, additions, deletions) = patch.line_stats()?;
     let mut fc = FileChange {
         path: path.to_string(),
         old_path: (old_path != path && !old_path.is_empty()).then(|| old_path.to_string()),
-        kind: kind_of(delta.status(), &delta),
+        kind: kind_of(delta.status(), &delta, untracked),
         binary: delta.flags().is_binary(),
         additions,
         deletions,
@@ -326,15 +392,4 @@ fn file_change(patch: &mut Patch<'_>, path: &str, old_path: &str) -> Result<File
             Ok(FileText::NotUtf8(fc))
         }
     }
-}
-
-/// Git's own heuristic: a NUL byte in the first 8000 bytes means binary.
-fn looks_binary(path: &Path) -> bool {
-    use std::io::Read;
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut buf = [0u8; 8000];
-    let n = f.read(&mut buf).unwrap_or(0);
-    buf[..n].contains(&0)
 }

@@ -18,6 +18,9 @@ pub struct CaptureOptions {
     pub excludes: Vec<String>,
     /// Binary files larger than this are listed as left out instead of being sent.
     pub max_binary_bytes: u64,
+    /// Use libgit2's full working-tree diff instead of the parallel fast path. Slower; the
+    /// two must agree, and tests check that they do.
+    pub full_scan: bool,
 }
 
 impl Default for CaptureOptions {
@@ -26,6 +29,7 @@ impl Default for CaptureOptions {
             include_untracked: true,
             excludes: Vec::new(),
             max_binary_bytes: 1024 * 1024,
+            full_scan: false,
         }
     }
 }

@@ -37,7 +37,7 @@ fn base_of(body: &serde_json::Value) -> String {
 }
 
 /// Builds every kind of change the acceptance list names, in one working tree.
-fn make_every_change(fx: &Fixture) {
+pub(crate) fn make_every_change(fx: &Fixture) {
     let w = &fx.work;
     // An unpushed commit.
     write(
@@ -220,4 +220,93 @@ fn works_from_a_subdirectory_and_a_worktree() {
     assert!(patch.contains("wt-only.txt"));
     let replayed = fx.replay(&base_of(&body), &patch);
     assert_same_tree(&wt, &replayed, &[]);
+}
+
+/// The fast path and libgit2's full diff must capture the same thing.
+fn assert_fast_equals_full(dir: &std::path::Path) {
+    use devin_handoff::git::{capture, CaptureOptions};
+    let fast = capture(dir, &CaptureOptions::default())
+        .expect("fast capture")
+        .expect("a repository");
+    let full = capture(
+        dir,
+        &CaptureOptions {
+            full_scan: true,
+            ..CaptureOptions::default()
+        },
+    )
+    .expect("full capture")
+    .expect("a repository");
+    assert_eq!(fast.changes.patch(), full.changes.patch(), "same patch");
+    let kinds = |s: &devin_handoff::git::RepoState| {
+        s.changes
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.kind, f.binary))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kinds(&fast), kinds(&full), "same files and kinds");
+    let mut a = fast.changes.left_out.clone();
+    let mut b = full.changes.left_out.clone();
+    a.sort_by(|x, y| x.path.cmp(&y.path));
+    b.sort_by(|x, y| x.path.cmp(&y.path));
+    assert_eq!(a, b, "same left out");
+}
+
+#[test]
+fn fast_capture_agrees_with_the_full_diff() {
+    let fx = Fixture::new();
+    make_every_change(&fx);
+    assert_fast_equals_full(&fx.work);
+
+    // Ignored directories, a nested repository, a removed directory, an oversized binary,
+    // non-UTF-8 text, and a deletion staged while the file is still on disk.
+    let w = &fx.work;
+    write(&w.join("target/debug/out.bin"), "ignored build output\n");
+    git(w, &["init", "-q", "vendored-repo"]);
+    write(&w.join("vendored-repo/x.txt"), "nested\n");
+    let mut big = vec![0u8; 1024 * 1024 + 10];
+    big[3] = 1;
+    write(&w.join("big.bin"), &big);
+    write(&w.join("latin1.txt"), b"caf\xe9\n".as_slice());
+    std::fs::remove_dir_all(w.join("src")).expect("rm src");
+    assert_fast_equals_full(w);
+}
+
+#[test]
+fn a_staged_deletion_of_a_file_still_on_disk_replays_exactly() {
+    // `git rm --cached`: the file is deleted in the index but still in the working tree, so the
+    // working tree (what the cloud must reproduce) still has it. libgit2's own workdir diff
+    // reports it as deleted; the fast path gets it right.
+    let fx = Fixture::new();
+    git(&fx.work, &["rm", "-q", "--cached", "script.sh"]);
+    write(&fx.work.join("README.md"), "changed\n");
+    let body = handoff_body(&fx.work, &[]);
+    let patch = extract_patch(body["prompt"].as_str().expect("prompt"));
+    let replayed = fx.replay(&base_of(&body), &patch);
+    assert_same_tree(&fx.work, &replayed, &[]);
+}
+
+#[test]
+fn fast_capture_agrees_on_unborn_and_attribute_repos() {
+    let dir = tempfile::TempDir::new().expect("tempdir");
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write(&d.join("a.txt"), "a\n");
+    git(d, &["add", "a.txt"]);
+    write(&d.join("b.txt"), "b\n");
+    assert_fast_equals_full(d);
+
+    // Line-ending attributes: the fast path steps aside and both agree.
+    write(&d.join(".gitattributes"), "*.txt text=auto eol=lf\n");
+    write(&d.join("crlf.txt"), "one\r\ntwo\r\n");
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "attrs"]);
+    write(&d.join("crlf.txt"), "one\r\ntwo\r\nthree\r\n");
+    assert_fast_equals_full(d);
+
+    // A tracked file replaced by a directory.
+    std::fs::remove_file(d.join("a.txt")).expect("rm");
+    write(&d.join("a.txt/inside.txt"), "now a directory\n");
+    assert_fast_equals_full(d);
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Capture benchmark: `devin-handoff create --dry-run` against `git diff HEAD` on a synthetic
+# repository of 100,000 tracked files with 200 modified and 50 untracked, index fresh, timed
+# side by side in the same run.
+#
+# usage: benches/capture.sh [FILES] [RUNS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+files=${1:-100000}
+runs=${2:-15}
+cargo build --release --quiet --manifest-path "$here/../Cargo.toml"
+bin="$here/../target/release/devin-handoff"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+work=$(python3 "$here/make-big-repo.py" "$tmp" "$files" 200 50)
+cd "$work"
+echo "repository: $files tracked files, $(git status --porcelain | wc -l) changed or untracked; $(nproc) cores"
+python3 "$here/timeit.py" "$runs" \
+  "git diff HEAD=git diff HEAD" \
+  "devin-handoff create --dry-run=$bin create --dry-run bench" \
+  "devin-handoff create --dry-run --json=$bin create --dry-run --json bench" \
+  "git status --porcelain=git status --porcelain"

@@ -1,0 +1,592 @@
+//! Fast capture: the change set as two small in-memory trees, found without a full libgit2
+//! working-tree diff.
+//!
+//! libgit2 reads a 100,000-entry index slowly and stats every tracked file on one thread; on
+//! a large repository that is most of a capture. Here the index is read with gix-index and
+//! every tracked directory is listed, and its files' stat data checked, on all cores. Only
+//! the paths that can differ from the base (changed on disk, untracked, staged, or changed
+//! by unpushed commits) go into two sparse trees in an in-memory object store layered over
+//! the repository's: their state at the base, and their state now. Nothing is written to the
+//! repository. The caller diffs the two trees with libgit2, so rename detection, binary
+//! detection and the patch text are libgit2's, exactly as in the full diff.
+//!
+//! Whenever git would transform file contents (filters, line-ending conversion) or the index
+//! is unusual (conflicts, intent-to-add, split or sparse index), this returns `None` and the
+//! caller falls back to libgit2's full diff, which handles all of that.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use git2::{build::TreeUpdateBuilder, AttrCheckFlags, FileMode, Oid, Repository};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+
+use super::changes::LeftOut;
+
+/// The change set as two sparse trees in an in-memory repository.
+pub(crate) struct Snapshot {
+    /// An object store over the repository's, holding the new blobs and the two trees.
+    pub mem: Repository,
+    /// The candidate paths as they are at the base.
+    pub old_tree: Oid,
+    /// The candidate paths as they are in the working tree.
+    pub new_tree: Oid,
+    /// Paths that git does not track yet (reported as untracked, not added).
+    pub untracked: HashSet<String>,
+    pub left_out: Vec<LeftOut>,
+}
+
+/// One tracked file, with what the index recorded for it.
+struct Tracked<'a> {
+    name: &'a [u8],
+    path: &'a [u8],
+    id: Oid,
+    mtime: (u32, u32),
+    ctime: (u32, u32),
+    size: u32,
+    ino: u32,
+    mode: u32,
+    /// Skip-worktree (sparse), assume-valid or a submodule: git does not look at the file.
+    skip: bool,
+}
+
+/// What listing the tracked directories found.
+#[derive(Default)]
+struct Listing {
+    changed: Vec<Vec<u8>>,
+    /// Names not in the index: (relative path, is a directory).
+    unknown: Vec<(Vec<u8>, bool)>,
+    /// A tracked file replaced by something only the full diff models (a directory, a fifo).
+    odd: bool,
+}
+
+/// A path's state in one of the two trees.
+#[derive(Clone, Copy)]
+struct Blob {
+    id: Oid,
+    mode: FileMode,
+}
+
+fn file_mode(bits: u32) -> FileMode {
+    match bits {
+        0o100755 => FileMode::BlobExecutable,
+        0o120000 => FileMode::Link,
+        0o160000 => FileMode::Commit,
+        _ => FileMode::Blob,
+    }
+}
+
+pub(crate) fn snapshot(
+    repo: &Repository,
+    workdir: &Path,
+    base_tree: Option<Oid>,
+    include_untracked: bool,
+    max_binary_bytes: u64,
+) -> Option<Snapshot> {
+    if !plain_content_config(repo) {
+        return None;
+    }
+    let index_path = repo.path().join("index");
+    let index = if index_path.exists() {
+        gix_index::File::at(
+            &index_path,
+            gix_index::hash::Kind::Sha1,
+            true,
+            gix_index::decode::Options::default(),
+        )
+        .ok()?
+    } else {
+        gix_index::File::from_state(
+            gix_index::State::new(gix_index::hash::Kind::Sha1),
+            index_path.clone(),
+        )
+    };
+    if index.link().is_some() {
+        return None;
+    }
+    let index_mtime = std::fs::metadata(&index_path).ok().map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        (m.mtime() as u32, m.mtime_nsec() as u32)
+    });
+
+    // Group the tracked files by directory; any unusual entry sends us to the full diff.
+    let mut dirs: HashMap<&[u8], Vec<Tracked<'_>>> = HashMap::new();
+    let mut tracked_dirs: HashSet<&[u8]> = HashSet::new();
+    tracked_dirs.insert(b"");
+    let mut attributes = false;
+    for e in index.entries() {
+        use gix_index::entry::{Flags, Mode as IMode};
+        if e.stage_raw() != 0 || e.flags.contains(Flags::INTENT_TO_ADD) || e.mode == IMode::DIR {
+            return None;
+        }
+        let path: &[u8] = e.path(&index);
+        let (dir, name) = match path.iter().rposition(|b| *b == b'/') {
+            Some(i) => (&path[..i], &path[i + 1..]),
+            None => (&path[..0], path),
+        };
+        attributes |= name == b".gitattributes";
+        for (i, b) in path.iter().enumerate() {
+            if *b == b'/' {
+                tracked_dirs.insert(&path[..i]);
+            }
+        }
+        dirs.entry(dir).or_default().push(Tracked {
+            name,
+            path,
+            id: Oid::from_bytes(e.id.as_bytes()).ok()?,
+            mtime: (e.stat.mtime.secs, e.stat.mtime.nsecs),
+            ctime: (e.stat.ctime.secs, e.stat.ctime.nsecs),
+            size: e.stat.size,
+            ino: e.stat.ino,
+            mode: e.mode.bits(),
+            skip: e
+                .flags
+                .intersects(Flags::SKIP_WORKTREE | Flags::ASSUME_VALID)
+                || e.mode == IMode::COMMIT,
+        });
+    }
+    for d in &tracked_dirs {
+        dirs.entry(d).or_default();
+    }
+    let work: Vec<(&[u8], &Vec<Tracked<'_>>)> = dirs.iter().map(|(d, t)| (*d, t)).collect();
+    let listing = list_dirs(
+        workdir,
+        &work,
+        &tracked_dirs,
+        index_mtime,
+        include_untracked,
+    );
+    if listing.odd {
+        return None;
+    }
+
+    // Untracked: ignore rules need the repository, so they are checked here, on one thread,
+    // and only for names the index does not know.
+    let mut left_out = Vec::new();
+    let untracked_paths = if include_untracked {
+        untracked(repo, workdir, listing.unknown, &mut left_out)?
+    } else {
+        Vec::new()
+    };
+    attributes |= untracked_paths
+        .iter()
+        .any(|p| p.ends_with(b".gitattributes"));
+    attributes |= has_attribute_files(repo);
+
+    let odb = git2::Odb::new().ok()?;
+    odb.add_new_mempack_backend(1000).ok()?;
+    odb.add_disk_alternate(repo.commondir().join("objects").to_str()?)
+        .ok()?;
+    let mem = Repository::from_odb(odb).ok()?;
+
+    // Staged changes and unpushed commits: the base tree against the index's tree (from the
+    // cache-tree when it is valid, else built in memory).
+    let cached = index
+        .tree()
+        .filter(|t| t.num_entries.is_some())
+        .and_then(|t| Oid::from_bytes(t.id.as_bytes()).ok())
+        .filter(|oid| mem.find_tree(*oid).is_ok());
+    let index_tree = match cached {
+        Some(oid) => oid,
+        None => repo.index().ok()?.write_tree_to(&mem).ok()?,
+    };
+    let mut old: HashMap<Vec<u8>, Option<Blob>> = HashMap::new();
+    let mut new: HashMap<Vec<u8>, Option<Blob>> = HashMap::new();
+    if Some(index_tree) != base_tree {
+        let a = base_tree.map(|b| mem.find_tree(b)).transpose().ok()?;
+        let b = mem.find_tree(index_tree).ok()?;
+        let diff = mem.diff_tree_to_tree(a.as_ref(), Some(&b), None).ok()?;
+        for d in diff.deltas() {
+            let side = |f: git2::DiffFile<'_>| {
+                (!f.id().is_zero()).then(|| Blob {
+                    id: f.id(),
+                    mode: f.mode(),
+                })
+            };
+            let path = d.new_file().path().or(d.old_file().path())?;
+            let path = path.as_os_str().as_bytes().to_vec();
+            old.insert(path.clone(), side(d.old_file()));
+            new.insert(path, side(d.new_file()));
+        }
+    }
+
+    // Paths that changed on disk: the base side is the index's (they agree unless staged).
+    let by_path: HashMap<&[u8], &Tracked<'_>> = work
+        .iter()
+        .flat_map(|(_, files)| files.iter().map(|t| (t.path, t)))
+        .collect();
+    let mut untracked = HashSet::new();
+    for rel in listing.changed.iter().chain(untracked_paths.iter()) {
+        if !old.contains_key(rel) {
+            let before = by_path.get(rel.as_slice()).map(|t| Blob {
+                id: t.id,
+                mode: file_mode(t.mode),
+            });
+            old.insert(rel.clone(), before);
+        }
+        let abs = workdir.join(OsStr::from_bytes(rel));
+        let now = match std::fs::symlink_metadata(&abs) {
+            Err(_) => None,
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&abs).ok()?;
+                let id = mem.blob(target.as_os_str().as_bytes()).ok()?;
+                Some(Blob {
+                    id,
+                    mode: FileMode::Link,
+                })
+            }
+            Ok(meta) if meta.is_file() => {
+                if attributes && converts_content(repo, rel)? {
+                    return None;
+                }
+                let shown = String::from_utf8_lossy(rel).into_owned();
+                if meta.len() > max_binary_bytes && looks_binary(&abs) {
+                    left_out.push(LeftOut {
+                        path: shown,
+                        reason: format!(
+                            "binary file of {} bytes, over the {max_binary_bytes} byte limit",
+                            meta.len()
+                        ),
+                    });
+                    old.remove(rel);
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&abs) else {
+                    left_out.push(LeftOut {
+                        path: shown,
+                        reason: "unreadable (permission denied or removed while reading)".into(),
+                    });
+                    old.remove(rel);
+                    continue;
+                };
+                let mode = if meta.permissions().mode() & 0o100 != 0 {
+                    FileMode::BlobExecutable
+                } else {
+                    FileMode::Blob
+                };
+                Some(Blob {
+                    id: mem.blob(&bytes).ok()?,
+                    mode,
+                })
+            }
+            Ok(_) => return None,
+        };
+        new.insert(rel.clone(), now);
+    }
+    for rel in &untracked_paths {
+        untracked.insert(String::from_utf8_lossy(rel).into_owned());
+    }
+
+    let old_tree = sparse_tree(&mem, &old)?;
+    let new_tree = sparse_tree(&mem, &new)?;
+    Some(Snapshot {
+        mem,
+        old_tree,
+        new_tree,
+        untracked,
+        left_out,
+    })
+}
+
+/// A tree holding just these paths (absent ones left out).
+fn sparse_tree(mem: &Repository, entries: &HashMap<Vec<u8>, Option<Blob>>) -> Option<Oid> {
+    let empty_id = mem.treebuilder(None).ok()?.write().ok()?;
+    let empty = mem.find_tree(empty_id).ok()?;
+    let mut update = TreeUpdateBuilder::new();
+    for (path, blob) in entries {
+        if let Some(b) = blob {
+            update.upsert(path.as_slice(), b.id, b.mode);
+        }
+    }
+    update.create_updated(mem, &empty).ok()
+}
+
+/// Walks the unknown names: drops ignored ones, descends into untracked directories.
+fn untracked(
+    repo: &Repository,
+    workdir: &Path,
+    unknown: Vec<(Vec<u8>, bool)>,
+    left_out: &mut Vec<LeftOut>,
+) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut queue = unknown;
+    while let Some((rel, is_dir)) = queue.pop() {
+        let path = Path::new(OsStr::from_bytes(&rel));
+        if !is_dir {
+            if !repo.is_path_ignored(path).ok()? {
+                out.push(rel);
+            }
+            continue;
+        }
+        let mut probe = path.as_os_str().to_owned();
+        probe.push("/");
+        if repo.is_path_ignored(Path::new(&probe)).ok()? {
+            continue;
+        }
+        let abs = workdir.join(path);
+        if abs.join(".git").exists() {
+            left_out.push(LeftOut {
+                path: String::from_utf8_lossy(&rel).into_owned(),
+                reason: "nested git repository (not captured)".into(),
+            });
+            continue;
+        }
+        let Ok(rd) = std::fs::read_dir(&abs) else {
+            continue;
+        };
+        for entry in rd.flatten() {
+            let Ok(ft) = entry.file_type() else { continue };
+            let mut child = rel.clone();
+            child.push(b'/');
+            child.extend_from_slice(entry.file_name().as_bytes());
+            if ft.is_dir() {
+                queue.push((child, true));
+            } else if ft.is_file() || ft.is_symlink() {
+                queue.push((child, false));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// True when git's configuration leaves file contents and modes as they are on disk, which
+/// is what reading files directly assumes.
+fn plain_content_config(repo: &Repository) -> bool {
+    let Ok(cfg) = repo.config() else { return false };
+    let autocrlf = cfg
+        .get_string("core.autocrlf")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if matches!(autocrlf.as_str(), "true" | "input" | "yes" | "on" | "1") {
+        return false;
+    }
+    if cfg.get_string("core.eol").is_ok() {
+        return false;
+    }
+    // Without file modes or symlinks git keeps the index's modes; only the full diff does that.
+    cfg.get_bool("core.filemode").unwrap_or(true)
+        && cfg.get_bool("core.symlinks").unwrap_or(true)
+        && !cfg.get_bool("core.ignorecase").unwrap_or(false)
+        && !cfg.get_bool("core.precomposeunicode").unwrap_or(false)
+}
+
+/// Attribute files outside the tree: the repository's own and the user's.
+fn has_attribute_files(repo: &Repository) -> bool {
+    if repo.commondir().join("info/attributes").exists()
+        || repo.path().join("info/attributes").exists()
+    {
+        return true;
+    }
+    if repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.attributesFile").ok())
+        .is_some()
+    {
+        return true;
+    }
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")));
+    xdg.is_some_and(|x| x.join("git/attributes").exists())
+}
+
+/// Whether git would run this file through a filter or convert its line endings.
+fn converts_content(repo: &Repository, rel: &[u8]) -> Option<bool> {
+    let path = Path::new(OsStr::from_bytes(rel));
+    let flags = AttrCheckFlags::FILE_THEN_INDEX;
+    for attr in [
+        "filter",
+        "ident",
+        "working-tree-encoding",
+        "eol",
+        "crlf",
+        "text",
+    ] {
+        let value = repo.get_attr_bytes(path, attr, flags).ok()?;
+        if !matches!(
+            git2::AttrValue::from_bytes(value),
+            git2::AttrValue::Unspecified | git2::AttrValue::False
+        ) {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// Lists every tracked directory on all cores: stats its tracked files against the index and
+/// collects the names the index does not know.
+fn list_dirs(
+    workdir: &Path,
+    work: &[(&[u8], &Vec<Tracked<'_>>)],
+    tracked_dirs: &HashSet<&[u8]>,
+    index_mtime: Option<(u32, u32)>,
+    include_untracked: bool,
+) -> Listing {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let next = AtomicUsize::new(0);
+    let parts: Vec<Listing> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Listing::default();
+                    while let Some((dir, files)) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let ctx = DirCtx {
+                            workdir,
+                            dir,
+                            tracked_dirs,
+                            index_mtime,
+                            include_untracked,
+                        };
+                        list_one(&ctx, files, &mut out);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or(Listing {
+                    odd: true,
+                    ..Listing::default()
+                })
+            })
+            .collect()
+    });
+    let mut all = Listing::default();
+    for p in parts {
+        all.odd |= p.odd;
+        all.changed.extend(p.changed);
+        all.unknown.extend(p.unknown);
+    }
+    all
+}
+
+struct DirCtx<'a> {
+    workdir: &'a Path,
+    dir: &'a [u8],
+    tracked_dirs: &'a HashSet<&'a [u8]>,
+    index_mtime: Option<(u32, u32)>,
+    include_untracked: bool,
+}
+
+fn list_one(ctx: &DirCtx<'_>, files: &[Tracked<'_>], out: &mut Listing) {
+    let abs = if ctx.dir.is_empty() {
+        ctx.workdir.to_path_buf()
+    } else {
+        ctx.workdir.join(OsStr::from_bytes(ctx.dir))
+    };
+    // One descriptor per directory: each file is then stat'ed by name, without resolving
+    // the whole path again.
+    let fd = match rustix::fs::open(
+        &abs,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) | Err(rustix::io::Errno::NOTDIR) => {
+            // The whole directory is gone (or became a file): every tracked file in it changed.
+            out.changed
+                .extend(files.iter().filter(|t| !t.skip).map(|t| t.path.to_vec()));
+            if rustix::fs::lstat(&abs)
+                .is_ok_and(|s| FileType::from_raw_mode(s.st_mode) != FileType::Directory)
+            {
+                out.unknown.push((ctx.dir.to_vec(), false));
+            }
+            return;
+        }
+        Err(_) => {
+            out.odd = true;
+            return;
+        }
+    };
+    for t in files.iter().filter(|t| !t.skip) {
+        match stat_differs(&fd, t, ctx.index_mtime) {
+            Some(true) => out.changed.push(t.path.to_vec()),
+            Some(false) => {}
+            None => out.odd = true,
+        }
+    }
+    if !ctx.include_untracked {
+        return;
+    }
+    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
+        out.odd = true;
+        return;
+    };
+    let known: HashSet<&[u8]> = files.iter().map(|t| t.name).collect();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." || name == b".git" || known.contains(name) {
+            continue;
+        }
+        let mut rel = Vec::with_capacity(ctx.dir.len() + 1 + name.len());
+        if !ctx.dir.is_empty() {
+            rel.extend_from_slice(ctx.dir);
+            rel.push(b'/');
+        }
+        rel.extend_from_slice(name);
+        let ft = match entry.file_type() {
+            FileType::Unknown => rustix::fs::statat(&fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                .map(|s| FileType::from_raw_mode(s.st_mode))
+                .unwrap_or(FileType::Unknown),
+            ft => ft,
+        };
+        match ft {
+            FileType::Directory if !ctx.tracked_dirs.contains(rel.as_slice()) => {
+                out.unknown.push((rel, true));
+            }
+            FileType::RegularFile | FileType::Symlink => out.unknown.push((rel, false)),
+            _ => {}
+        }
+    }
+}
+
+/// `Some(true)` when the file may differ from the index (libgit2 then decides), `None` when
+/// a tracked file became something only the full diff models (a directory, a fifo).
+fn stat_differs(
+    dir: &rustix::fd::OwnedFd,
+    t: &Tracked<'_>,
+    index_mtime: Option<(u32, u32)>,
+) -> Option<bool> {
+    let st = match rustix::fs::statat(dir, t.name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => st,
+        Err(rustix::io::Errno::NOENT) | Err(rustix::io::Errno::NOTDIR) => return Some(true),
+        Err(_) => return None,
+    };
+    let mode = match FileType::from_raw_mode(st.st_mode) {
+        FileType::Symlink => 0o120000,
+        FileType::RegularFile if st.st_mode & 0o100 != 0 => 0o100755,
+        FileType::RegularFile => 0o100644,
+        _ => return None,
+    };
+    let mtime = (st.st_mtime as u32, st.st_mtime_nsec as u32);
+    let ctime = (st.st_ctime as u32, st.st_ctime_nsec as u32);
+    if t.mode != mode
+        || mtime != t.mtime
+        || ctime != t.ctime
+        || st.st_size as u32 != t.size
+        || st.st_ino as u32 != t.ino
+    {
+        return Some(true);
+    }
+    // Racily clean: written in the same instant as the index, so the stat data proves nothing.
+    Some(index_mtime.is_none_or(|im| mtime >= im))
+}
+
+/// Git's own heuristic: a NUL byte in the first 8000 bytes means binary.
+pub(crate) fn looks_binary(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = [0u8; 8000];
+    let n = f.read(&mut buf).unwrap_or(0);
+    buf[..n].contains(&0)
+}

@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Environment: DEVIN_API_KEY (required to send), DEVIN_ORG_ID, DEVIN_API_URL, DEVIN_USER_ID.\n\
-Exit codes: 0 done, 1 other failure, 2 usage or invalid input, 3 nothing sent (declined),\n\
+Exit codes: 0 done, 1 other failure, 2 usage or invalid input, 3 nothing sent (secrets or declined),\n\
 4 authentication, 5 API or network failure, 130 interrupted."
 )]
 pub struct Cli {
@@ -71,7 +71,45 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Capture this repository's state and hand it to a new Devin session
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
+    /// Scan a patch, the staged changes, or what a handoff would send, for secrets
+    ///
+    /// Exits 3 when there are findings and 0 when clean, so it works as a pre-commit hook
+    /// (`devin-handoff scan --staged`). Values are always shown masked.
+    Scan(ScanArgs),
+}
+
+/// What `scan` reads.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// A unified diff to scan, or `-` for stdin [default: what a handoff would send]
+    #[arg(value_name = "PATCH", conflicts_with = "staged")]
+    pub patch: Option<PathBuf>,
+
+    /// Scan the staged changes (the index against HEAD), as a pre-commit hook would
+    #[arg(long)]
+    pub staged: bool,
+
+    /// Leave out paths matching this glob (repeatable), as `create --exclude` does
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Do not scan untracked files
+    #[arg(long)]
+    pub no_untracked: bool,
+}
+
+/// What to do when secrets are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretsPolicy {
+    /// Ask on a terminal (redact, send anyway, abort); block everywhere else
+    Ask,
+    /// Send nothing and exit 3
+    Block,
+    /// Replace each secret with a placeholder and withhold sensitive files
+    Redact,
+    /// Send as is, with a warning
+    Allow,
 }
 
 /// What to hand off and how.
@@ -136,6 +174,10 @@ pub struct CreateArgs {
     /// Do not send untracked files
     #[arg(long)]
     pub no_untracked: bool,
+
+    /// What to do when secrets are found [default: ask on a terminal, block elsewhere]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub secrets: Option<SecretsPolicy>,
 
     /// Print what would be sent and send nothing (needs no key)
     #[arg(long)]

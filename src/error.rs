@@ -61,6 +61,10 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     hints: Vec<String>,
+    /// Extra fields for the `--json` error object (e.g. masked findings).
+    details: Option<(&'static str, serde_json::Value)>,
+    /// Already reported on stdout/stderr by the command: print nothing more.
+    silent: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -71,6 +75,8 @@ impl Error {
             kind,
             message: message.into(),
             hints: Vec::new(),
+            details: None,
+            silent: false,
         }
     }
 
@@ -94,6 +100,27 @@ impl Error {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
         self
+    }
+
+    /// Attaches a field to the `--json` output of this error. Never pass unmasked secrets.
+    pub fn with_detail(mut self, key: &'static str, value: serde_json::Value) -> Self {
+        self.details = Some((key, value));
+        self
+    }
+
+    pub fn detail(&self) -> Option<&(&'static str, serde_json::Value)> {
+        self.details.as_ref()
+    }
+
+    /// An exit code whose explanation the command has printed itself.
+    pub fn silent(kind: ErrorKind) -> Self {
+        let mut e = Self::new(kind, "");
+        e.silent = true;
+        e
+    }
+
+    pub fn is_silent(&self) -> bool {
+        self.silent
     }
 
     pub fn kind(&self) -> ErrorKind {

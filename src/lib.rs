@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod prompt;
+pub mod scan;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -38,19 +39,32 @@ fn run_inner(cli: Cli) -> Result<()> {
         create,
         global,
     } = cli;
-    let create = match command {
-        Some(Command::Create(args)) => args,
-        None => create,
+    let rt = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")))
     };
-    let settings = Settings::resolve(&global, create.user_id.as_deref())?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")))?;
+    match command {
+        Some(Command::Scan(args)) => {
+            let settings = Settings::resolve(&global, None)?;
+            commands::scan::run(&args, &settings)
+        }
+        Some(Command::Create(create)) => run_create(*create, &global, rt()?),
+        None => run_create(create, &global, rt()?),
+    }
+}
+
+fn run_create(
+    create: cli::CreateArgs,
+    global: &cli::GlobalArgs,
+    rt: tokio::runtime::Runtime,
+) -> Result<()> {
+    let settings = Settings::resolve(global, create.user_id.as_deref())?;
     rt.block_on(async {
         tokio::select! {
             r = commands::handoff::run(&create, &settings) => r,
-            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
+            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted: nothing more was sent")),
         }
     })
 }

@@ -4,17 +4,18 @@ use std::path::Path;
 
 use crate::api::types::{CreateSessionRequest, Session};
 use crate::api::Client;
-use crate::cli::CreateArgs;
+use crate::cli::{CreateArgs, SecretsPolicy};
 use crate::config::{KeyFlavor, Settings};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions, RepoState};
 use crate::prompt::{self, Composed, Handoff};
+use crate::scan::{redact, Finding, Scanner};
 use crate::ui;
 
 use super::read_text_source;
 
 /// Everything `create` needs, resolved from flags, files and the environment.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inputs {
     task: String,
     context: Option<String>,
@@ -132,7 +133,7 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
         excludes: args.exclude.clone(),
         ..CaptureOptions::default()
     };
-    let state = git::capture(dir, &opts)?;
+    let mut state = git::capture(dir, &opts)?;
     match &state {
         None => ui::note("not inside a git repository: handing off the task alone"),
         Some(s) => {
@@ -141,11 +142,19 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
             }
         }
     }
-    let composed = prompt::compose(&Handoff {
+    let mut inputs = inputs;
+    let guard = guard(args, settings, &mut inputs, state.as_mut())?;
+    let mut composed = prompt::compose(&Handoff {
         task: &inputs.task,
         context: inputs.context.as_deref(),
         state: state.as_ref(),
     });
+    if let Some(report) = &guard.report {
+        for l in &report.withheld {
+            composed.manifest.left_out.push(l.clone());
+        }
+    }
+    composed.manifest.secrets = guard.report.clone();
     let req = build_request(args, settings, &inputs, &composed, state.as_ref());
     if settings.user_id.is_some()
         && settings
@@ -160,7 +169,7 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
         return print_dry_run(settings, &req, &composed);
     }
 
-    if !args.yes && ui::can_prompt(settings.json) {
+    if !args.yes && !guard.confirmed && ui::can_prompt(settings.json) {
         eprint!("{}", summary(&inputs, &composed));
         ui::confirm("Hand this off to Devin?", true)?;
     }
@@ -215,6 +224,124 @@ fn print_created(settings: &Settings, session: &Session, composed: &Composed) ->
         session.session_id
     );
     ui::print_stdout(&format!("{url}\n"))
+}
+
+/// What the secret guard decided.
+struct Guarded {
+    report: Option<prompt::SecretsReport>,
+    /// The user already chose to send (at the secrets prompt): no second question.
+    confirmed: bool,
+}
+
+/// Scans everything that would leave the machine and applies the policy: block (exit 3),
+/// ask, redact in place, or allow with a warning.
+fn guard(
+    args: &CreateArgs,
+    settings: &Settings,
+    inputs: &mut Inputs,
+    state: Option<&mut RepoState>,
+) -> Result<Guarded> {
+    let scanner = Scanner::new();
+    let mut findings: Vec<Finding> = scanner.scan_text(&inputs.task, "<task>");
+    if let Some(ctx) = &inputs.context {
+        findings.extend(scanner.scan_text(ctx, "<context>"));
+    }
+    if let Some(s) = state.as_deref() {
+        for f in &s.changes.files {
+            findings.extend(scanner.scan_file_patch(&f.patch));
+        }
+    }
+    if findings.is_empty() {
+        return Ok(Guarded {
+            report: None,
+            confirmed: false,
+        });
+    }
+    let interactive = ui::can_prompt(settings.json);
+    let policy = match args.secrets {
+        Some(SecretsPolicy::Ask) | None if interactive => SecretsPolicy::Ask,
+        Some(SecretsPolicy::Ask) | None => SecretsPolicy::Block,
+        Some(p) => p,
+    };
+    let files: std::collections::BTreeSet<&str> =
+        findings.iter().map(|f| f.path.as_str()).collect();
+    let headline = format!(
+        "{} possible secret{} in {}",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        files.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    let mut confirmed = false;
+    let policy = if policy == SecretsPolicy::Ask {
+        eprintln!("{headline}:");
+        ui::print_findings(&findings);
+        confirmed = true;
+        match ui::choose_secret_action()? {
+            ui::SecretChoice::Redact => SecretsPolicy::Redact,
+            ui::SecretChoice::SendAnyway => SecretsPolicy::Allow,
+            ui::SecretChoice::Abort => {
+                return Err(Error::new(ErrorKind::NotSent, "aborted: nothing was sent"))
+            }
+        }
+    } else {
+        policy
+    };
+    let mut report = prompt::SecretsReport {
+        policy: match policy {
+            SecretsPolicy::Redact => "redact",
+            SecretsPolicy::Allow => "allow",
+            _ => "block",
+        },
+        findings: findings.clone(),
+        withheld: Vec::new(),
+        redacted: Vec::new(),
+    };
+    match policy {
+        SecretsPolicy::Block | SecretsPolicy::Ask => {
+            if !settings.json {
+                eprintln!("{headline}:");
+                ui::print_findings(&findings);
+            }
+            Err(Error::new(ErrorKind::NotSent, format!("{headline}: nothing was sent"))
+                .hint("remove them, mark false alarms with a `handoff:allow` comment, or list paths in .handoffignore")
+                .hint("--secrets redact sends the change with each secret replaced and sensitive files withheld")
+                .with_detail("findings", serde_json::to_value(&findings).unwrap_or_default()))
+        }
+        SecretsPolicy::Allow => {
+            ui::warn(&format!(
+                "{headline}: sending them as they are (--secrets allow)"
+            ));
+            Ok(Guarded {
+                report: Some(report),
+                confirmed,
+            })
+        }
+        SecretsPolicy::Redact => {
+            let (task, n) = redact::redact_text(&scanner, &inputs.task, "<task>");
+            inputs.task = task;
+            let mut redacted = n;
+            if let Some(ctx) = &inputs.context {
+                let (c, n) = redact::redact_text(&scanner, ctx, "<context>");
+                inputs.context = Some(c);
+                redacted += n;
+            }
+            if let Some(s) = state {
+                let r = redact::redact_changes(&scanner, &mut s.changes);
+                redacted += r.redacted.iter().map(|f| f.secrets).sum::<usize>();
+                report.withheld = r.withheld;
+                report.redacted = r.redacted;
+            }
+            ui::warn(&format!(
+                "{headline}: {redacted} redacted, {} file{} withheld (--secrets redact)",
+                report.withheld.len(),
+                if report.withheld.len() == 1 { "" } else { "s" }
+            ));
+            Ok(Guarded {
+                report: Some(report),
+                confirmed,
+            })
+        }
+    }
 }
 
 /// The short summary shown before confirming: repo, branch, base, files, size, left out.

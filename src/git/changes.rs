@@ -107,6 +107,22 @@ pub(crate) fn exclude_set(patterns: &[String]) -> Result<GlobSet> {
         .map_err(|e| Error::usage(format!("invalid --exclude pattern: {e}")))
 }
 
+/// The repository's `.handoffignore` (gitignore syntax): paths never sent, never scanned.
+fn handoffignore(workdir: &Path) -> Result<Option<ignore::gitignore::Gitignore>> {
+    let file = workdir.join(".handoffignore");
+    if !file.exists() {
+        return Ok(None);
+    }
+    let mut b = ignore::gitignore::GitignoreBuilder::new(workdir);
+    if let Some(e) = b.add(&file) {
+        return Err(Error::usage(format!("cannot read {}: {e}", file.display())));
+    }
+    let ig = b
+        .build()
+        .map_err(|e| Error::usage(format!("invalid pattern in {}: {e}", file.display())))?;
+    Ok(Some(ig))
+}
+
 fn base_diff_options(opts: &CaptureOptions) -> DiffOptions {
     let mut d = DiffOptions::new();
     d.include_untracked(opts.include_untracked)
@@ -183,6 +199,7 @@ pub(crate) fn collect_changes(
     opts: &CaptureOptions,
 ) -> Result<ChangeSet> {
     let excludes = exclude_set(&opts.excludes)?;
+    let never_sent = handoffignore(workdir)?;
     let mut set = ChangeSet::default();
     let base_tree = match base {
         Some(oid) => Some(repo.find_commit(oid)?.tree()?),
@@ -226,6 +243,17 @@ pub(crate) fn collect_changes(
                 reason: "excluded by --exclude".into(),
             });
             continue;
+        }
+        if let Some(ig) = &never_sent {
+            let hit =
+                |p: &str| !p.is_empty() && ig.matched_path_or_any_parents(p, false).is_ignore();
+            if hit(&path) || hit(&old_path) {
+                set.left_out.push(LeftOut {
+                    path,
+                    reason: "listed in .handoffignore".into(),
+                });
+                continue;
+            }
         }
         if delta.new_file().mode() == FileMode::Commit
             || delta.old_file().mode() == FileMode::Commit
@@ -392,4 +420,37 @@ fn file_change(
             Ok(FileText::NotUtf8(fc))
         }
     }
+}
+
+/// The staged changes (HEAD against the index) as per-file patch text, for scanning before a
+/// commit. `Ok(None)` outside a repository. Text is decoded lossily: it is only scanned.
+pub fn staged_patches(dir: &Path) -> Result<Option<Vec<String>>> {
+    let repo = match Repository::discover(dir) {
+        Ok(r) => r,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let head = match repo.head() {
+        Ok(h) => Some(h.peel_to_tree()?),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let opts = CaptureOptions::default();
+    let mut d = base_diff_options(&opts);
+    let mut diff = repo.diff_tree_to_index(head.as_ref(), None, Some(&mut d))?;
+    find_renames(&mut diff)?;
+    let mut out = Vec::with_capacity(diff.deltas().len());
+    for idx in 0..diff.deltas().len() {
+        if let Ok(Some(mut p)) = Patch::from_diff(&diff, idx) {
+            out.push(String::from_utf8_lossy(&p.to_buf()?).into_owned());
+        }
+    }
+    Ok(Some(out))
 }

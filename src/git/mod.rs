@@ -6,6 +6,7 @@ mod state;
 mod workdir;
 
 pub(crate) use changes::exclude_set;
+pub use changes::staged_patches;
 pub use changes::{ChangeKind, ChangeSet, FileChange, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};
 pub use state::{capture, Base, BaseSource, CaptureOptions, Head, RepoState, Upstream};

@@ -51,6 +51,21 @@ pub struct Manifest {
     pub delivery: &'static str,
     pub prompt_bytes: usize,
     pub warnings: Vec<String>,
+    /// What the secret guard found and did; absent when nothing was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<SecretsReport>,
+}
+
+/// The secret guard's part of the manifest. Findings are masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretsReport {
+    /// `redact` or `allow` (a blocked handoff has no manifest).
+    pub policy: &'static str,
+    pub findings: Vec<crate::scan::Finding>,
+    /// Files withheld whole.
+    pub withheld: Vec<LeftOut>,
+    /// Files sent with their secrets replaced.
+    pub redacted: Vec<crate::scan::redact::RedactedFile>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +149,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
             delivery: "none",
             prompt_bytes: p.len(),
             warnings: Vec::new(),
+            secrets: None,
         };
         return Composed {
             prompt: p,
@@ -271,6 +287,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
         delivery: if patch.is_empty() { "none" } else { "inline" },
         prompt_bytes: p.len(),
         warnings: state.warnings.clone(),
+        secrets: None,
     };
     Composed {
         prompt: p,

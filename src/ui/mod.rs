@@ -75,10 +75,75 @@ pub fn confirm(question: &str, default: bool) -> Result<()> {
     }
 }
 
+/// The three answers to "secrets were found".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretChoice {
+    Redact,
+    SendAnyway,
+    Abort,
+}
+
+/// Asks what to do about secrets. Abort is the default; Esc and Ctrl-C abort.
+pub fn choose_secret_action() -> Result<SecretChoice> {
+    let theme = dialoguer::theme::SimpleTheme;
+    let items = [
+        "Redact the secrets and send the rest",
+        "Send anyway, secrets included",
+        "Abort: send nothing",
+    ];
+    let answer = dialoguer::Select::with_theme(&theme)
+        .with_prompt("Secrets found. What now?")
+        .items(&items)
+        .default(2)
+        .interact_opt();
+    match answer {
+        Ok(Some(0)) => Ok(SecretChoice::Redact),
+        Ok(Some(1)) => Ok(SecretChoice::SendAnyway),
+        Ok(_) => Ok(SecretChoice::Abort),
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            Ok(SecretChoice::Abort)
+        }
+        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+    }
+}
+
+/// Findings as lines for people, masked: `path:line  rule  masked`.
+pub fn format_findings(findings: &[crate::scan::Finding]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for f in findings {
+        let place = match f.line {
+            Some(l) => format!("{}:{l}", f.path),
+            None => f.path.clone(),
+        };
+        let masked = if f.masked.is_empty() {
+            "(sensitive file name)".to_string()
+        } else {
+            f.masked.clone()
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}",
+            console::style(place).bold(),
+            console::style(f.rule).red(),
+            masked
+        );
+    }
+    out
+}
+
+/// Lists findings on stderr, masked.
+pub fn print_findings(findings: &[crate::scan::Finding]) {
+    eprint!("{}", format_findings(findings));
+}
+
 /// Prints an error the way people and scripts expect: one line, then hints.
 pub fn report_error(err: &Error, json: bool) {
+    if err.is_silent() {
+        return;
+    }
     if json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "error": {
                 "kind": err.kind().name(),
                 "exit_code": err.kind().exit_code(),
@@ -86,6 +151,9 @@ pub fn report_error(err: &Error, json: bool) {
                 "hints": err.hints(),
             }
         });
+        if let (Some((key, value)), Some(obj)) = (err.detail(), v.as_object_mut()) {
+            obj.insert((*key).to_string(), value.clone());
+        }
         // The one JSON object of the run; stdout may be gone, and that is fine.
         let _ = print_json(&v);
     }

@@ -5,3 +5,4 @@ mod common;
 mod capture;
 mod deliver;
 mod front;
+mod guard;

@@ -1,0 +1,357 @@
+//! The secret guard end to end: refusal, redaction, allow, suppression, prompts, `scan`.
+
+use std::time::Duration;
+
+use crate::common::*;
+
+/// A fixture with an AWS key in a tracked file and a new `.env`, plus a clean change.
+fn leaky(g: &mut Gen) -> (Fixture, String, String) {
+    let fx = Fixture::new();
+    let aws = g.aws_key_id();
+    let env_secret = g.s(B62, 32);
+    write(
+        &fx.work.join("src/lib.rs"),
+        format!("pub fn one() -> u32 {{\n    1\n}}\n\nconst KEY: &str = \"{aws}\";\n"),
+    );
+    write(
+        &fx.work.join(".env"),
+        format!("DATABASE_PASSWORD={env_secret}\n"),
+    );
+    write(&fx.work.join("clean.txt"), "nothing to hide here\n");
+    (fx, aws, env_secret)
+}
+
+#[test]
+fn without_a_terminal_secrets_block_and_nothing_is_sent() {
+    let mut g = Gen::new(100);
+    let (fx, aws, env_secret) = leaky(&mut g);
+    let api = FakeApi::start();
+    let out = bin_api(&fx.work, &api)
+        .args(["--yes", "fix it"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(api.requests().is_empty(), "no request at all");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("src/lib.rs:5"), "{err}");
+    assert!(err.contains(".env"), "{err}");
+    assert!(err.contains("aws-access-key-id"));
+    assert!(err.contains("AKIA****"), "masked: {err}");
+    assert!(
+        !err.contains(&aws) && !err.contains(&env_secret),
+        "never the values"
+    );
+
+    // --json: one object with the masked findings.
+    let out = bin_api(&fx.work, &api)
+        .args(["--yes", "--json", "fix it"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let json = stdout_json(&out);
+    assert_eq!(json["error"]["kind"], "not_sent");
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    assert!(
+        paths.contains(&"src/lib.rs") && paths.contains(&".env"),
+        "{paths:?}"
+    );
+    let all = String::from_utf8_lossy(&out.stdout);
+    assert!(!all.contains(&aws));
+    assert!(api.requests().is_empty());
+
+    // --dry-run applies the same guard.
+    let out = bin(&fx.work)
+        .args(["--dry-run", "fix it"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn redact_sends_the_clean_part_and_no_secret() {
+    let mut g = Gen::new(101);
+    let (fx, aws, env_secret) = leaky(&mut g);
+    let api = FakeApi::start();
+    let out = bin_api(&fx.work, &api)
+        .args(["--yes", "--json", "--secrets", "redact", "fix it"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(api.sessions_created(), 1);
+    let body = api.create_requests()[0].json();
+    let raw = String::from_utf8_lossy(&api.create_requests()[0].body).into_owned();
+    assert!(
+        !raw.contains(&aws) && !raw.contains(&env_secret),
+        "no secret in the request"
+    );
+    let prompt = body["prompt"].as_str().expect("prompt");
+    assert!(prompt.contains("[REDACTED:aws-access-key-id]"));
+    assert!(
+        prompt.contains("nothing to hide here"),
+        "the clean part travels"
+    );
+    assert!(
+        prompt.contains("- `.env`: withheld"),
+        "the withheld file is listed"
+    );
+    let manifest = &stdout_json(&out)["manifest"];
+    assert_eq!(manifest["secrets"]["policy"], "redact");
+    assert_eq!(manifest["secrets"]["withheld"][0]["path"], ".env");
+
+    // The redacted patch still applies, and everything but the secret is reproduced.
+    let patch = extract_patch(prompt);
+    let replayed = fx.replay(&fx.head(), &patch);
+    let lib = std::fs::read_to_string(replayed.join("src/lib.rs")).expect("lib");
+    assert!(lib.contains("const KEY: &str = \"[REDACTED:aws-access-key-id]\";"));
+    assert!(!replayed.join(".env").exists());
+    assert_eq!(
+        std::fs::read_to_string(replayed.join("clean.txt")).expect("clean"),
+        "nothing to hide here\n"
+    );
+}
+
+#[test]
+fn allow_sends_as_is_with_a_warning() {
+    let mut g = Gen::new(102);
+    let (fx, aws, env_secret) = leaky(&mut g);
+    let api = FakeApi::start();
+    let out = bin_api(&fx.work, &api)
+        .args(["--yes", "--secrets", "allow", "fix it"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--secrets allow"));
+    let raw = String::from_utf8_lossy(&api.create_requests()[0].body).into_owned();
+    assert!(
+        raw.contains(&aws) && raw.contains(&env_secret),
+        "sent as is"
+    );
+}
+
+#[test]
+fn a_secret_in_the_task_blocks_too() {
+    let mut g = Gen::new(103);
+    let fx = Fixture::new();
+    let tok = g.github_token();
+    let api = FakeApi::start();
+    let out = bin_api(&fx.work, &api)
+        .args(["--yes", &format!("use the token {tok} to deploy")])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<task>"));
+    assert!(api.requests().is_empty());
+
+    let out = bin_api(&fx.work, &api)
+        .args([
+            "--yes",
+            "--secrets",
+            "redact",
+            "--context",
+            &format!("token is {tok}"),
+            "deploy",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let raw = String::from_utf8_lossy(&api.create_requests()[0].body).into_owned();
+    assert!(!raw.contains(&tok));
+    assert!(raw.contains("[REDACTED:github-pat]"));
+}
+
+#[test]
+fn inline_allow_comments_and_handoffignore_suppress() {
+    let mut g = Gen::new(104);
+    let fx = Fixture::new();
+    let aws = g.aws_key_id();
+    write(
+        &fx.work.join("src/lib.rs"),
+        format!("const KEY: &str = \"{aws}\"; // gitleaks:allow\n"),
+    );
+    write(
+        &fx.work.join("secrets/prod.txt"),
+        format!("{}\n", g.github_token()),
+    );
+    write(&fx.work.join(".handoffignore"), "secrets/\n");
+    let api = FakeApi::start();
+    let out = bin_api(&fx.work, &api)
+        .args(["--yes", "--json", "go"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prompt = api.create_requests()[0].json()["prompt"]
+        .as_str()
+        .expect("prompt")
+        .to_string();
+    assert!(prompt.contains(&aws), "an allowed line travels as written");
+    assert!(
+        !prompt.contains("ghp_"),
+        ".handoffignore'd files never travel"
+    );
+    assert!(prompt.contains("- `secrets/prod.txt`: listed in .handoffignore"));
+}
+
+fn pty(dir: &std::path::Path, api: &FakeApi) -> rexpect::session::PtySession {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    cmd.current_dir(dir)
+        .env("HOME", home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NO_COLOR", "1")
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .arg("please continue");
+    rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
+}
+
+#[test]
+fn on_a_terminal_findings_are_shown_masked_and_escape_aborts() {
+    let mut g = Gen::new(105);
+    let (fx, aws, _) = leaky(&mut g);
+    let api = FakeApi::start();
+    let mut p = pty(&fx.work, &api);
+    let before = p.exp_string("Secrets found. What now?").expect("asks");
+    assert!(
+        before.contains("AKIA****"),
+        "masked finding shown: {before}"
+    );
+    assert!(before.contains(".env"));
+    assert!(!before.contains(&aws));
+    std::thread::sleep(Duration::from_millis(200));
+    p.send("\x1b").expect("escape");
+    p.flush().expect("flush");
+    p.exp_string("nothing was sent").expect("says so");
+    let status = p.process.wait().expect("wait");
+    assert!(
+        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 3)),
+        "{status:?}"
+    );
+    assert!(api.requests().is_empty());
+}
+
+#[test]
+fn on_a_terminal_ctrl_c_aborts_and_sends_nothing() {
+    let mut g = Gen::new(106);
+    let (fx, _, _) = leaky(&mut g);
+    let api = FakeApi::start();
+    let mut p = pty(&fx.work, &api);
+    p.exp_string("Secrets found. What now?").expect("asks");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send_control('c').expect("ctrl-c");
+    let status = p.process.wait().expect("wait");
+    let code = match status {
+        rexpect::process::wait::WaitStatus::Exited(_, c) => c,
+        rexpect::process::wait::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(code, 0);
+    assert!(api.requests().is_empty());
+}
+
+#[test]
+fn on_a_terminal_choosing_redact_sends_a_redacted_session() {
+    let mut g = Gen::new(107);
+    let (fx, aws, _) = leaky(&mut g);
+    let api = FakeApi::start();
+    let mut p = pty(&fx.work, &api);
+    p.exp_string("Abort: send nothing").expect("menu");
+    std::thread::sleep(Duration::from_millis(200));
+    // The cursor starts on Abort; two steps up is Redact.
+    p.send("\x1b[A\x1b[A\r").expect("choose");
+    p.flush().expect("flush");
+    p.exp_string("https://app.devin.ai/sessions/")
+        .expect("created");
+    let status = p.process.wait().expect("wait");
+    assert!(
+        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 0)),
+        "{status:?}"
+    );
+    let raw = String::from_utf8_lossy(&api.create_requests()[0].body).into_owned();
+    assert!(!raw.contains(&aws));
+}
+
+#[test]
+fn scan_reads_files_stdin_the_index_and_the_handoff() {
+    let mut g = Gen::new(108);
+    let (fx, aws, _) = leaky(&mut g);
+    // What a handoff would send.
+    let out = bin(&fx.work)
+        .args(["scan", "--json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let json = stdout_json(&out);
+    let f = json["findings"].as_array().expect("findings");
+    assert!(f
+        .iter()
+        .any(|x| x["rule"] == "aws-access-key-id" && x["path"] == "src/lib.rs" && x["line"] == 5));
+    assert!(f.iter().any(|x| x["path"] == ".env"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&aws));
+
+    // A patch from a file and from stdin.
+    let patch = git(&fx.work, &["diff"]);
+    let pf = fx.root.path().join("change.patch");
+    std::fs::write(&pf, &patch).expect("write");
+    let out = bin(&fx.work).arg("scan").arg(&pf).output().expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("src/lib.rs:5"));
+    let out = bin(&fx.work)
+        .args(["scan", "-"])
+        .write_stdin(patch)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+
+    // --staged: nothing staged yet is clean; staging the key makes it a finding.
+    let out = bin(&fx.work)
+        .args(["scan", "--staged"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    git(&fx.work, &["add", "src/lib.rs"]);
+    let out = bin(&fx.work)
+        .args(["scan", "--staged", "--json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stdout_json(&out)["findings"].as_array().expect("f").len(),
+        1
+    );
+
+    // A clean patch exits 0; an unreadable one exits 2.
+    let out = bin(&fx.work)
+        .args(["scan", "-"])
+        .write_stdin("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let out = bin(&fx.work)
+        .args(["scan", "/nonexistent.patch"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}

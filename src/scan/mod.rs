@@ -61,10 +61,102 @@ pub fn mask(secret: &str) -> String {
 /// The scanner: a keyword prefilter (aho-corasick) in front of the rule regexes, so that most
 /// lines touch no regex at all.
 pub struct Scanner {
-    prefilter: AhoCorasick,
-    /// For each prefilter pattern, the rules it triggers.
-    triggers: Vec<Vec<usize>>,
+    /// Keywords of case-insensitive rules, lower-cased, matched against the lower-cased line.
+    folded: Prefilter,
+    /// Keywords of case-sensitive rules, matched exactly.
+    exact: Prefilter,
     allow: AhoCorasick,
+    /// Scratch space for the lower-cased line, reused so that no line allocates.
+    lowered: std::cell::RefCell<String>,
+}
+
+/// One keyword automaton and, for each of its patterns, the rules it triggers.
+struct Prefilter {
+    automaton: AhoCorasick,
+    triggers: Vec<Vec<usize>>,
+}
+
+impl Prefilter {
+    fn build(fold: bool) -> Prefilter {
+        let mut words: Vec<&str> = Vec::new();
+        let mut triggers: Vec<Vec<usize>> = Vec::new();
+        for (i, r) in rules::RULES
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.folds_case() == fold)
+        {
+            for k in r.keywords {
+                match words.iter().position(|w| w == k) {
+                    Some(p) => triggers[p].push(i),
+                    None => {
+                        words.push(k);
+                        triggers.push(vec![i]);
+                    }
+                }
+            }
+        }
+        // A keyword found implies every keyword inside it: fold their rules in, so that the
+        // search below can report only the longest keyword at each position.
+        let expanded: Vec<Vec<usize>> = words
+            .iter()
+            .map(|w| {
+                let mut rules: Vec<usize> = Vec::new();
+                for (v, t) in words.iter().zip(&triggers) {
+                    let inside = if fold {
+                        w.to_ascii_lowercase().contains(&v.to_ascii_lowercase())
+                    } else {
+                        w.contains(v)
+                    };
+                    if inside {
+                        rules.extend(t);
+                    }
+                }
+                rules.sort_unstable();
+                rules.dedup();
+                rules
+            })
+            .collect();
+        // Built from constant keywords: a failure would be a bug that every test catches.
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            // Case folding is done on the line instead (see `line_spans`): an automaton
+            // that ignores case cannot use the SIMD prefilter that makes clean lines cheap.
+            .build(words.iter().map(|w| {
+                if fold {
+                    w.to_ascii_lowercase()
+                } else {
+                    w.to_string()
+                }
+            }))
+            .expect("keyword automaton");
+        Prefilter {
+            automaton,
+            triggers: expanded,
+        }
+    }
+
+    /// Marks the rules whose keywords occur in `line`; true if any.
+    ///
+    /// Overlapping search would find every keyword but cannot use the automaton's SIMD
+    /// prefilter, and it dominated the scan. Instead: the longest keyword at each position,
+    /// restarting one byte after each match's start, so that keywords that begin inside
+    /// another one are still seen (and the ones wholly inside are implied, see `build`).
+    fn fire(&self, line: &str, fired: &mut [u64; 2]) -> bool {
+        let mut any = false;
+        let mut at = 0;
+        while at < line.len() {
+            let input = aho_corasick::Input::new(line).span(at..line.len());
+            let Some(m) = self.automaton.find(input) else {
+                break;
+            };
+            for &r in &self.triggers[m.pattern().as_usize()] {
+                fired[r / 64] |= 1 << (r % 64);
+                any = true;
+            }
+            at = m.start() + 1;
+        }
+        any
+    }
 }
 
 impl std::fmt::Debug for Scanner {
@@ -89,33 +181,15 @@ pub(crate) struct Span {
 
 impl Scanner {
     pub fn new() -> Scanner {
-        let mut words: Vec<&str> = Vec::new();
-        let mut triggers: Vec<Vec<usize>> = Vec::new();
-        for (i, r) in rules::RULES.iter().enumerate() {
-            for k in r.keywords {
-                match words.iter().position(|w| w == k) {
-                    Some(p) => triggers[p].push(i),
-                    None => {
-                        words.push(k);
-                        triggers.push(vec![i]);
-                    }
-                }
-            }
-        }
-        // Built from constant keywords: failure would be a bug caught by every test.
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&words)
-            .expect("keyword automaton");
         let allow = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .build(ALLOW_MARKERS)
             .expect("allow automaton");
         Scanner {
-            prefilter,
-            triggers,
+            folded: Prefilter::build(true),
+            exact: Prefilter::build(false),
             allow,
+            lowered: std::cell::RefCell::new(String::new()),
         }
     }
 
@@ -123,14 +197,15 @@ impl Scanner {
     pub(crate) fn line_spans(&self, line: &str, path: &str, out: &mut Vec<Span>) {
         out.clear();
         let mut fired = [0u64; 2];
-        let mut any = false;
-        for m in self.prefilter.find_overlapping_iter(line) {
-            for &r in &self.triggers[m.pattern().as_usize()] {
-                fired[r / 64] |= 1 << (r % 64);
-                any = true;
-            }
-        }
-        if !any || self.allow.is_match(line) {
+        let folded = {
+            let mut lowered = self.lowered.borrow_mut();
+            lowered.clear();
+            lowered.push_str(line);
+            lowered.make_ascii_lowercase();
+            self.folded.fire(&lowered, &mut fired)
+        };
+        let exact = self.exact.fire(line, &mut fired);
+        if !(folded || exact) || self.allow.is_match(line) {
             return;
         }
         for (i, rule) in rules::RULES.iter().enumerate() {

@@ -11,7 +11,9 @@ use super::entropy;
 /// appear in what it scans.
 pub(crate) struct Rule {
     pub id: &'static str,
-    /// Lower-case literals, one of which appears in every match (the aho-corasick prefilter).
+    /// Literals, one of which appears in every match (the aho-corasick prefilter). They are
+    /// matched ignoring case when the pattern ignores case (`(?i`), and exactly otherwise, so
+    /// that `SK` does not fire on every `task` and `disk`.
     pub keywords: &'static [&'static str],
     pattern: &'static str,
     /// The capture group holding the secret; 0 is the whole match.
@@ -58,14 +60,14 @@ pub(crate) static RULES: [Rule; 41] = [
     // Key material.
     rule(
         "private-key",
-        &["private key"],
+        &["PRIVATE KEY"],
         r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)?",
         0,
         Plain,
     ),
     rule(
         "age-secret-key",
-        &["age-secret-key-1"],
+        &["AGE-SECRET-KEY-1"],
         r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b",
         0,
         Plain,
@@ -73,7 +75,7 @@ pub(crate) static RULES: [Rule; 41] = [
     // Cloud and code hosts.
     rule(
         "aws-access-key-id",
-        &["akia", "asia", "abia", "acca", "a3t"],
+        &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
         r"\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})\b",
         1,
         Plain,
@@ -117,7 +119,7 @@ pub(crate) static RULES: [Rule; 41] = [
     ),
     rule(
         "google-api-key",
-        &["aiza"],
+        &["AIza"],
         r"\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)",
         1,
         Plain,
@@ -160,7 +162,7 @@ pub(crate) static RULES: [Rule; 41] = [
     ),
     rule(
         "telegram-bot-token",
-        &[":aa"],
+        &[":AA"],
         r"(?:^|[^0-9])(\d{8,10}:AA[0-9A-Za-z_\-]{33})(?:[^0-9A-Za-z_\-]|$)",
         1,
         Plain,
@@ -196,7 +198,7 @@ pub(crate) static RULES: [Rule; 41] = [
     ),
     rule(
         "square-token",
-        &["eaaa", "sq0atp-", "sq0csp-"],
+        &["EAAA", "sq0atp-", "sq0csp-"],
         r"\b(EAAA[A-Za-z0-9_\-]{60}|sq0atp-[0-9A-Za-z_\-]{22}|sq0csp-[0-9A-Za-z_\-]{43})(?:[^0-9A-Za-z_\-]|$)",
         1,
         Plain,
@@ -218,7 +220,7 @@ pub(crate) static RULES: [Rule; 41] = [
     ),
     rule(
         "openai-key",
-        &["t3blbkfj", "sk-proj-", "sk-svcacct-", "sk-admin-"],
+        &["T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"],
         r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,200}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})",
         1,
         Plain,
@@ -247,7 +249,7 @@ pub(crate) static RULES: [Rule; 41] = [
     ),
     rule(
         "pypi-token",
-        &["pypi-ageichlwas5vcmc", "pypi-agendgvzdc5wexbplm9yzw"],
+        &["pypi-AgEIcHlwaS5vcmc", "pypi-AgENdGVzdC5weXBpLm9yZw"],
         r"\b(pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,})",
         1,
         Plain,
@@ -255,7 +257,7 @@ pub(crate) static RULES: [Rule; 41] = [
     // Email and messaging services.
     rule(
         "twilio-api-key",
-        &["sk"],
+        &["SK"],
         r"\b(SK[0-9a-f]{32})\b",
         1,
         Random(3.0),
@@ -269,7 +271,7 @@ pub(crate) static RULES: [Rule; 41] = [
     ),
     rule(
         "sendgrid-key",
-        &["sg."],
+        &["SG."],
         r"\b(SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})(?:[^A-Za-z0-9_\-]|$)",
         1,
         Plain,
@@ -320,7 +322,7 @@ pub(crate) static RULES: [Rule; 41] = [
     ),
     rule(
         "jwt",
-        &["eyj"],
+        &["eyJ"],
         r"\b(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})",
         1,
         Plain,
@@ -371,6 +373,11 @@ pub(crate) static RULES: [Rule; 41] = [
 ];
 
 impl Rule {
+    /// Whether the keywords are matched ignoring case.
+    pub(crate) fn folds_case(&self) -> bool {
+        self.pattern.contains("(?i")
+    }
+
     fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
             // The patterns are constants covered by unit tests; a failure is a bug in this file.
@@ -696,12 +703,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn every_pattern_compiles_and_keywords_are_lower_case() {
+    fn every_pattern_compiles_and_case_folded_keywords_are_lower_case() {
         for r in &RULES {
             let _ = r.regex();
             assert!(!r.keywords.is_empty(), "{} has keywords", r.id);
-            for k in r.keywords {
-                assert_eq!(*k, k.to_ascii_lowercase(), "{}", r.id);
+            if r.folds_case() {
+                for k in r.keywords {
+                    assert_eq!(*k, k.to_ascii_lowercase(), "{}", r.id);
+                }
             }
         }
     }

@@ -3,6 +3,7 @@
 mod common;
 
 mod capture;
+mod corpus;
 mod deliver;
 mod front;
 mod guard;

@@ -400,3 +400,56 @@ fn a_422_shows_the_validation_detail() {
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("body.max_acu_limit: too large"));
 }
+
+#[test]
+fn flags_win_over_the_environment() {
+    let fx = fixture_with_change();
+    let api = FakeApi::start();
+    let out = bin(&fx.work)
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", "org-from-env")
+        .env("DEVIN_API_URL", "http://127.0.0.1:9")
+        .args(["--yes", "--api-url", &api.url(), "--org-id", &api.org, "t"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        api.create_requests()[0].path,
+        format!("/v3/organizations/{}/sessions", api.org)
+    );
+}
+
+#[test]
+fn verbose_output_never_contains_the_key() {
+    let fx = fixture_with_change();
+    let api = FakeApi::start();
+    api.push_fault(
+        "POST",
+        "/sessions",
+        Fault::Status(429, Some("0".into()), "{}".into()),
+    );
+    let out = bin_api(&fx.work, &api)
+        .args(["-vv", "--yes", "t"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("debug:"), "-vv logs requests: {err}");
+    assert!(!err.contains(KEY) && !String::from_utf8_lossy(&out.stdout).contains(KEY));
+    let out = bin_api(&fx.work, &api)
+        .env("DEVIN_API_KEY", "cog_invalid_key_abcdef")
+        .args(["-vv", "--json", "--yes", "t"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(4));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("cog_invalid_key_abcdef"));
+}

@@ -99,6 +99,44 @@ pub struct ScanArgs {
     pub no_untracked: bool,
 }
 
+/// How the patch travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Via {
+    /// In the prompt when it fits the inline budget, else as an attachment
+    #[default]
+    Auto,
+    /// Always in the prompt; over budget, cut at file boundaries and list what was omitted
+    Inline,
+    /// Always as an uploaded attachment, with a summary in the prompt
+    Attachment,
+}
+
+/// Parses `65536`, `64K`, `64KiB`, `1M`, `1MiB`.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let (num, mult) = if let Some(n) = lower
+        .strip_suffix("kib")
+        .or_else(|| lower.strip_suffix('k'))
+    {
+        (n, 1024)
+    } else if let Some(n) = lower
+        .strip_suffix("mib")
+        .or_else(|| lower.strip_suffix('m'))
+    {
+        (n, 1024 * 1024)
+    } else {
+        (lower.as_str(), 1)
+    };
+    let n: usize = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size: use bytes, or a K or M suffix"))?;
+    n.checked_mul(mult)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("{s:?} is out of range"))
+}
+
 /// What to do when secrets are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SecretsPolicy {
@@ -174,6 +212,14 @@ pub struct CreateArgs {
     /// Do not send untracked files
     #[arg(long)]
     pub no_untracked: bool,
+
+    /// How the patch travels: in the prompt, or uploaded as an attachment when over budget
+    #[arg(long, value_enum, default_value_t = Via::Auto, value_name = "HOW")]
+    pub via: Via,
+
+    /// Largest patch sent in the prompt, in bytes (K and M suffixes allowed) [default: 64K]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub inline_budget: Option<usize>,
 
     /// What to do when secrets are found [default: ask on a terminal, block elsewhere]
     #[arg(long, value_enum, value_name = "POLICY")]

@@ -101,6 +101,22 @@ impl Client {
         body: Option<&serde_json::Value>,
         idem: Idempotency,
     ) -> Result<T> {
+        let attach = |rb: reqwest::RequestBuilder| match body {
+            Some(b) => rb.json(b),
+            None => rb,
+        };
+        self.execute(method, path, idem, &attach).await
+    }
+
+    /// Sends a request whose body `attach` adds (again on each attempt), with auth, bounded
+    /// retries and error mapping, and decodes the JSON answer.
+    pub(crate) async fn execute<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        idem: Idempotency,
+        attach: &(dyn Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Sync),
+    ) -> Result<T> {
         let url = self.url(path)?;
         let mut attempt = 0;
         loop {
@@ -113,9 +129,7 @@ impl Client {
                     format!("Bearer {}", self.key.expose()),
                 )
                 .header(header::ACCEPT, "application/json");
-            if let Some(b) = body {
-                req = req.json(b);
-            }
+            req = attach(req);
             ui::debug(
                 self.verbose,
                 1,

@@ -1,5 +1,6 @@
 //! Deliver: one typed client for the Devin API (v3, and v1 for legacy `apk_` keys).
 
+mod attachments;
 mod client;
 mod sessions;
 pub mod types;

@@ -4,11 +4,11 @@ use std::path::Path;
 
 use crate::api::types::{CreateSessionRequest, Session};
 use crate::api::Client;
-use crate::cli::{CreateArgs, SecretsPolicy};
+use crate::cli::{CreateArgs, SecretsPolicy, Via};
 use crate::config::{KeyFlavor, Settings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions, RepoState};
-use crate::prompt::{self, Composed, Handoff};
+use crate::prompt::{self, Composed, Delivery, Handoff};
 use crate::scan::{redact, Finding, Scanner};
 use crate::ui;
 
@@ -144,18 +144,35 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
     }
     let mut inputs = inputs;
     let guard = guard(args, settings, &mut inputs, state.as_mut())?;
-    let mut composed = prompt::compose(&Handoff {
-        task: &inputs.task,
-        context: inputs.context.as_deref(),
-        state: state.as_ref(),
-    });
-    if let Some(report) = &guard.report {
-        for l in &report.withheld {
-            composed.manifest.left_out.push(l.clone());
-        }
-    }
-    composed.manifest.secrets = guard.report.clone();
-    let req = build_request(args, settings, &inputs, &composed, state.as_ref());
+
+    let budget = args.inline_budget.unwrap_or(prompt::DEFAULT_INLINE_BUDGET);
+    let patch_len = state.as_ref().map_or(0, |s| s.changes.patch_len());
+    let upload = patch_len > 0
+        && match args.via {
+            Via::Attachment => true,
+            Via::Inline => false,
+            Via::Auto => patch_len > budget,
+        };
+    let compose = |url: Option<&str>| -> Result<(Composed, CreateSessionRequest)> {
+        let delivery = match url {
+            Some(u) => Delivery::Attachment(u),
+            None if args.via == Via::Inline => Delivery::InlineCut(budget),
+            None => Delivery::Inline,
+        };
+        let mut composed = prompt::compose(&Handoff {
+            task: &inputs.task,
+            context: inputs.context.as_deref(),
+            state: state.as_ref(),
+            delivery,
+        });
+        composed.manifest.secrets = guard.report.clone();
+        let mut req = build_request(args, settings, &inputs, &composed, state.as_ref());
+        req.attachment_urls = url.map(|u| vec![u.to_string()]);
+        Ok((composed, req))
+    };
+    // Until the upload happens, the prompt names where its URL will go.
+    const PENDING_URL: &str = "(the uploaded patch's URL, assigned when sent)";
+    let (composed, req) = compose(upload.then_some(PENDING_URL))?;
     if settings.user_id.is_some()
         && settings
             .api_key
@@ -166,7 +183,7 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
     }
 
     if args.dry_run {
-        return print_dry_run(settings, &req, &composed);
+        return print_dry_run(settings, &req, &composed, upload.then_some(patch_len));
     }
 
     if !args.yes && !guard.confirmed && ui::can_prompt(settings.json) {
@@ -174,6 +191,20 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
         ui::confirm("Hand this off to Devin?", true)?;
     }
     let mut client = Client::new(settings)?;
+    let (composed, req) = match (&state, upload) {
+        (Some(s), true) => {
+            let bar = ui::upload_progress(patch_len as u64, settings.json);
+            let url = client
+                .upload(
+                    prompt::PATCH_NAME,
+                    bytes::Bytes::from(s.changes.patch()),
+                    bar.as_ref(),
+                )
+                .await?;
+            compose(Some(&url))?
+        }
+        _ => (composed, req),
+    };
     let session = client.create_session(&req).await?;
     print_created(settings, &session, &composed)
 }
@@ -182,6 +213,7 @@ fn print_dry_run(
     settings: &Settings,
     req: &CreateSessionRequest,
     composed: &Composed,
+    upload: Option<usize>,
 ) -> Result<()> {
     let flavor = settings
         .api_key
@@ -189,13 +221,26 @@ fn print_dry_run(
         .map_or(KeyFlavor::V3, |k| k.flavor());
     let route = Client::create_route(flavor, settings.org_id.as_deref());
     let body = Client::create_body(flavor, req)?;
+    let upload_route = Client::upload_route(flavor, settings.org_id.as_deref());
     if settings.json {
-        return ui::print_json(&serde_json::json!({
+        let mut v = serde_json::json!({
             "dry_run": true,
             "route": route,
             "request": body,
             "manifest": composed.manifest,
-        }));
+        });
+        if let (Some(bytes), Some(obj)) = (upload, v.as_object_mut()) {
+            obj.insert(
+                "upload".into(),
+                serde_json::json!({"route": upload_route, "name": prompt::PATCH_NAME, "bytes": bytes}),
+            );
+        }
+        return ui::print_json(&v);
+    }
+    if let Some(bytes) = upload {
+        ui::note(&format!(
+            "dry run: the {bytes} byte patch would be uploaded first ({upload_route})"
+        ));
     }
     ui::note(&format!(
         "dry run: nothing was sent. The prompt below ({} bytes) would go to {route}.",

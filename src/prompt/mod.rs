@@ -9,12 +9,46 @@ use crate::git::{BaseSource, ChangeKind, Head, LeftOut, RepoState};
 /// Session titles longer than this are cut (at a character boundary).
 pub const TITLE_MAX_CHARS: usize = 100;
 
+/// The default inline budget: patches larger than this travel as an attachment.
+pub const DEFAULT_INLINE_BUDGET: usize = 64 * 1024;
+
+/// The name the patch is uploaded under.
+pub const PATCH_NAME: &str = "handoff.patch";
+
 /// What the user asked for, before composition.
 #[derive(Debug, Clone)]
 pub struct Handoff<'a> {
     pub task: &'a str,
     pub context: Option<&'a str>,
     pub state: Option<&'a RepoState>,
+    pub delivery: Delivery<'a>,
+}
+
+/// How the patch travels.
+#[derive(Debug, Clone, Copy)]
+pub enum Delivery<'a> {
+    /// In the prompt, whole.
+    Inline,
+    /// In the prompt, cut at file boundaries to fit this many bytes; the rest is listed.
+    InlineCut(usize),
+    /// As an uploaded file at this URL; the prompt carries a summary.
+    Attachment(&'a str),
+}
+
+/// Files kept when a patch is cut to `budget` bytes: whole files, in order, skipping any that
+/// no longer fit, so that what is kept still applies.
+pub fn cut_to_budget(changes: &crate::git::ChangeSet, budget: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut used = 0;
+    let (mut kept, mut omitted) = (Vec::new(), Vec::new());
+    for (i, f) in changes.files.iter().enumerate() {
+        if used + f.patch.len() <= budget {
+            used += f.patch.len();
+            kept.push(i);
+        } else {
+            omitted.push(i);
+        }
+    }
+    (kept, omitted)
 }
 
 /// The composed prompt and the record of what it carries.
@@ -47,7 +81,8 @@ pub struct Manifest {
     pub deletions: usize,
     /// Size of the patch in bytes.
     pub patch_bytes: usize,
-    /// `inline` (in the prompt) or `none` (nothing to send).
+    /// `inline` (in the prompt), `inline_cut` (in the prompt, cut to the budget),
+    /// `attachment` (uploaded), or `none` (nothing to send).
     pub delivery: &'static str,
     pub prompt_bytes: usize,
     pub warnings: Vec<String>,
@@ -241,13 +276,55 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
 
     push_notes(&mut p, h.context);
 
-    let patch = state.changes.patch();
-    if patch.is_empty() {
+    let full_len = state.changes.patch_len();
+    let mut left_out = state.changes.left_out.clone();
+    let delivery_name;
+    if full_len == 0 {
+        delivery_name = "none";
         p.push_str("\n### Local state\n\nThe working tree matches the base commit: there are no local changes.\n");
-        push_checkout(&mut p, state, false);
-    } else {
+        push_checkout(&mut p, state, None);
+    } else if let Delivery::Attachment(url) = h.delivery {
+        delivery_name = "attachment";
         p.push_str("\n### Reproduce the local state\n\n");
-        push_checkout(&mut p, state, true);
+        push_checkout(
+            &mut p,
+            state,
+            Some(&format!(
+                "the attached {PATCH_NAME} ({full_len} bytes), downloaded"
+            )),
+        );
+        let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
+        push_summary(&mut p, &state.changes);
+    } else {
+        let patch = match h.delivery {
+            Delivery::InlineCut(budget) if full_len > budget => {
+                let (kept, omitted) = cut_to_budget(&state.changes, budget);
+                for i in omitted {
+                    let f = &state.changes.files[i];
+                    left_out.push(LeftOut {
+                        path: f.path.clone(),
+                        reason: format!(
+                            "omitted to fit the inline budget of {budget} bytes ({} byte patch; --via attachment sends everything)",
+                            f.patch.len()
+                        ),
+                    });
+                }
+                delivery_name = "inline_cut";
+                kept.iter()
+                    .map(|&i| state.changes.files[i].patch.as_str())
+                    .collect::<String>()
+            }
+            _ => {
+                delivery_name = "inline";
+                state.changes.patch()
+            }
+        };
+        p.push_str("\n### Reproduce the local state\n\n");
+        push_checkout(
+            &mut p,
+            state,
+            Some("the Patch block below, saved as a file"),
+        );
         let fence = fence_for(&patch);
         let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
         if !patch.ends_with('\n') {
@@ -255,7 +332,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
         }
         let _ = writeln!(p, "{fence}");
     }
-    push_left_out(&mut p, &state.changes.left_out);
+    push_left_out(&mut p, &left_out);
 
     let manifest = Manifest {
         in_repository: true,
@@ -280,11 +357,11 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
                 deletions: f.deletions,
             })
             .collect(),
-        left_out: state.changes.left_out.clone(),
+        left_out,
         additions: state.changes.additions(),
         deletions: state.changes.deletions(),
-        patch_bytes: patch.len(),
-        delivery: if patch.is_empty() { "none" } else { "inline" },
+        patch_bytes: full_len,
+        delivery: delivery_name,
         prompt_bytes: p.len(),
         warnings: state.warnings.clone(),
         secrets: None,
@@ -295,6 +372,33 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
     }
 }
 
+/// Files changed with their line counts, as `git diff --stat` would list them.
+fn push_summary(p: &mut String, changes: &crate::git::ChangeSet) {
+    const MAX_LISTED: usize = 500;
+    p.push_str("\n### Files changed\n\n");
+    let mut body = String::new();
+    for f in changes.files.iter().take(MAX_LISTED) {
+        let name = match &f.old_path {
+            Some(old) => format!("{old} => {}", f.path),
+            None => f.path.clone(),
+        };
+        if f.binary {
+            let _ = writeln!(body, "{name} | binary");
+        } else {
+            let _ = writeln!(body, "{name} | +{} -{}", f.additions, f.deletions);
+        }
+    }
+    if changes.files.len() > MAX_LISTED {
+        let _ = writeln!(
+            body,
+            "... and {} more files (all in the attachment)",
+            changes.files.len() - MAX_LISTED
+        );
+    }
+    let fence = fence_for(&body);
+    let _ = write!(p, "{fence}\n{body}{fence}\n");
+}
+
 fn push_notes(p: &mut String, context: Option<&str>) {
     if let Some(ctx) = context.map(str::trim).filter(|c| !c.is_empty()) {
         p.push_str("\n### Notes from the local session\n\n");
@@ -303,7 +407,8 @@ fn push_notes(p: &mut String, context: Option<&str>) {
     }
 }
 
-fn push_checkout(p: &mut String, state: &RepoState, with_patch: bool) {
+/// The commands that rebuild the local state; `patch` says where the patch comes from.
+fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>) {
     let mut steps = String::new();
     match (&state.base.commit, &state.head) {
         (Some(base), Head::Branch { name, .. }) => {
@@ -321,11 +426,14 @@ fn push_checkout(p: &mut String, state: &RepoState, with_patch: bool) {
             steps.push_str("git rm -rf --quiet .\n");
         }
     }
-    if with_patch {
-        steps.push_str("git apply --whitespace=nowarn handoff.patch   # the Patch block below, saved as a file\n");
+    if let Some(source) = patch {
+        let _ = writeln!(
+            steps,
+            "git apply --whitespace=nowarn {PATCH_NAME}   # {source}"
+        );
     }
     p.push_str(
-        "Check out the base commit, then apply the patch below with `git apply`: the result is \
+        "Check out the base commit, then apply the patch with `git apply`: the result is \
          the local working tree, byte for byte. The patch holds unpushed commits and uncommitted \
          work alike; commit as you see fit.\n\n",
     );

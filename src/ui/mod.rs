@@ -39,6 +39,21 @@ pub fn note(msg: &str) {
     eprintln!("{} {msg}", console::style("note:").cyan());
 }
 
+/// A progress bar for an upload of `len` bytes, shown only on a terminal and never with
+/// `--json`.
+pub fn upload_progress(len: u64, json: bool) -> Option<indicatif::ProgressBar> {
+    if json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "uploading the patch {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
 /// Writes `value` to stdout as the single JSON document of this run.
 pub fn print_json(value: &serde_json::Value) -> Result<()> {
     let text = serde_json::to_string_pretty(value)

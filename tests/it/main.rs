@@ -7,3 +7,4 @@ mod corpus;
 mod deliver;
 mod front;
 mod guard;
+mod scale;

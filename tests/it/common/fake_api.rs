@@ -42,8 +42,19 @@ pub enum Fault {
     Redirect(String),
 }
 
+/// One uploaded file.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub url: String,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
+    uploads: Vec<Upload>,
+    base_url: String,
     requests: Vec<Recorded>,
     faults: VecDeque<(String, String, Fault)>,
     sessions_created: usize,
@@ -89,7 +100,10 @@ impl FakeApi {
                 addr_tx
                     .send(listener.local_addr().expect("addr"))
                     .expect("send addr");
-                let app = axum::Router::new().fallback(handle).with_state(state);
+                let app = axum::Router::new()
+                    .fallback(handle)
+                    .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+                    .with_state(state);
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = rx.await;
@@ -101,6 +115,7 @@ impl FakeApi {
         let addr = addr_rx
             .recv_timeout(Duration::from_secs(10))
             .expect("server started");
+        inner.lock().expect("lock").base_url = format!("http://{addr}");
         FakeApi {
             addr,
             org: org.to_string(),
@@ -124,6 +139,10 @@ impl FakeApi {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.inner.lock().expect("lock").requests.clone()
+    }
+
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.inner.lock().expect("lock").uploads.clone()
     }
 
     pub fn sessions_created(&self) -> usize {
@@ -250,6 +269,13 @@ async fn handle(
             create_session(&state, &rec, false)
         }
         ("POST", ["v1", "sessions"]) => create_session(&state, &rec, true),
+        ("POST", ["v3", "organizations", org, "attachments"]) => {
+            if *org != state.org {
+                return problem(StatusCode::NOT_FOUND, "Not Found", "Organization not found");
+            }
+            upload(&state, &rec, false).await
+        }
+        ("POST", ["v1", "attachments"]) => upload(&state, &rec, true).await,
         _ => problem(StatusCode::NOT_FOUND, "Not Found", "No such route"),
     }
 }
@@ -313,4 +339,62 @@ fn create_session(state: &AppState, rec: &Recorded, v1: bool) -> Response {
         "origin": "api",
     }))
     .into_response()
+}
+
+/// Multipart upload, as the real API takes it: one part named `file`.
+async fn upload(state: &AppState, rec: &Recorded, v1: bool) -> Response {
+    let Some(boundary) = rec
+        .content_type
+        .as_deref()
+        .and_then(|c| multer::parse_boundary(c).ok())
+    else {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported",
+            "expected multipart/form-data",
+        );
+    };
+    let body = rec.body.clone();
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(body)) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    let mut found = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                "broken multipart body",
+            );
+        };
+        if name == "file" {
+            found = Some((name, file_name, bytes.to_vec()));
+        }
+    }
+    let Some((field, file_name, bytes)) = found else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"detail": [{"loc": ["body", "file"], "msg": "Field required", "type": "missing"}]})),
+        )
+            .into_response();
+    };
+    let mut inner = state.inner.lock().expect("lock");
+    let n = inner.uploads.len() + 1;
+    let url = format!(
+        "{}/v3/organizations/{}/attachments/uuid-{n}/{file_name}",
+        inner.base_url, state.org
+    );
+    inner.uploads.push(Upload {
+        field,
+        file_name: file_name.clone(),
+        bytes,
+        url: url.clone(),
+    });
+    if v1 {
+        return axum::Json(json!(url)).into_response();
+    }
+    axum::Json(json!({"attachment_id": format!("att-{n}"), "name": file_name, "url": url}))
+        .into_response()
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Capture benchmark: `devin-handoff create --dry-run` against `git diff HEAD` on a synthetic
 # repository of 100,000 tracked files with 200 modified and 50 untracked, index fresh, timed
-# side by side in the same run.
+# side by side in the same run. "cold" removes the untracked cache before each run: the
+# figure for a first handoff from a repository.
 #
 # usage: benches/capture.sh [FILES] [RUNS]
 set -euo pipefail
@@ -18,5 +19,6 @@ echo "repository: $files tracked files, $(git status --porcelain | wc -l) change
 python3 "$here/timeit.py" "$runs" \
   "git diff HEAD=git diff HEAD" \
   "devin-handoff create --dry-run=$bin create --dry-run bench" \
+  "  ... cold (no untracked cache)=rm -f .git/devin-handoff/untracked-cache && $bin create --dry-run bench" \
   "devin-handoff create --dry-run --json=$bin create --dry-run --json bench" \
   "git status --porcelain=git status --porcelain"

@@ -3,6 +3,7 @@
 mod changes;
 pub mod remote;
 mod state;
+mod ucache;
 mod workdir;
 
 pub(crate) use changes::exclude_set;

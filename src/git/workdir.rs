@@ -29,6 +29,7 @@ use git2::{build::TreeUpdateBuilder, AttrCheckFlags, FileMode, Oid, Repository};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use super::changes::LeftOut;
+use super::ucache::{self, Cache, Listed, Stamp};
 
 /// The change set as two sparse trees in an in-memory repository.
 pub(crate) struct Snapshot {
@@ -66,6 +67,10 @@ struct Listing {
     unknown: Vec<(Vec<u8>, bool)>,
     /// A tracked file replaced by something only the full diff models (a directory, a fifo).
     odd: bool,
+    /// Every directory's listing, for the untracked cache.
+    listed: Vec<(Vec<u8>, Listed)>,
+    /// Whether any directory had to be read again (so the cache needs writing).
+    relisted: bool,
 }
 
 /// A path's state in one of the two trees.
@@ -166,15 +171,24 @@ pub(crate) fn snapshot(
         dirs.entry(d).or_default();
     }
     let work: Vec<(&[u8], &Vec<Tracked<'_>>)> = dirs.iter().map(|(d, t)| (*d, t)).collect();
+    let cache = if include_untracked {
+        Cache::load(repo.path())
+    } else {
+        Cache::default()
+    };
     let listing = list_dirs(
         workdir,
         &work,
         &tracked_dirs,
         index_mtime,
-        include_untracked,
+        include_untracked.then_some(&cache),
     );
     if listing.odd {
         return None;
+    }
+    if listing.relisted {
+        // Only an optimisation: a read-only gitdir or a full disk must not fail the capture.
+        let _ = Cache::save(repo.path(), &listing.listed);
     }
 
     // Untracked: ignore rules need the repository, so they are checked here, on one thread,
@@ -432,8 +446,12 @@ fn list_dirs(
     work: &[(&[u8], &Vec<Tracked<'_>>)],
     tracked_dirs: &PathSet<'_>,
     index_mtime: Option<(u32, u32)>,
-    include_untracked: bool,
+    untracked: Option<&Cache>,
 ) -> Listing {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let listed_at = (now.as_secs() as i64, now.subsec_nanos());
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -449,7 +467,8 @@ fn list_dirs(
                             dir,
                             tracked_dirs,
                             index_mtime,
-                            include_untracked,
+                            untracked,
+                            listed_at,
                         };
                         list_one(&ctx, files, &mut out);
                     }
@@ -472,6 +491,8 @@ fn list_dirs(
         all.odd |= p.odd;
         all.changed.extend(p.changed);
         all.unknown.extend(p.unknown);
+        all.listed.extend(p.listed);
+        all.relisted |= p.relisted;
     }
     all
 }
@@ -481,7 +502,9 @@ struct DirCtx<'a> {
     dir: &'a [u8],
     tracked_dirs: &'a PathSet<'a>,
     index_mtime: Option<(u32, u32)>,
-    include_untracked: bool,
+    /// The untracked cache, when untracked files are wanted at all.
+    untracked: Option<&'a Cache>,
+    listed_at: (i64, u32),
 }
 
 fn list_one(ctx: &DirCtx<'_>, files: &[Tracked<'_>], out: &mut Listing) {
@@ -525,40 +548,87 @@ fn list_one(ctx: &DirCtx<'_>, files: &[Tracked<'_>], out: &mut Listing) {
             None => out.odd = true,
         }
     }
-    if !ctx.include_untracked {
-        return;
-    }
-    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
-        out.odd = true;
+    let Some(cache) = ctx.untracked else {
         return;
     };
     // The index sorts a directory's files by name: a binary search needs no set per directory.
     let known = |name: &[u8]| files.binary_search_by(|t| t.name.cmp(name)).is_ok();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_bytes();
-        if name == b"." || name == b".." || name == b".git" || known(name) {
-            continue;
-        }
+    let Ok(st) = rustix::fs::fstat(&fd) else {
+        out.odd = true;
+        return;
+    };
+    let stamp = Stamp {
+        mtime: (st.st_mtime as i64, st.st_mtime_nsec as u32),
+        ctime: (st.st_ctime as i64, st.st_ctime_nsec as u32),
+        ino: st.st_ino as u64,
+        tracked: ucache::hash_names(files.iter().map(|t| t.name)),
+    };
+    let (names, listed_at) = match cache.get(ctx.dir, &stamp) {
+        Some(names) => (names.to_vec(), None),
+        None => match read_names(&fd, &known) {
+            Some(names) => (names, Some(ctx.listed_at)),
+            None => {
+                out.odd = true;
+                return;
+            }
+        },
+    };
+    for (name, is_dir) in &names {
         let mut rel = Vec::with_capacity(ctx.dir.len() + 1 + name.len());
         if !ctx.dir.is_empty() {
             rel.extend_from_slice(ctx.dir);
             rel.push(b'/');
         }
         rel.extend_from_slice(name);
+        if *is_dir {
+            if !ctx.tracked_dirs.contains(rel.as_slice()) {
+                out.unknown.push((rel, true));
+            }
+        } else if !known(name) {
+            out.unknown.push((rel, false));
+        }
+    }
+    out.relisted |= listed_at.is_some();
+    out.listed.push((
+        ctx.dir.to_vec(),
+        Listed {
+            stamp,
+            // A reused listing keeps the time it was made: that is what it is valid against.
+            listed_at: listed_at
+                .or_else(|| cache.listed_at(ctx.dir))
+                .unwrap_or(ctx.listed_at),
+            names,
+        },
+    ));
+}
+
+/// A directory's subdirectories and the files in it that the index does not know.
+fn read_names(
+    fd: &rustix::fd::OwnedFd,
+    known: &dyn Fn(&[u8]) -> bool,
+) -> Option<Vec<(Vec<u8>, bool)>> {
+    let entries = rustix::fs::Dir::read_from(fd).ok()?;
+    let mut names = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." || name == b".git" {
+            continue;
+        }
         let ft = match entry.file_type() {
-            FileType::Unknown => rustix::fs::statat(&fd, name, AtFlags::SYMLINK_NOFOLLOW)
+            FileType::Unknown => rustix::fs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW)
                 .map(|s| FileType::from_raw_mode(s.st_mode))
                 .unwrap_or(FileType::Unknown),
             ft => ft,
         };
         match ft {
-            FileType::Directory if !ctx.tracked_dirs.contains(rel.as_slice()) => {
-                out.unknown.push((rel, true));
+            FileType::Directory => names.push((name.to_vec(), true)),
+            FileType::RegularFile | FileType::Symlink if !known(name) => {
+                names.push((name.to_vec(), false))
             }
-            FileType::RegularFile | FileType::Symlink => out.unknown.push((rel, false)),
             _ => {}
         }
     }
+    Some(names)
 }
 
 /// `Some(true)` when the file may differ from the index (libgit2 then decides), `None` when

@@ -310,3 +310,44 @@ fn fast_capture_agrees_on_unborn_and_attribute_repos() {
     write(&d.join("a.txt/inside.txt"), "now a directory\n");
     assert_fast_equals_full(d);
 }
+
+#[test]
+fn the_untracked_cache_never_hides_a_change() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    write(&w.join("src/first.txt"), "untracked\n");
+    assert_fast_equals_full(w);
+    assert!(
+        w.join(".git/devin-handoff/untracked-cache").exists(),
+        "the cache is written"
+    );
+
+    // Each step changes what is untracked; every capture after it must see the change.
+    write(&w.join("src/second.txt"), "another\n");
+    assert_fast_equals_full(w);
+    git(w, &["add", "src/second.txt"]);
+    assert_fast_equals_full(w);
+    std::fs::remove_file(w.join("src/first.txt")).expect("rm");
+    assert_fast_equals_full(w);
+    write(&w.join("newdir/inner/file.txt"), "deep\n");
+    assert_fast_equals_full(w);
+    write(&w.join("newdir/inner/more.txt"), "deeper\n");
+    assert_fast_equals_full(w);
+    write(&w.join(".gitignore"), "*.log\ntarget/\nnewdir/\n");
+    assert_fast_equals_full(w);
+
+    // A damaged cache is ignored.
+    write(&w.join(".git/devin-handoff/untracked-cache"), "garbage\n");
+    assert_fast_equals_full(w);
+
+    // A file that stops being tracked while staying on disk (the directory is unchanged).
+    git(w, &["rm", "-q", "--cached", "src/lib.rs"]);
+    let body = handoff_body(w, &[]);
+    let patch = extract_patch(body["prompt"].as_str().expect("prompt"));
+    let replayed = fx.replay(&base_of(&body), &patch);
+    assert_same_tree(
+        w,
+        &replayed,
+        &["newdir/inner/file.txt", "newdir/inner/more.txt"],
+    );
+}

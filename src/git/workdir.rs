@@ -507,6 +507,8 @@ struct DirCtx<'a> {
     listed_at: (i64, u32),
 }
 
+// stat field types differ between platforms; the casts are not all no-ops everywhere.
+#[allow(clippy::unnecessary_cast)]
 fn list_one(ctx: &DirCtx<'_>, files: &[Tracked<'_>], out: &mut Listing) {
     let abs = if ctx.dir.is_empty() {
         ctx.workdir.to_path_buf()

@@ -15,7 +15,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "devin-handoff",
     version,
-    args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Environment: DEVIN_API_KEY (required to send), DEVIN_ORG_ID, DEVIN_API_URL, DEVIN_USER_ID.\n\
 Exit codes: 0 done, 1 other failure, 2 usage or invalid input, 3 nothing sent (secrets or declined),\n\
@@ -77,6 +76,139 @@ pub enum Command {
     /// Exits 3 when there are findings and 0 when clean, so it works as a pre-commit hook
     /// (`devin-handoff scan --staged`). Values are always shown masked.
     Scan(ScanArgs),
+    /// Follow, talk to, collect from and end sessions
+    #[command(subcommand)]
+    Sessions(SessionsCmd),
+    /// Watch a session until it is done, like `sessions watch` (the shell plugin's verb)
+    Poll(PollArgs),
+    /// Archive a session, like `sessions archive` (the shell plugin's verb)
+    Archive(IdArg),
+}
+
+/// A session, by ID (bare or `devin-…`) or web URL.
+#[derive(Debug, Clone, Args)]
+pub struct IdArg {
+    /// Session ID (with or without `devin-`) or its web URL
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Session ID (with or without `devin-`) or its web URL
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Seconds between checks
+    #[arg(long, value_name = "S", default_value_t = 15.0)]
+    pub interval: f64,
+    /// Give up after this many seconds (exit 7) [default: no limit]
+    #[arg(long = "wait-timeout", value_name = "S")]
+    pub wait_timeout: Option<f64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PollArgs {
+    #[command(flatten)]
+    pub watch: WatchArgs,
+    /// Archive the session once it is done
+    #[arg(long)]
+    pub archive: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCmd {
+    /// List sessions (newest first as the API returns them)
+    List {
+        /// Only sessions with this tag (repeatable)
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+        /// Only sessions on this repository (OWNER/NAME)
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: Option<String>,
+        /// Only sessions handed off from this repository (from the local journal)
+        #[arg(long)]
+        mine: bool,
+        /// At most this many
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show a session [default: the last one handed off from this branch]
+    Show {
+        /// Session ID (with or without `devin-`) or its web URL
+        #[arg(value_name = "ID")]
+        id: Option<String>,
+    },
+    /// Follow a session: new messages and status changes, until it is done
+    ///
+    /// Exits 0 when the session finished or waits for input, 6 when it failed or was
+    /// suspended, 7 on --wait-timeout. With --json, one JSON object per event (NDJSON).
+    Watch(WatchArgs),
+    /// Print a session's messages
+    Messages(IdArg),
+    /// Send a message to a session (scanned for secrets like a handoff)
+    Send {
+        /// Session ID (with or without `devin-`) or its web URL
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The message (or use --file)
+        #[arg(value_name = "MESSAGE", conflicts_with = "file")]
+        message: Option<String>,
+        /// Read the message from a file, or from stdin with `-`
+        #[arg(long, value_name = "F")]
+        file: Option<PathBuf>,
+        /// What to do when secrets are found [default: block]
+        #[arg(long, value_enum, value_name = "POLICY")]
+        secrets: Option<SecretsPolicy>,
+    },
+    /// List a session's attachments, or download them
+    Attachments {
+        /// Session ID (with or without `devin-`) or its web URL
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Download every attachment into this directory (existing files are never replaced)
+        #[arg(long, value_name = "DIR")]
+        download: Option<PathBuf>,
+    },
+    /// Archive a session
+    Archive(IdArg),
+    /// Terminate a session (asks first on a terminal)
+    Terminate {
+        /// Session ID (with or without `devin-`) or its web URL
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Do not ask for confirmation
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+impl CreateArgs {
+    /// Whether any `create` flag was typed (they mean nothing before another subcommand).
+    pub fn any_given(&self) -> bool {
+        self.task_arg.is_some()
+            || self.task.is_some()
+            || self.task_file.is_some()
+            || self.context.is_some()
+            || self.context_file.is_some()
+            || !self.tags.is_empty()
+            || self.title.is_some()
+            || self.playbook.is_some()
+            || !self.knowledge.is_empty()
+            || self.max_acu.is_some()
+            || self.mode.is_some()
+            || self.user_id.is_some()
+            || self.repo.is_some()
+            || !self.exclude.is_empty()
+            || self.no_untracked
+            || self.dry_run
+            || self.yes
+            || self.secrets.is_some()
+            || self.wait
+            || self.open
+            || self.new
+            || self.inline_budget.is_some()
+            || self.via != Via::Auto
+    }
 }
 
 /// What `scan` reads.
@@ -224,6 +356,22 @@ pub struct CreateArgs {
     /// What to do when secrets are found [default: ask on a terminal, block elsewhere]
     #[arg(long, value_enum, value_name = "POLICY")]
     pub secrets: Option<SecretsPolicy>,
+
+    /// After creating the session, watch it until it is done (as `sessions watch`)
+    #[arg(long)]
+    pub wait: bool,
+
+    /// With --wait: seconds between checks
+    #[arg(long, value_name = "S", default_value_t = 15.0, requires = "wait")]
+    pub interval: f64,
+
+    /// Open the session in the browser
+    #[arg(long)]
+    pub open: bool,
+
+    /// Create a new session even if an identical handoff is still running
+    #[arg(long)]
+    pub new: bool,
 
     /// Print what would be sent and send nothing (needs no key)
     #[arg(long)]

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod git;
+pub mod journal;
 pub mod prompt;
 pub mod scan;
 pub mod ui;
@@ -45,12 +46,30 @@ fn run_inner(cli: Cli) -> Result<()> {
             .build()
             .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")))
     };
+    if command.is_some() && create.any_given() {
+        return Err(Error::usage(
+            "handoff options (the task, --tag, --dry-run, …) go after `create`, not before another command",
+        ));
+    }
     match command {
         Some(Command::Scan(args)) => {
             let settings = Settings::resolve(&global, None)?;
             commands::scan::run(&args, &settings)
         }
         Some(Command::Create(create)) => run_create(*create, &global, rt()?),
+        Some(Command::Sessions(cmd)) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::sessions::run(&cmd, &settings))
+        }
+        Some(Command::Poll(args)) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::sessions::poll(&args, &settings))
+        }
+        Some(Command::Archive(a)) => {
+            let settings = Settings::resolve(&global, None)?;
+            let cmd = cli::SessionsCmd::Archive(a);
+            block_on_interruptible(rt()?, commands::sessions::run(&cmd, &settings))
+        }
         None => run_create(create, &global, rt()?),
     }
 }
@@ -61,10 +80,18 @@ fn run_create(
     rt: tokio::runtime::Runtime,
 ) -> Result<()> {
     let settings = Settings::resolve(global, create.user_id.as_deref())?;
+    block_on_interruptible(rt, commands::handoff::run(&create, &settings))
+}
+
+/// Runs a command to completion; Ctrl-C ends it with exit 130.
+fn block_on_interruptible(
+    rt: tokio::runtime::Runtime,
+    f: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
     rt.block_on(async {
         tokio::select! {
-            r = commands::handoff::run(&create, &settings) => r,
-            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted: nothing more was sent")),
+            r = f => r,
+            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
         }
     })
 }

@@ -87,6 +87,33 @@ impl Client {
         }
     }
 
+    pub(crate) fn base_origin(&self) -> url::Origin {
+        self.base.origin()
+    }
+
+    /// One GET, redirects not followed; the key only when `with_key`.
+    pub(crate) async fn raw_get(
+        &self,
+        url: &url::Url,
+        with_key: bool,
+    ) -> Result<reqwest::Response> {
+        let mut req = self.http.get(url.clone());
+        if with_key {
+            req = req.header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.key.expose()),
+            );
+        }
+        ui::debug(
+            self.verbose,
+            1,
+            &format!("GET {url} (key sent: {with_key})"),
+        );
+        req.send()
+            .await
+            .map_err(|e| self.network_error(&e, Idempotency::Safe))
+    }
+
     pub(crate) fn url(&self, path: &str) -> Result<url::Url> {
         let base = self.base.as_str().trim_end_matches('/');
         url::Url::parse(&format!("{base}{path}"))

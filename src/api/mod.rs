@@ -2,6 +2,8 @@
 
 mod attachments;
 mod client;
+mod lifecycle;
+pub use lifecycle::{session_id, SessionFilter};
 mod sessions;
 pub mod types;
 

@@ -37,6 +37,101 @@ pub struct Session {
     /// v1 only: false when an idempotent create returned an existing session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_new_session: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub pull_requests: Vec<PullRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acus_consumed: Option<f64>,
+    #[serde(default)]
+    pub is_archived: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PullRequest {
+    pub pr_url: String,
+    #[serde(default)]
+    pub pr_state: Option<String>,
+}
+
+/// Where a session stands, for people and for `watch`'s exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Still working (or new, claimed, resuming).
+    Working,
+    /// Done: `exit`, or `running` with `finished`.
+    Finished,
+    /// `running` and waiting for the user (or for approval).
+    NeedsInput,
+    /// `error`.
+    Failed,
+    /// `suspended`, with the reason in `status_detail`.
+    Suspended,
+}
+
+impl Session {
+    pub fn progress(&self) -> Progress {
+        match (self.status.as_deref(), self.status_detail.as_deref()) {
+            (Some("exit"), _) => Progress::Finished,
+            (Some("error"), _) => Progress::Failed,
+            (Some("suspended"), _) => Progress::Suspended,
+            (Some("running"), Some("finished")) => Progress::Finished,
+            (Some("running"), Some("waiting_for_user" | "waiting_for_approval")) => {
+                Progress::NeedsInput
+            }
+            _ => Progress::Working,
+        }
+    }
+
+    /// The first pull request's URL, if Devin opened one.
+    pub fn pr_url(&self) -> Option<&str> {
+        self.pull_requests.first().map(|p| p.pr_url.as_str())
+    }
+}
+
+/// A message in a session (`SessionMessage`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Message {
+    #[serde(default)]
+    pub event_id: String,
+    #[serde(default)]
+    pub created_at: Option<i64>,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// A file sent during a session (`SessionAttachment`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Attachment {
+    #[serde(default)]
+    pub attachment_id: String,
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+/// The cursor-paginated envelope of v3 lists.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Page<T> {
+    #[serde(default = "Vec::new")]
+    pub items: Vec<T>,
+    #[serde(default)]
+    pub end_cursor: Option<String>,
+    #[serde(default)]
+    pub has_next_page: bool,
 }
 
 impl Session {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::api::types::{CreateSessionRequest, Session};
+use crate::api::types::{CreateSessionRequest, Progress, Session};
 use crate::api::Client;
 use crate::cli::{CreateArgs, SecretsPolicy, Via};
 use crate::config::{KeyFlavor, Settings};
@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions, RepoState};
 use crate::prompt::{self, Composed, Delivery, Handoff};
 use crate::scan::{redact, Finding, Scanner};
-use crate::ui;
+use crate::{journal, ui};
 
 use super::read_text_source;
 
@@ -191,6 +191,12 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
         ui::confirm("Hand this off to Devin?", true)?;
     }
     let mut client = Client::new(settings)?;
+    let fingerprint = handoff_fingerprint(state.as_ref(), &inputs.task);
+    if !args.new {
+        if let Some(existing) = running_duplicate(&mut client, &fingerprint).await {
+            return finish_created(args, settings, &mut client, &existing, &composed, true).await;
+        }
+    }
     let (composed, req) = match (&state, upload) {
         (Some(s), true) => {
             let bar = ui::upload_progress(patch_len as u64, settings.json);
@@ -206,7 +212,91 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
         _ => (composed, req),
     };
     let session = client.create_session(&req).await?;
-    print_created(settings, &session, &composed)
+    let record = journal::Record {
+        time: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        workdir: state
+            .as_ref()
+            .map(|s| s.workdir.to_string_lossy().into_owned()),
+        repo: state
+            .as_ref()
+            .and_then(|s| s.remote.as_ref())
+            .map(|r| r.full_name()),
+        branch: state.as_ref().map(|s| s.head.label()),
+        base: state.as_ref().and_then(|s| s.base.commit.clone()),
+        fingerprint,
+        task: prompt::default_title(&inputs.task),
+        session_id: session.session_id.clone(),
+        url: session.web_url(),
+    };
+    if let Err(e) = journal::append(&record) {
+        ui::warn(&format!(
+            "could not record the handoff in the local journal: {e}"
+        ));
+    }
+    finish_created(args, settings, &mut client, &session, &composed, false).await
+}
+
+/// Identifies a handoff: the same working tree, base, patch and task.
+fn handoff_fingerprint(state: Option<&RepoState>, task: &str) -> String {
+    let workdir = state
+        .map(|s| s.workdir.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let base = state
+        .and_then(|s| s.base.commit.clone())
+        .unwrap_or_default();
+    let patch = state.map(|s| s.changes.patch()).unwrap_or_default();
+    journal::fingerprint(&[
+        workdir.as_bytes(),
+        base.as_bytes(),
+        patch.as_bytes(),
+        task.as_bytes(),
+    ])
+}
+
+/// The session of an identical earlier handoff that is still running, if any. Agents retry
+/// their hooks; a retry must not start a second session.
+async fn running_duplicate(client: &mut Client, fingerprint: &str) -> Option<Session> {
+    let record = journal::read()
+        .into_iter()
+        .rev()
+        .find(|r| r.fingerprint == fingerprint)?;
+    let session = client.get_session(&record.session_id).await.ok()?;
+    let running = matches!(session.progress(), Progress::Working | Progress::NeedsInput);
+    (running && !session.is_archived).then_some(session)
+}
+
+/// Reports the session, then opens it and waits for it as asked.
+async fn finish_created(
+    args: &CreateArgs,
+    settings: &Settings,
+    client: &mut Client,
+    session: &Session,
+    composed: &Composed,
+    reused: bool,
+) -> Result<()> {
+    if reused {
+        ui::note(&format!(
+            "an identical handoff is still running as {}; not creating another (--new forces one)",
+            session.session_id
+        ));
+    }
+    print_created(settings, session, composed, reused)?;
+    if args.open {
+        if let Err(e) = opener::open_browser(session.web_url()) {
+            ui::warn(&format!("could not open the browser: {e}"));
+        }
+    }
+    if args.wait {
+        let watch = crate::cli::WatchArgs {
+            id: session.session_id.clone(),
+            interval: args.interval,
+            wait_timeout: None,
+        };
+        super::sessions::watch(client, settings, &watch).await?;
+    }
+    Ok(())
 }
 
 fn print_dry_run(
@@ -249,13 +339,19 @@ fn print_dry_run(
     ui::print_stdout(&composed.prompt)
 }
 
-fn print_created(settings: &Settings, session: &Session, composed: &Composed) -> Result<()> {
+fn print_created(
+    settings: &Settings,
+    session: &Session,
+    composed: &Composed,
+    reused: bool,
+) -> Result<()> {
     let url = session.web_url();
     if settings.json {
         let mut v = serde_json::json!({
             "session_id": session.session_id,
             "url": url,
             "status": session.status,
+            "reused": reused,
             "manifest": composed.manifest,
         });
         if let (Some(new), Some(obj)) = (session.is_new_session, v.as_object_mut()) {
@@ -263,11 +359,13 @@ fn print_created(settings: &Settings, session: &Session, composed: &Composed) ->
         }
         return ui::print_json(&v);
     }
-    eprintln!(
-        "{} Created Devin session {}",
-        console::style("✓").green(),
-        session.session_id
-    );
+    if !reused {
+        eprintln!(
+            "{} Created Devin session {}",
+            console::style("✓").green(),
+            session.session_id
+        );
+    }
     ui::print_stdout(&format!("{url}\n"))
 }
 

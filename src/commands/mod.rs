@@ -2,6 +2,7 @@
 
 pub mod handoff;
 pub mod scan;
+pub mod sessions;
 
 use std::io::Read;
 use std::path::Path;

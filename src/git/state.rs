@@ -398,3 +398,16 @@ fn describe_state(state: RepositoryState) -> Option<String> {
     };
     Some(s.to_string())
 }
+
+/// The working tree and HEAD of the repository containing `dir`, without capturing changes.
+pub fn locate(dir: &Path) -> Result<Option<(PathBuf, Head)>> {
+    let repo = match Repository::discover(dir) {
+        Ok(r) => r,
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+        return Ok(None);
+    };
+    Ok(Some((workdir, read_head(&repo)?)))
+}

@@ -128,7 +128,8 @@ fn the_url_token_goes_nowhere() {
         assert!(!body.contains(URL_TOKEN));
         assert!(!body.contains("x-access-token"));
     }
-    assert_eq!(api.sessions_created(), 2);
+    // The second real run is the same handoff while the first still runs: it is reused.
+    assert_eq!(api.sessions_created(), 1);
 }
 
 #[test]

@@ -8,3 +8,4 @@ mod deliver;
 mod front;
 mod guard;
 mod scale;
+mod sessions;

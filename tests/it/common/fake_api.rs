@@ -58,6 +58,12 @@ struct Inner {
     requests: Vec<Recorded>,
     faults: VecDeque<(String, String, Fault)>,
     sessions_created: usize,
+    /// Scripted states per session: each GET shows the next; the last one stays.
+    sessions: std::collections::HashMap<String, VecDeque<Value>>,
+    messages: std::collections::HashMap<String, Vec<Value>>,
+    attachments: std::collections::HashMap<String, Vec<(String, Vec<u8>)>>,
+    /// Where attachment downloads redirect to (another origin), if set.
+    redirect_base: Option<String>,
 }
 
 #[derive(Clone)]
@@ -139,6 +145,50 @@ impl FakeApi {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.inner.lock().expect("lock").requests.clone()
+    }
+
+    /// A session that exists, shown as each of `states` in turn (fields merged over a default).
+    pub fn add_session(&self, id: &str, states: &[Value]) {
+        let base = session_json(id, &self.org, &json!({}));
+        let states: VecDeque<Value> = states
+            .iter()
+            .map(|st| {
+                let mut b = base.clone();
+                if let (Some(o), Some(add)) = (b.as_object_mut(), st.as_object()) {
+                    for (k, v) in add {
+                        o.insert(k.clone(), v.clone());
+                    }
+                }
+                b
+            })
+            .collect();
+        self.inner
+            .lock()
+            .expect("lock")
+            .sessions
+            .insert(id.to_string(), states);
+    }
+
+    pub fn add_message(&self, id: &str, source: &str, text: &str) {
+        let mut inner = self.inner.lock().expect("lock");
+        let list = inner.messages.entry(id.to_string()).or_default();
+        let n = list.len() + 1;
+        list.push(json!({"event_id": format!("evt_{n}"), "created_at": 1767225700 + n as i64, "message": text, "source": source}));
+    }
+
+    pub fn add_attachment(&self, id: &str, name: &str, bytes: &[u8]) {
+        self.inner
+            .lock()
+            .expect("lock")
+            .attachments
+            .entry(id.to_string())
+            .or_default()
+            .push((name.to_string(), bytes.to_vec()));
+    }
+
+    /// Attachment downloads answer 307 to this other server, as the real API does.
+    pub fn redirect_downloads_to(&self, other: &FakeApi) {
+        self.inner.lock().expect("lock").redirect_base = Some(other.url());
     }
 
     pub fn uploads(&self) -> Vec<Upload> {
@@ -238,6 +288,13 @@ async fn handle(
     } else {
         token.starts_with("cog_") && token.len() > 8
     };
+    // The presigned download host takes no Authorization at all.
+    if path.starts_with("/blob/") {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if let ["blob", uuid, name] = segments.as_slice() {
+            return blob(&state, uuid, name);
+        }
+    }
     if token.contains("invalid") || !key_ok {
         return problem(
             StatusCode::UNAUTHORIZED,
@@ -269,6 +326,19 @@ async fn handle(
             create_session(&state, &rec, false)
         }
         ("POST", ["v1", "sessions"]) => create_session(&state, &rec, true),
+        (_, ["v3", "organizations", org, "sessions", rest @ ..]) if !rest.is_empty() => {
+            if *org != state.org {
+                return problem(StatusCode::NOT_FOUND, "Not Found", "Organization not found");
+            }
+            session_route(&state, &method, rest, &rec)
+        }
+        ("GET", ["v3", "organizations", org, "sessions"]) if *org == state.org => {
+            list_sessions(&state, &rec)
+        }
+        ("GET", ["v3", "organizations", _, "attachments", uuid, name]) => {
+            download(&state, uuid, name)
+        }
+        ("GET", ["blob", uuid, name]) => blob(&state, uuid, name),
         ("POST", ["v3", "organizations", org, "attachments"]) => {
             if *org != state.org {
                 return problem(StatusCode::NOT_FOUND, "Not Found", "Organization not found");
@@ -277,6 +347,184 @@ async fn handle(
         }
         ("POST", ["v1", "attachments"]) => upload(&state, &rec, true).await,
         _ => problem(StatusCode::NOT_FOUND, "Not Found", "No such route"),
+    }
+}
+
+fn session_json(id: &str, org: &str, body: &Value) -> Value {
+    let n = id.trim_start_matches("devin-");
+    json!({
+        "session_id": id,
+        "url": format!("https://app.devin.ai/sessions/{n}"),
+        "status": "new",
+        "tags": body.get("tags").cloned().unwrap_or(json!([])),
+        "org_id": org,
+        "created_at": 1767225600,
+        "updated_at": 1767225600,
+        "acus_consumed": 0.0,
+        "pull_requests": [],
+        "title": body.get("title").cloned().unwrap_or(Value::Null),
+        "is_archived": false,
+        "origin": "api",
+    })
+}
+
+fn current(inner: &mut Inner, id: &str) -> Option<Value> {
+    let q = inner.sessions.get_mut(id)?;
+    if q.len() > 1 {
+        q.pop_front()
+    } else {
+        q.front().cloned()
+    }
+}
+
+fn session_route(state: &AppState, method: &Method, rest: &[&str], rec: &Recorded) -> Response {
+    let mut inner = state.inner.lock().expect("lock");
+    let id = rest[0].to_string();
+    if !inner.sessions.contains_key(&id) {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            &format!("Session {id} not found"),
+        );
+    }
+    match (method.as_str(), &rest[1..]) {
+        ("GET", []) => axum::Json(current(&mut inner, &id).unwrap_or(Value::Null)).into_response(),
+        ("DELETE", []) | ("POST", ["archive"]) => {
+            let mut s = inner.sessions[&id].back().cloned().unwrap_or(Value::Null);
+            if method.as_str() == "DELETE" {
+                s["status"] = json!("exit");
+            } else {
+                s["is_archived"] = json!(true);
+            }
+            inner.sessions.insert(id, VecDeque::from([s.clone()]));
+            axum::Json(s).into_response()
+        }
+        ("GET", ["messages"]) => {
+            let all = inner.messages.get(&id).cloned().unwrap_or_default();
+            // Two per page, to make clients walk the cursor.
+            let q: std::collections::HashMap<String, String> = rec
+                .query
+                .as_deref()
+                .map(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .into_owned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let start: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+            let end = (start + 2).min(all.len());
+            let more = end < all.len();
+            axum::Json(json!({"items": all[start.min(end)..end], "end_cursor": more.then(|| end.to_string()), "has_next_page": more, "total": null})).into_response()
+        }
+        ("POST", ["messages"]) => {
+            let Ok(body) = serde_json::from_slice::<Value>(&rec.body) else {
+                return problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Unprocessable",
+                    "invalid JSON",
+                );
+            };
+            if body
+                .get("message")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                return problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Unprocessable",
+                    "message is required",
+                );
+            }
+            let list = inner.messages.entry(id.clone()).or_default();
+            let n = list.len() + 1;
+            list.push(json!({"event_id": format!("evt_{n}"), "created_at": 1767225700, "message": body["message"], "source": "user"}));
+            let s = inner.sessions[&id].back().cloned().unwrap_or(Value::Null);
+            axum::Json(s).into_response()
+        }
+        ("GET", ["attachments"]) => {
+            let base = inner.base_url.clone();
+            let items: Vec<Value> = inner
+                .attachments
+                .get(&id)
+                .map(|v| {
+                    v.iter()
+                        .enumerate()
+                        .map(|(i, (name, _))| json!({"attachment_id": format!("att-{i}"), "name": name, "url": format!("{base}/v3/organizations/{}/attachments/{id}~{i}/{}", state.org, url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()), "source": "devin", "content_type": "text/plain"}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            axum::Json(Value::Array(items)).into_response()
+        }
+        _ => problem(StatusCode::NOT_FOUND, "Not Found", "No such route"),
+    }
+}
+
+fn list_sessions(state: &AppState, rec: &Recorded) -> Response {
+    let mut inner = state.inner.lock().expect("lock");
+    let q: Vec<(String, String)> = rec
+        .query
+        .as_deref()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let tags: Vec<&String> = q
+        .iter()
+        .filter(|(k, _)| k == "tags")
+        .map(|(_, v)| v)
+        .collect();
+    let mut ids: Vec<String> = inner.sessions.keys().cloned().collect();
+    ids.sort();
+    let all: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| inner.sessions.get(id).and_then(|q| q.back().cloned()))
+        .filter(|s| {
+            tags.iter().all(|t| {
+                s["tags"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(t.as_str())))
+            })
+        })
+        .collect();
+    let start: usize = q
+        .iter()
+        .find(|(k, _)| k == "after")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let end = (start + 2).min(all.len());
+    let more = end < all.len();
+    let _ = &mut inner;
+    axum::Json(json!({"items": all[start.min(end)..end], "end_cursor": more.then(|| end.to_string()), "has_next_page": more})).into_response()
+}
+
+fn download(state: &AppState, uuid: &str, name: &str) -> Response {
+    let inner = state.inner.lock().expect("lock");
+    match &inner.redirect_base {
+        Some(base) => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [("location", format!("{base}/blob/{uuid}/{name}"))],
+            "",
+        )
+            .into_response(),
+        None => {
+            drop(inner);
+            blob(state, uuid, name)
+        }
+    }
+}
+
+fn blob(state: &AppState, uuid: &str, _name: &str) -> Response {
+    // Downloads are looked up in this server's own store, keyed `session~index`.
+    let inner = state.inner.lock().expect("lock");
+    let Some((id, i)) = uuid.split_once('~') else {
+        return problem(StatusCode::NOT_FOUND, "Not Found", "no such blob");
+    };
+    let i: usize = i.parse().unwrap_or(usize::MAX);
+    match inner.attachments.get(id).and_then(|v| v.get(i)) {
+        Some((_, bytes)) => (StatusCode::OK, bytes.clone()).into_response(),
+        None => problem(StatusCode::NOT_FOUND, "Not Found", "no such blob"),
     }
 }
 
@@ -316,6 +564,22 @@ fn create_session(state: &AppState, rec: &Recorded, v1: bool) -> Response {
         inner.sessions_created
     };
     let id = format!("devin-{n:04}abcd");
+    {
+        let mut inner = state.inner.lock().expect("lock");
+        // A created session goes new -> running -> exit with a PR, one step per GET.
+        let s = session_json(&id, &state.org, &body);
+        let mut running = s.clone();
+        running["status"] = json!("running");
+        running["status_detail"] = json!("working");
+        let mut done = s.clone();
+        done["status"] = json!("exit");
+        done["pull_requests"] =
+            json!([{"pr_url": "https://github.com/acme/widget/pull/1", "pr_state": "open"}]);
+        inner
+            .sessions
+            .entry(id.clone())
+            .or_insert_with(|| VecDeque::from([s, running, done]));
+    }
     if v1 {
         return axum::Json(json!({
             "session_id": id,

@@ -1,0 +1,221 @@
+//! Session routes after creation: get, list, messages, send, archive, terminate, attachments.
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use super::client::{Client, Idempotency};
+use super::sessions::encode_segment;
+use super::types::{Attachment, Message, Page, Session};
+use crate::error::{Error, Result};
+
+/// Normalises a session reference: bare, `devin-` prefixed, or the web URL.
+pub fn session_id(input: &str) -> Result<String> {
+    let t = input.trim().trim_end_matches('/');
+    let last = if t.contains("://") {
+        let url = url::Url::parse(t).map_err(|_| bad_id(input))?;
+        url.path_segments()
+            .and_then(|mut s| s.rfind(|x| !x.is_empty()))
+            .ok_or_else(|| bad_id(input))?
+            .to_string()
+    } else {
+        t.to_string()
+    };
+    let bare = last.strip_prefix("devin-").unwrap_or(&last);
+    if bare.is_empty()
+        || !bare
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(bad_id(input));
+    }
+    Ok(format!("devin-{bare}"))
+}
+
+fn bad_id(input: &str) -> Error {
+    Error::usage(format!("{input:?} is not a session ID"))
+        .hint("give the ID (devin-…, or without the prefix) or the session's web URL")
+}
+
+/// Filters for `sessions list`.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    pub tags: Vec<String>,
+    pub repos: Vec<String>,
+    pub session_ids: Vec<String>,
+}
+
+const PAGE: usize = 100;
+
+impl Client {
+    async fn session_path(&mut self, id: &str) -> Result<String> {
+        let org = self.org_id().await?;
+        Ok(format!(
+            "/v3/organizations/{}/sessions/{}",
+            encode_segment(&org),
+            encode_segment(id)
+        ))
+    }
+
+    /// Follows `end_cursor` until the last page, or until `limit` items.
+    async fn paginate<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        limit: Option<usize>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut q: Vec<(String, String)> = query.to_vec();
+            q.push(("first".into(), PAGE.to_string()));
+            if let Some(a) = &after {
+                q.push(("after".into(), a.clone()));
+            }
+            let url_path = format!(
+                "{path}?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(q.iter())
+                    .finish()
+            );
+            let page: Page<T> = self
+                .request(Method::GET, &url_path, None, Idempotency::Safe)
+                .await?;
+            out.extend(page.items);
+            if limit.is_some_and(|l| out.len() >= l) {
+                out.truncate(limit.unwrap_or(usize::MAX));
+                return Ok(out);
+            }
+            match (page.has_next_page, page.end_cursor) {
+                (true, Some(c)) if after.as_deref() != Some(c.as_str()) => after = Some(c),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn get_session(&mut self, id: &str) -> Result<Session> {
+        let path = self.session_path(id).await?;
+        self.request(Method::GET, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn list_sessions(
+        &mut self,
+        filter: &SessionFilter,
+        limit: Option<usize>,
+    ) -> Result<Vec<Session>> {
+        let org = self.org_id().await?;
+        let mut q = Vec::new();
+        for t in &filter.tags {
+            q.push(("tags".to_string(), t.clone()));
+        }
+        for r in &filter.repos {
+            q.push(("repo_names".to_string(), r.clone()));
+        }
+        for s in &filter.session_ids {
+            q.push(("session_ids".to_string(), s.clone()));
+        }
+        self.paginate(
+            &format!("/v3/organizations/{}/sessions", encode_segment(&org)),
+            &q,
+            limit,
+        )
+        .await
+    }
+
+    pub async fn list_messages(&mut self, id: &str) -> Result<Vec<Message>> {
+        let path = format!("{}/messages", self.session_path(id).await?);
+        self.paginate(&path, &[], None)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn send_message(&mut self, id: &str, message: &str) -> Result<Session> {
+        let path = format!("{}/messages", self.session_path(id).await?);
+        let body = serde_json::json!({ "message": message });
+        self.request(Method::POST, &path, Some(&body), Idempotency::Unsafe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn archive_session(&mut self, id: &str) -> Result<Session> {
+        let path = format!("{}/archive", self.session_path(id).await?);
+        self.request(Method::POST, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn terminate_session(&mut self, id: &str) -> Result<Session> {
+        let path = self.session_path(id).await?;
+        self.request(Method::DELETE, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    /// The session's attachments; the API answers a bare array (the guide shows `items`).
+    pub async fn list_attachments(&mut self, id: &str) -> Result<Vec<Attachment>> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Bare(Vec<Attachment>),
+            Wrapped { items: Vec<Attachment> },
+        }
+        let path = format!("{}/attachments", self.session_path(id).await?);
+        let e: Either = self
+            .request(Method::GET, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))?;
+        Ok(match e {
+            Either::Bare(v) | Either::Wrapped { items: v } => v,
+        })
+    }
+}
+
+/// A 404 on a session route names the session.
+fn not_found(e: Error, id: &str) -> Error {
+    if e.message().contains(" 404 ") {
+        Error::api(format!("session {id} was not found: {}", e.message()))
+            .hint("check the ID, and that DEVIN_ORG_ID is the organization it belongs to")
+    } else {
+        e
+    }
+}
+
+impl Client {
+    /// Starts downloading an attachment. The key is sent only to the API's own origin; the
+    /// 307 it answers with goes to a presigned URL elsewhere, fetched without it.
+    pub async fn download(&self, url: &str) -> Result<reqwest::Response> {
+        let target = url::Url::parse(url)
+            .map_err(|e| Error::api(format!("the attachment URL {url:?} is not valid: {e}")))?;
+        let ours = target.origin() == self.base_origin();
+        let mut resp = if ours {
+            self.raw_get(&target, true).await?
+        } else {
+            self.raw_get(&target, false).await?
+        };
+        let mut hops = 0;
+        while resp.status().is_redirection() {
+            hops += 1;
+            if hops > 5 {
+                return Err(Error::api(format!("too many redirects downloading {url}")));
+            }
+            let next = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| target.join(l).ok())
+                .ok_or_else(|| {
+                    Error::api(format!("a redirect without a location downloading {url}"))
+                })?;
+            let with_key = next.origin() == self.base_origin();
+            resp = self.raw_get(&next, with_key).await?;
+        }
+        if !resp.status().is_success() {
+            return Err(Error::api(format!(
+                "downloading {url} failed: {}",
+                resp.status()
+            )));
+        }
+        Ok(resp)
+    }
+}

@@ -1,0 +1,547 @@
+//! `sessions …`, `poll` and `archive`: follow, talk to, collect from and end sessions.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::api::types::{Progress, Session};
+use crate::api::{session_id, Client, SessionFilter};
+use crate::cli::{PollArgs, SecretsPolicy, SessionsCmd, WatchArgs};
+use crate::config::Settings;
+use crate::error::{Error, ErrorKind, Result};
+use crate::scan::{redact, Scanner};
+use crate::{git, journal, ui};
+
+use super::read_text_source;
+
+pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
+    match cmd {
+        SessionsCmd::List {
+            tags,
+            repo,
+            mine,
+            limit,
+        } => list(settings, tags, repo.as_deref(), *mine, *limit).await,
+        SessionsCmd::Show { id } => show(settings, id.as_deref()).await,
+        SessionsCmd::Watch(w) => {
+            let mut client = Client::new(settings)?;
+            watch(&mut client, settings, w).await.map(|_| ())
+        }
+        SessionsCmd::Messages(a) => messages(settings, &a.id).await,
+        SessionsCmd::Send {
+            id,
+            message,
+            file,
+            secrets,
+        } => send(settings, id, message.as_deref(), file.as_deref(), *secrets).await,
+        SessionsCmd::Attachments { id, download } => {
+            attachments(settings, id, download.as_deref()).await
+        }
+        SessionsCmd::Archive(a) => archive(settings, &a.id).await,
+        SessionsCmd::Terminate { id, yes } => terminate(settings, id, *yes).await,
+    }
+}
+
+/// `poll ID [--archive]`: the shell plugin's verb, `watch` then optionally archive.
+pub async fn poll(args: &PollArgs, settings: &Settings) -> Result<()> {
+    let mut client = Client::new(settings)?;
+    let outcome = watch(&mut client, settings, &args.watch).await;
+    if args.archive {
+        let id = session_id(&args.watch.id)?;
+        // Archive whatever the outcome (the plugin does), then report the outcome.
+        client.archive_session(&id).await?;
+        if !settings.json {
+            ui::note(&format!("archived {id}"));
+        }
+    }
+    outcome.map(|_| ())
+}
+
+fn emit(value: serde_json::Value) -> Result<()> {
+    // NDJSON: one compact object per line, flushed so that a reader sees it at once.
+    let line = serde_json::to_string(&value).map_err(|e| Error::other(e.to_string()))?;
+    ui::print_stdout(&format!("{line}\n"))
+}
+
+fn describe(s: &Session) -> String {
+    match (&s.status, &s.status_detail) {
+        (Some(st), Some(d)) => format!("{st} ({d})"),
+        (Some(st), None) => st.clone(),
+        _ => "unknown".to_string(),
+    }
+}
+
+/// Follows a session until it is done: new messages and status changes as they come.
+/// Exit codes: 0 finished or waiting for input, 6 error or suspended, 7 timeout.
+pub async fn watch(client: &mut Client, settings: &Settings, args: &WatchArgs) -> Result<Session> {
+    let id = session_id(&args.id)?;
+    if !(args.interval.is_finite() && args.interval > 0.0) {
+        return Err(Error::usage(
+            "--interval must be a positive number of seconds",
+        ));
+    }
+    let interval = Duration::from_secs_f64(args.interval);
+    let deadline = match args.wait_timeout {
+        Some(t) if t.is_finite() && t > 0.0 => Some(Instant::now() + Duration::from_secs_f64(t)),
+        Some(_) => {
+            return Err(Error::usage(
+                "--wait-timeout must be a positive number of seconds",
+            ))
+        }
+        None => None,
+    };
+    let spinner =
+        (!settings.json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+            let s = indicatif::ProgressBar::new_spinner();
+            s.enable_steady_tick(Duration::from_millis(120));
+            s
+        });
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut last_status = String::new();
+    loop {
+        let session = match client.get_session(&id).await {
+            Ok(s) => s,
+            // A blip in the API does not end a watch; a wrong ID, key or org does.
+            Err(e) if e.kind() == ErrorKind::Api && !e.message().contains("not found") => {
+                ui::warn(&format!("{} (still watching)", e.message()));
+                sleep_or_timeout(deadline, interval, &id).await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let status = describe(&session);
+        if status != last_status {
+            if settings.json {
+                emit(
+                    serde_json::json!({"event": "status", "session_id": id, "status": session.status, "status_detail": session.status_detail}),
+                )?;
+            } else if let Some(s) = &spinner {
+                s.set_message(format!("{id}: {status}"));
+            } else {
+                eprintln!("{id}: {status}");
+            }
+            last_status = status;
+        }
+        match client.list_messages(&id).await {
+            Ok(msgs) => {
+                for m in msgs {
+                    if !seen.insert(m.event_id.clone()) {
+                        continue;
+                    }
+                    if settings.json {
+                        emit(
+                            serde_json::json!({"event": "message", "session_id": id, "source": m.source, "message": m.message, "created_at": m.created_at}),
+                        )?;
+                    } else {
+                        let who = m.source.as_deref().unwrap_or("devin");
+                        let text = format!("{who}: {}\n", m.message);
+                        match &spinner {
+                            Some(s) => s.suspend(|| ui::print_stdout(&text))?,
+                            None => ui::print_stdout(&text)?,
+                        }
+                    }
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Api => {
+                ui::warn(&format!("{} (still watching)", e.message()))
+            }
+            Err(e) => return Err(e),
+        }
+        let progress = session.progress();
+        if progress != Progress::Working {
+            if let Some(s) = &spinner {
+                s.finish_and_clear();
+            }
+            return finish(settings, &id, session, progress);
+        }
+        sleep_or_timeout(deadline, interval, &id).await?;
+    }
+}
+
+async fn sleep_or_timeout(deadline: Option<Instant>, interval: Duration, id: &str) -> Result<()> {
+    let now = Instant::now();
+    if let Some(d) = deadline {
+        if now >= d {
+            return Err(Error::new(
+                ErrorKind::WaitTimeout,
+                format!("gave up waiting for {id}: it is still running"),
+            )
+            .hint("watch it again later with `devin-handoff sessions watch ID`"));
+        }
+        tokio::time::sleep(interval.min(d - now)).await;
+    } else {
+        tokio::time::sleep(interval).await;
+    }
+    Ok(())
+}
+
+fn finish(settings: &Settings, id: &str, session: Session, progress: Progress) -> Result<Session> {
+    let pr = session.pr_url().map(str::to_string);
+    let url = session.web_url();
+    let outcome = match progress {
+        Progress::Finished => "finished",
+        Progress::NeedsInput => "needs_input",
+        Progress::Failed => "error",
+        Progress::Suspended => "suspended",
+        Progress::Working => "working",
+    };
+    if settings.json {
+        emit(
+            serde_json::json!({"event": "done", "session_id": id, "outcome": outcome, "status": session.status, "status_detail": session.status_detail, "pr_url": pr, "url": url}),
+        )?;
+    } else {
+        match progress {
+            Progress::NeedsInput => eprintln!("{id} is waiting for your input: {url}"),
+            Progress::Finished => eprintln!("{id} finished: {url}"),
+            _ => {}
+        }
+        if let Some(pr) = &pr {
+            ui::print_stdout(&format!("{pr}\n"))?;
+        }
+    }
+    match progress {
+        Progress::Failed => Err(Error::new(
+            ErrorKind::SessionFailed,
+            format!("session {id} ended in error"),
+        )
+        .hint(format!("see {url}"))),
+        Progress::Suspended => Err(Error::new(
+            ErrorKind::SessionFailed,
+            format!(
+                "session {id} was suspended: {}",
+                session
+                    .status_detail
+                    .as_deref()
+                    .unwrap_or("no reason given")
+            ),
+        )
+        .hint("send it a message to resume it: devin-handoff sessions send ID \"…\"")),
+        _ => Ok(session),
+    }
+}
+
+async fn list(
+    settings: &Settings,
+    tags: &[String],
+    repo: Option<&str>,
+    mine: bool,
+    limit: usize,
+) -> Result<()> {
+    let mut client = Client::new(settings)?;
+    let mut filter = SessionFilter {
+        tags: tags.to_vec(),
+        repos: repo.map(|r| vec![r.to_string()]).unwrap_or_default(),
+        ..SessionFilter::default()
+    };
+    if mine {
+        let cwd = std::env::current_dir().map_err(|e| Error::other(e.to_string()))?;
+        let (workdir, _) = git::locate(&cwd)?
+            .ok_or_else(|| Error::usage("--mine needs to run inside a git repository"))?;
+        let wd = workdir.to_string_lossy().into_owned();
+        filter.session_ids = journal::read()
+            .into_iter()
+            .filter(|r| r.workdir.as_deref() == Some(wd.as_str()))
+            .map(|r| r.session_id)
+            .collect();
+        if filter.session_ids.is_empty() {
+            return print_sessions(settings, &[]);
+        }
+    }
+    let sessions = client.list_sessions(&filter, Some(limit)).await?;
+    print_sessions(settings, &sessions)
+}
+
+fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {
+    if settings.json {
+        return ui::print_json(
+            &serde_json::to_value(sessions).map_err(|e| Error::other(e.to_string()))?,
+        );
+    }
+    if sessions.is_empty() {
+        eprintln!("no sessions");
+        return Ok(());
+    }
+    let mut out = String::new();
+    for s in sessions {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            s.session_id,
+            describe(s),
+            s.title.as_deref().unwrap_or("-"),
+            s.pr_url().unwrap_or("-")
+        ));
+    }
+    ui::print_stdout(&out)
+}
+
+/// The last session handed off from this repository's current branch.
+fn last_from_here() -> Result<String> {
+    let cwd = std::env::current_dir().map_err(|e| Error::other(e.to_string()))?;
+    let (workdir, head) = git::locate(&cwd)?.ok_or_else(|| {
+        Error::usage("no session ID given, and not inside a git repository")
+            .hint("give a session ID or URL")
+    })?;
+    let wd = workdir.to_string_lossy().into_owned();
+    let branch = head.label();
+    journal::read()
+        .into_iter()
+        .rev()
+        .find(|r| {
+            r.workdir.as_deref() == Some(wd.as_str())
+                && r.branch.as_deref() == Some(branch.as_str())
+        })
+        .map(|r| r.session_id)
+        .ok_or_else(|| {
+            Error::usage(format!("no handoff from {branch} here yet"))
+                .hint("give a session ID or URL")
+        })
+}
+
+async fn show(settings: &Settings, id: Option<&str>) -> Result<()> {
+    let id = match id {
+        Some(i) => session_id(i)?,
+        None => last_from_here()?,
+    };
+    let mut client = Client::new(settings)?;
+    let s = client.get_session(&id).await?;
+    if settings.json {
+        return ui::print_json(&serde_json::to_value(&s).map_err(|e| Error::other(e.to_string()))?);
+    }
+    let mut out = format!("{}  {}\n", s.session_id, describe(&s));
+    if let Some(t) = &s.title {
+        out.push_str(&format!("title    {t}\n"));
+    }
+    for pr in &s.pull_requests {
+        out.push_str(&format!(
+            "pr       {} ({})\n",
+            pr.pr_url,
+            pr.pr_state.as_deref().unwrap_or("unknown")
+        ));
+    }
+    if let Some(a) = s.acus_consumed {
+        out.push_str(&format!("acus     {a}\n"));
+    }
+    if s.is_archived {
+        out.push_str("archived yes\n");
+    }
+    out.push_str(&format!("url      {}\n", s.web_url()));
+    ui::print_stdout(&out)
+}
+
+async fn messages(settings: &Settings, id: &str) -> Result<()> {
+    let id = session_id(id)?;
+    let mut client = Client::new(settings)?;
+    let msgs = client.list_messages(&id).await?;
+    if settings.json {
+        return ui::print_json(
+            &serde_json::to_value(&msgs).map_err(|e| Error::other(e.to_string()))?,
+        );
+    }
+    let mut out = String::new();
+    for m in &msgs {
+        out.push_str(&format!(
+            "{}: {}\n",
+            m.source.as_deref().unwrap_or("devin"),
+            m.message
+        ));
+    }
+    ui::print_stdout(&out)
+}
+
+async fn send(
+    settings: &Settings,
+    id: &str,
+    message: Option<&str>,
+    file: Option<&Path>,
+    policy: Option<SecretsPolicy>,
+) -> Result<()> {
+    let id = session_id(id)?;
+    let mut text = match (message, file) {
+        (Some(m), _) => m.to_string(),
+        (None, Some(f)) => read_text_source(f, "message")?,
+        (None, None) => {
+            return Err(Error::usage("no message given")
+                .hint("devin-handoff sessions send ID \"message\" (or --file F|-)"))
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(Error::usage("the message is empty"));
+    }
+    let scanner = Scanner::new();
+    let findings = scanner.scan_text(&text, "<message>");
+    if !findings.is_empty() {
+        let interactive = ui::can_prompt(settings.json);
+        let choice = match policy {
+            Some(SecretsPolicy::Redact) => SecretsPolicy::Redact,
+            Some(SecretsPolicy::Allow) => SecretsPolicy::Allow,
+            Some(SecretsPolicy::Ask) | None if interactive => {
+                eprintln!("{} possible secret(s) in the message:", findings.len());
+                ui::print_findings(&findings);
+                match ui::choose_secret_action()? {
+                    ui::SecretChoice::Redact => SecretsPolicy::Redact,
+                    ui::SecretChoice::SendAnyway => SecretsPolicy::Allow,
+                    ui::SecretChoice::Abort => {
+                        return Err(Error::new(ErrorKind::NotSent, "aborted: nothing was sent"))
+                    }
+                }
+            }
+            _ => SecretsPolicy::Block,
+        };
+        match choice {
+            SecretsPolicy::Redact => text = redact::redact_text(&scanner, &text, "<message>").0,
+            SecretsPolicy::Allow => {
+                ui::warn("sending the message with its secrets (--secrets allow)")
+            }
+            _ => {
+                if !settings.json {
+                    ui::print_findings(&findings);
+                }
+                return Err(Error::new(
+                    ErrorKind::NotSent,
+                    format!(
+                        "{} possible secret(s) in the message: nothing was sent",
+                        findings.len()
+                    ),
+                )
+                .hint("--secrets redact sends it with each secret replaced")
+                .with_detail(
+                    "findings",
+                    serde_json::to_value(&findings).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    let mut client = Client::new(settings)?;
+    let s = client.send_message(&id, &text).await?;
+    if settings.json {
+        return ui::print_json(
+            &serde_json::json!({"session_id": id, "sent": true, "status": s.status}),
+        );
+    }
+    eprintln!("sent to {id}");
+    Ok(())
+}
+
+async fn archive(settings: &Settings, id: &str) -> Result<()> {
+    let id = session_id(id)?;
+    let mut client = Client::new(settings)?;
+    let s = client.archive_session(&id).await?;
+    if settings.json {
+        return ui::print_json(&serde_json::to_value(&s).map_err(|e| Error::other(e.to_string()))?);
+    }
+    eprintln!("archived {id}");
+    Ok(())
+}
+
+async fn terminate(settings: &Settings, id: &str, yes: bool) -> Result<()> {
+    let id = session_id(id)?;
+    if !yes && ui::can_prompt(settings.json) {
+        ui::confirm(
+            &format!("Terminate {id}? A terminated session cannot be resumed."),
+            false,
+        )?;
+    }
+    let mut client = Client::new(settings)?;
+    let s = client.terminate_session(&id).await?;
+    if settings.json {
+        return ui::print_json(&serde_json::to_value(&s).map_err(|e| Error::other(e.to_string()))?);
+    }
+    eprintln!("terminated {id}");
+    Ok(())
+}
+
+/// A file name from an attachment's name: its last component, nothing that climbs.
+fn safe_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "attachment".to_string()
+    } else {
+        cleaned
+    }
+}
+
+async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Result<()> {
+    let id = session_id(id)?;
+    let mut client = Client::new(settings)?;
+    let list = client.list_attachments(&id).await?;
+    let Some(dir) = dir else {
+        if settings.json {
+            return ui::print_json(
+                &serde_json::to_value(&list).map_err(|e| Error::other(e.to_string()))?,
+            );
+        }
+        let mut out = String::new();
+        for a in &list {
+            out.push_str(&format!(
+                "{}\t{}\t{}\n",
+                a.name,
+                a.source.as_deref().unwrap_or("-"),
+                a.url
+            ));
+        }
+        return ui::print_stdout(&out);
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::usage(format!("cannot create {}: {e}", dir.display())))?;
+    let mut saved = Vec::new();
+    for a in &list {
+        let mut resp = client.download(&a.url).await?;
+        // Written beside its destination, then renamed: never a half-written file.
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let bar = ui::upload_progress(resp.content_length().unwrap_or(0), settings.json);
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| Error::api(format!("the download of {} broke off: {e}", a.name)))?
+        {
+            tmp.write_all(&chunk)?;
+            if let Some(b) = &bar {
+                b.inc(chunk.len() as u64);
+            }
+        }
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        let name = safe_name(&a.name);
+        let path = persist_new(tmp, dir, &name)?;
+        if !settings.json {
+            eprintln!("saved {}", path.display());
+        }
+        saved.push(serde_json::json!({"name": a.name, "path": path}));
+    }
+    if settings.json {
+        return ui::print_json(&serde_json::json!({"session_id": id, "saved": saved}));
+    }
+    Ok(())
+}
+
+/// Renames the temp file to `name`, or `name (1)`, `name (2)`…: an existing file is never
+/// replaced.
+fn persist_new(
+    mut tmp: tempfile::NamedTempFile,
+    dir: &Path,
+    name: &str,
+) -> Result<std::path::PathBuf> {
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+        _ => (name.to_string(), String::new()),
+    };
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            dir.join(name)
+        } else {
+            dir.join(format!("{stem} ({n}){ext}"))
+        };
+        match tmp.persist_noclobber(&candidate) {
+            Ok(_) => return Ok(candidate),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => tmp = e.file,
+            Err(e) => return Err(e.error.into()),
+        }
+    }
+    Err(Error::other(format!(
+        "no free file name for {name} in {}",
+        dir.display()
+    )))
+}

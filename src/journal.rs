@@ -1,0 +1,81 @@
+//! The local journal: one JSON line per handoff, under `$XDG_STATE_HOME/devin-handoff/`.
+//! It answers "which session did I hand off from this branch" and "is this handoff a repeat".
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// One handoff, as recorded after the session was created.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    pub time: u64,
+    /// The working tree it was handed off from.
+    pub workdir: Option<String>,
+    pub repo: Option<String>,
+    pub branch: Option<String>,
+    pub base: Option<String>,
+    /// Identifies the exact handoff: repository, base, patch and task.
+    pub fingerprint: String,
+    pub task: String,
+    pub session_id: String,
+    pub url: String,
+}
+
+fn path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("devin-handoff").join("journal.jsonl"))
+}
+
+/// FNV-1a over the parts, hex: stable across runs, which the journal needs.
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.iter().chain(std::iter::once(&0xffu8)) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Appends a record. One `write` of one line to a file opened for appending: concurrent
+/// handoffs cannot interleave inside a line.
+pub fn append(record: &Record) -> std::io::Result<()> {
+    let Some(p) = path() else { return Ok(()) };
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
+    line.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&p)?;
+    f.write_all(line.as_bytes())
+}
+
+/// Every readable record, oldest first; damaged lines are skipped.
+pub fn read() -> Vec<Record> {
+    let Some(p) = path() else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(p) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_separate_their_parts() {
+        assert_eq!(fingerprint(&[b"a", b"b"]), fingerprint(&[b"a", b"b"]));
+        assert_ne!(fingerprint(&[b"ab", b""]), fingerprint(&[b"a", b"b"]));
+    }
+}

@@ -18,7 +18,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     subcommand_negates_reqs = true,
     after_help = "Environment: DEVIN_API_KEY (required to send), DEVIN_ORG_ID, DEVIN_API_URL, DEVIN_USER_ID.\n\
 Exit codes: 0 done, 1 other failure, 2 usage or invalid input, 3 nothing sent (secrets or declined),\n\
-4 authentication, 5 API or network failure, 130 interrupted."
+4 authentication, 5 API or network failure, 6 session failed or suspended, 7 wait timed out,\n\
+130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -128,6 +129,9 @@ pub enum SessionsCmd {
         /// Only sessions handed off from this repository (from the local journal)
         #[arg(long)]
         mine: bool,
+        /// Only sessions in this status (e.g. running, exit, error, suspended)
+        #[arg(long, value_name = "S")]
+        status: Option<String>,
         /// At most this many
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: usize,
@@ -171,6 +175,21 @@ pub enum SessionsCmd {
     },
     /// Archive a session
     Archive(IdArg),
+    /// Check out the session's pull request: into a new worktree, or here with --here
+    ///
+    /// Fetches with your own git (your credentials and remotes) into a branch named
+    /// `devin/pr-N`. Warns when this branch moved since the handoff.
+    Pull {
+        /// Session ID (with or without `devin-`) or its web URL
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Check out in this working tree (which must be clean) instead of a new worktree
+        #[arg(long)]
+        here: bool,
+        /// Where to create the worktree [default: ../<repo>-devin-pr-N]
+        #[arg(long, value_name = "DIR", conflicts_with = "here")]
+        path: Option<PathBuf>,
+    },
     /// Terminate a session (asks first on a terminal)
     Terminate {
         /// Session ID (with or without `devin-`) or its web URL

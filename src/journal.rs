@@ -15,6 +15,9 @@ pub struct Record {
     pub repo: Option<String>,
     pub branch: Option<String>,
     pub base: Option<String>,
+    /// HEAD's commit when handed off, to tell later whether the branch moved.
+    #[serde(default)]
+    pub head: Option<String>,
     /// Identifies the exact handoff: repository, base, patch and task.
     pub fingerprint: String,
     pub task: String,

@@ -225,6 +225,9 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
             .map(|r| r.full_name()),
         branch: state.as_ref().map(|s| s.head.label()),
         base: state.as_ref().and_then(|s| s.base.commit.clone()),
+        head: state
+            .as_ref()
+            .and_then(|s| s.head.commit().map(str::to_string)),
         fingerprint,
         task: prompt::default_title(&inputs.task),
         session_id: session.session_id.clone(),

@@ -21,8 +21,22 @@ pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
             tags,
             repo,
             mine,
+            status,
             limit,
-        } => list(settings, tags, repo.as_deref(), *mine, *limit).await,
+        } => {
+            list(
+                settings,
+                tags,
+                repo.as_deref(),
+                *mine,
+                status.as_deref(),
+                *limit,
+            )
+            .await
+        }
+        SessionsCmd::Pull { id, here, path } => {
+            super::pull::run(settings, id, *here, path.as_deref()).await
+        }
         SessionsCmd::Show { id } => show(settings, id.as_deref()).await,
         SessionsCmd::Watch(w) => {
             let mut client = Client::new(settings)?;
@@ -226,6 +240,7 @@ async fn list(
     tags: &[String],
     repo: Option<&str>,
     mine: bool,
+    status: Option<&str>,
     limit: usize,
 ) -> Result<()> {
     let mut client = Client::new(settings)?;
@@ -248,7 +263,13 @@ async fn list(
             return print_sessions(settings, &[]);
         }
     }
-    let sessions = client.list_sessions(&filter, Some(limit)).await?;
+    // The API has no status filter: filter here, reading pages until enough match.
+    let fetch = if status.is_some() { None } else { Some(limit) };
+    let mut sessions = client.list_sessions(&filter, fetch).await?;
+    if let Some(st) = status {
+        sessions.retain(|s| s.status.as_deref() == Some(st));
+        sessions.truncate(limit);
+    }
     print_sessions(settings, &sessions)
 }
 

@@ -480,3 +480,81 @@ fn an_identical_handoff_while_the_first_runs_returns_the_same_session() {
     assert_eq!(fourth["reused"], false);
     assert_eq!(api.sessions_created(), 3);
 }
+
+#[test]
+fn pull_checks_out_the_pull_request_in_a_worktree_or_here() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    // Devin's work, published the way GitHub publishes a pull request's head.
+    git(w, &["checkout", "-q", "-b", "devin/work"]);
+    write(&w.join("from-devin.txt"), "done by devin\n");
+    git(w, &["add", "from-devin.txt"]);
+    git(w, &["commit", "-q", "-m", "devin's change"]);
+    let remote = fx.remote.to_str().expect("utf8").to_string();
+    git(w, &["push", "-q", &remote, "HEAD:refs/pull/7/head"]);
+    git(w, &["checkout", "-q", "main"]);
+    git(w, &["branch", "-q", "-D", "devin/work"]);
+    // The user's remote URL is a hosted one; their git config maps it here, as a mirror would.
+    git(
+        w,
+        &[
+            "config",
+            &format!("url.{remote}.insteadOf"),
+            &format!("https://x-access-token:{URL_TOKEN}@github.com/acme/widget.git"),
+        ],
+    );
+
+    let api = FakeApi::start();
+    api.add_session("devin-pr1", &[json!({"status": "exit", "pull_requests": [{"pr_url": "https://github.com/acme/widget/pull/7", "pr_state": "open"}]})]);
+    let out = run(&api, w, &["sessions", "pull", "pr1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = fx.root.path().join("work-devin-pr-7");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        tree.to_str().expect("utf8")
+    );
+    assert_eq!(
+        std::fs::read_to_string(tree.join("from-devin.txt")).expect("checked out"),
+        "done by devin\n"
+    );
+    assert_eq!(
+        git(&tree, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "devin/pr-7"
+    );
+    assert!(
+        !w.join("from-devin.txt").exists(),
+        "the main tree is untouched"
+    );
+
+    // --here refuses a dirty tree, then works in a clean one.
+    write(&w.join("README.md"), "dirty\n");
+    let out = run(&api, w, &["sessions", "pull", "pr1", "--here"]);
+    assert_eq!(out.status.code(), Some(2));
+    git(w, &["checkout", "-q", "--", "README.md"]);
+    git(
+        w,
+        &[
+            "worktree",
+            "remove",
+            "--force",
+            tree.to_str().expect("utf8"),
+        ],
+    );
+    let out = run(&api, w, &["sessions", "pull", "pr1", "--here"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w.join("from-devin.txt").exists());
+
+    // A session without a pull request says so.
+    api.add_session("devin-nopr", &[json!({"status": "running"})]);
+    let out = run(&api, w, &["sessions", "pull", "nopr"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no pull request yet"));
+}

@@ -1,0 +1,183 @@
+//! `sessions pull`: the session's pull request, checked out with the user's own git.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::api::{session_id, Client};
+use crate::config::Settings;
+use crate::error::{Error, ErrorKind, Result};
+use crate::{git, journal, ui};
+
+/// The ref a host publishes a pull request's head under, and its number.
+fn pr_ref(pr_url: &str) -> Option<(String, u64)> {
+    let url = url::Url::parse(pr_url).ok()?;
+    let segs: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    let n_at = |marker: &str| -> Option<u64> {
+        let i = segs.iter().position(|s| *s == marker)?;
+        segs.get(i + 1)?.parse().ok()
+    };
+    if let Some(n) = n_at("pull") {
+        return Some((format!("refs/pull/{n}/head"), n));
+    }
+    if let Some(n) = n_at("merge_requests") {
+        return Some((format!("refs/merge-requests/{n}/head"), n));
+    }
+    if let Some(n) = n_at("pullrequest") {
+        return Some((format!("refs/pull/{n}/merge"), n));
+    }
+    None
+}
+
+/// Runs git in `dir` with the user's configuration; its stderr becomes the error.
+fn git_cmd(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .map_err(|e| Error::other(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(Error::other(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            err.trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+pub async fn run(settings: &Settings, id: &str, here: bool, path: Option<&Path>) -> Result<()> {
+    let id = session_id(id)?;
+    let cwd = std::env::current_dir().map_err(|e| Error::other(e.to_string()))?;
+    let (workdir, head) = git::locate(&cwd)?.ok_or_else(|| {
+        Error::usage("sessions pull runs inside the repository the session works on")
+    })?;
+    let mut client = Client::new(settings)?;
+    let session = client.get_session(&id).await?;
+    let pr = session.pr_url().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Usage,
+            format!("session {id} has no pull request yet"),
+        )
+        .hint("watch it until it opens one: devin-handoff sessions watch ID")
+    })?;
+    let (refname, n) =
+        pr_ref(pr).ok_or_else(|| Error::usage(format!("cannot tell the branch of {pr}")))?;
+
+    // The branch moved since the handoff: the PR was built on the state handed off then.
+    if let Some(rec) = journal::read()
+        .into_iter()
+        .rev()
+        .find(|r| r.session_id == id)
+    {
+        if rec.branch.as_deref() == Some(head.label().as_str())
+            && rec.head.is_some()
+            && rec.head.as_deref() != head.commit()
+        {
+            ui::warn(&format!(
+                "{} moved since the handoff (was {}); the pull request starts from the old state",
+                head.label(),
+                rec.head
+                    .as_deref()
+                    .map_or("?", |h| h.get(..12).unwrap_or(h))
+            ));
+        }
+    }
+
+    let remote = pick_remote(&workdir, pr)?;
+    git_cmd(&workdir, &["fetch", "--quiet", &remote, &refname])?;
+    let branch = format!("devin/pr-{n}");
+    let target = if here {
+        let dirty = git_cmd(&workdir, &["status", "--porcelain"])?;
+        if !dirty.trim().is_empty() {
+            return Err(Error::usage("this working tree has uncommitted changes; --here would mix them with the pull request")
+                .hint("commit or stash them, or drop --here to use a new worktree"));
+        }
+        git_cmd(
+            &workdir,
+            &["switch", "--quiet", "-C", &branch, "FETCH_HEAD"],
+        )?;
+        workdir.clone()
+    } else {
+        let dest = match path {
+            Some(p) => p.to_path_buf(),
+            None => default_worktree(&workdir, n),
+        };
+        if dest.exists() {
+            return Err(Error::usage(format!("{} already exists", dest.display()))
+                .hint("choose another place with --path DIR"));
+        }
+        let dest_s = dest.to_string_lossy().into_owned();
+        git_cmd(
+            &workdir,
+            &[
+                "worktree",
+                "add",
+                "--quiet",
+                "-B",
+                &branch,
+                &dest_s,
+                "FETCH_HEAD",
+            ],
+        )?;
+        dest
+    };
+    if settings.json {
+        return ui::print_json(
+            &serde_json::json!({"session_id": id, "pr_url": pr, "branch": branch, "path": target}),
+        );
+    }
+    eprintln!("checked out {pr} as {branch}");
+    ui::print_stdout(&format!("{}\n", target.display()))
+}
+
+fn default_worktree(workdir: &Path, n: u64) -> PathBuf {
+    let name = workdir
+        .file_name()
+        .map_or("repo".into(), |s| s.to_string_lossy().into_owned());
+    workdir
+        .parent()
+        .unwrap_or(workdir)
+        .join(format!("{name}-devin-pr-{n}"))
+}
+
+/// The remote whose URL names the PR's repository, else `origin`, else the only one.
+fn pick_remote(workdir: &Path, pr: &str) -> Result<String> {
+    let want =
+        git::parse_remote_url(pr.split("/pull/").next().unwrap_or(pr)).map(|r| r.full_name());
+    let names = git_cmd(workdir, &["remote"])?;
+    let names: Vec<&str> = names.lines().filter(|l| !l.is_empty()).collect();
+    for n in &names {
+        if let Ok(url) = git_cmd(workdir, &["remote", "get-url", n]) {
+            let repo = git::parse_remote_url(url.trim()).map(|r| r.full_name());
+            if repo.is_some() && repo == want {
+                return Ok((*n).to_string());
+            }
+        }
+    }
+    if names.contains(&"origin") {
+        return Ok("origin".into());
+    }
+    match names.as_slice() {
+        [only] => Ok((*only).to_string()),
+        _ => Err(Error::usage("no remote to fetch the pull request from")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_request_refs() {
+        assert_eq!(
+            pr_ref("https://github.com/acme/w/pull/7"),
+            Some(("refs/pull/7/head".into(), 7))
+        );
+        assert_eq!(
+            pr_ref("https://gitlab.com/g/s/p/-/merge_requests/12"),
+            Some(("refs/merge-requests/12/head".into(), 12))
+        );
+        assert_eq!(pr_ref("https://github.com/acme/w"), None);
+    }
+}

@@ -558,3 +558,37 @@ fn pull_checks_out_the_pull_request_in_a_worktree_or_here() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no pull request yet"));
 }
+
+#[test]
+fn pull_warns_when_the_branch_moved_since_the_handoff() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    let remote = fx.remote.to_str().expect("utf8").to_string();
+    git(w, &["push", "-q", &remote, "HEAD:refs/pull/1/head"]);
+    git(
+        w,
+        &[
+            "config",
+            &format!("url.{remote}.insteadOf"),
+            &format!("https://x-access-token:{URL_TOKEN}@github.com/acme/widget.git"),
+        ],
+    );
+    write(&w.join("wip.txt"), "work in progress\n");
+    let api = FakeApi::start();
+    let out = run(&api, w, &["--yes", "--json", "finish it"]);
+    assert!(out.status.success());
+    // The user goes on committing locally after the handoff.
+    git(w, &["add", "wip.txt"]);
+    git(w, &["commit", "-q", "-m", "local work after the handoff"]);
+    // The fake session reaches `exit` with pull/1 on its third look.
+    for _ in 0..2 {
+        run(&api, w, &["sessions", "show", "devin-0001abcd"]);
+    }
+    let out = run(&api, w, &["sessions", "pull", "devin-0001abcd"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("main moved since the handoff"));
+}

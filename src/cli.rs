@@ -84,6 +84,215 @@ pub enum Command {
     Poll(PollArgs),
     /// Archive a session, like `sessions archive` (the shell plugin's verb)
     Archive(IdArg),
+    /// Who the API key belongs to: principal type, name and organization
+    Whoami,
+    /// Check the key, the organization, permissions, git and settings, and say how to fix them
+    Doctor,
+    /// Organizations (enterprise keys)
+    #[command(subcommand)]
+    Orgs(OrgsCmd),
+    /// Knowledge notes that shape every session
+    #[command(subcommand)]
+    Knowledge(KnowledgeCmd),
+    /// Playbooks
+    #[command(subcommand)]
+    Playbooks(PlaybooksCmd),
+    /// Scheduled sessions
+    #[command(subcommand)]
+    Schedules(SchedulesCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgsCmd {
+    /// List the organizations an enterprise key can see
+    List,
+}
+
+/// `ID` and `--yes` for deletes.
+#[derive(Debug, Clone, Args)]
+pub struct DeleteArgs {
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// The fields of a knowledge note; on `update`, only the ones given change.
+#[derive(Debug, Clone, Args)]
+pub struct NoteFields {
+    /// The note's name
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// When Devin should use it
+    #[arg(long, value_name = "T")]
+    pub trigger: Option<String>,
+    /// The note's text
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the text from a file, or stdin with `-`
+    #[arg(long, value_name = "F")]
+    pub body_file: Option<PathBuf>,
+    /// Pin to a repository (OWNER/NAME, or `.` for this repository's)
+    #[arg(long, value_name = "REPO")]
+    pub pinned_repo: Option<String>,
+    /// Folder ID
+    #[arg(long, value_name = "ID")]
+    pub folder: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KnowledgeCmd {
+    /// List notes
+    List {
+        /// Only notes matching this text
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Only notes in this folder (path)
+        #[arg(long, value_name = "PATH")]
+        folder: Option<String>,
+        /// Only notes pinned to this repository (OWNER/NAME, or `.`)
+        #[arg(long, value_name = "REPO")]
+        pinned_repo: Option<String>,
+    },
+    /// Show a note
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Create a note (needs --name, --trigger and --body or --body-file)
+    Create(NoteFields),
+    /// Change the given fields of a note; the others are kept
+    Update {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        fields: NoteFields,
+    },
+    /// Delete a note (asks first on a terminal)
+    Delete(DeleteArgs),
+    /// List the knowledge folders
+    Folders,
+}
+
+/// The fields of a playbook; on `update`, only the ones given change.
+#[derive(Debug, Clone, Args)]
+pub struct PlaybookFields {
+    /// The playbook's title
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    /// The playbook's text
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the text from a file, or stdin with `-`
+    #[arg(long, value_name = "F")]
+    pub body_file: Option<PathBuf>,
+    /// A macro to invoke it with, e.g. `!deploy`
+    #[arg(long = "macro", value_name = "MACRO")]
+    pub macro_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybooksCmd {
+    /// List playbooks
+    List,
+    /// Show a playbook
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Create a playbook (needs --title and --body or --body-file)
+    Create(PlaybookFields),
+    /// Change the given fields of a playbook; the others are kept
+    Update {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        fields: PlaybookFields,
+    },
+    /// Delete a playbook (asks first on a terminal)
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Notify {
+    Always,
+    Failure,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Agent {
+    Devin,
+    DataAnalyst,
+    Advanced,
+}
+
+/// The fields of a schedule; on `update`, only the ones given are sent.
+#[derive(Debug, Clone, Args)]
+pub struct ScheduleFields {
+    /// The schedule's name
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The prompt each run starts with
+    #[arg(long, value_name = "TEXT", conflicts_with = "prompt_file")]
+    pub prompt: Option<String>,
+    /// Read the prompt from a file, or stdin with `-`
+    #[arg(long, value_name = "F")]
+    pub prompt_file: Option<PathBuf>,
+    /// A recurring schedule: five-field cron (minute hour day month weekday)
+    #[arg(long, value_name = "EXPR", conflicts_with = "at")]
+    pub cron: Option<String>,
+    /// The time zone --cron is meant in (converted to UTC, which the API uses) [default: UTC]
+    #[arg(long, value_name = "TZ", requires = "cron")]
+    pub timezone: Option<String>,
+    /// A one-time run at this date and time (RFC 3339, e.g. 2026-12-01T09:00:00Z)
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+    /// Playbook for each run
+    #[arg(long, value_name = "ID")]
+    pub playbook: Option<String>,
+    /// Tag each run's session (repeatable)
+    #[arg(long = "tag", value_name = "T")]
+    pub tags: Vec<String>,
+    /// When to notify
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub notify: Option<Notify>,
+    /// Which agent runs it
+    #[arg(long, value_enum, value_name = "AGENT")]
+    pub agent: Option<Agent>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulesCmd {
+    /// List schedules
+    List,
+    /// Show a schedule
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Create a schedule (needs --name, --prompt, and --cron or --at)
+    Create(ScheduleFields),
+    /// Change the given fields of a schedule
+    Update {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        fields: ScheduleFields,
+    },
+    /// Turn a schedule on
+    Enable {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Turn a schedule off
+    Disable {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Delete a schedule (asks first on a terminal)
+    Delete(DeleteArgs),
 }
 
 /// A session, by ID (bare or `devin-…`) or web URL.

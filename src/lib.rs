@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cron;
 pub mod error;
 pub mod git;
 pub mod journal;
@@ -64,6 +65,30 @@ fn run_inner(cli: Cli) -> Result<()> {
         Some(Command::Poll(args)) => {
             let settings = Settings::resolve(&global, None)?;
             block_on_interruptible(rt()?, commands::sessions::poll(&args, &settings))
+        }
+        Some(Command::Whoami) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::org::whoami(&settings))
+        }
+        Some(Command::Doctor) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::org::doctor(&settings))
+        }
+        Some(Command::Orgs(cmd)) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::org::orgs(&cmd, &settings))
+        }
+        Some(Command::Knowledge(cmd)) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::org::knowledge(&cmd, &settings))
+        }
+        Some(Command::Playbooks(cmd)) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::org::playbooks(&cmd, &settings))
+        }
+        Some(Command::Schedules(cmd)) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::org::schedules(&cmd, &settings))
         }
         Some(Command::Archive(a)) => {
             let settings = Settings::resolve(&global, None)?;

@@ -57,7 +57,7 @@ impl Client {
     }
 
     /// Follows `end_cursor` until the last page, or until `limit` items.
-    async fn paginate<T: DeserializeOwned>(
+    pub(crate) async fn paginate<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(String, String)],

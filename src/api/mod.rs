@@ -3,6 +3,7 @@
 mod attachments;
 mod client;
 mod lifecycle;
+pub mod org;
 pub use lifecycle::{session_id, SessionFilter};
 mod sessions;
 pub mod types;

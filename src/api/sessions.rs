@@ -58,6 +58,33 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Whether this key may create sessions: an empty create is answered 422 (invalid) when
+    /// the permission check passed, 403 when it did not. No session is ever created.
+    pub async fn probe_create(&mut self) -> Result<bool> {
+        let org = self.org_id().await?;
+        let path = format!("/v3/organizations/{}/sessions", encode_segment(&org));
+        match self
+            .request::<serde_json::Value>(
+                Method::POST,
+                &path,
+                Some(&serde_json::json!({})),
+                Idempotency::Unsafe,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.kind() == crate::error::ErrorKind::Auth && e.message().contains(" 403 ") =>
+            {
+                Ok(false)
+            }
+            Err(e) if e.message().contains(" 422 ") || e.message().contains(" 400 ") => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Characters left as they are in a path segment: IDs are `org-…`, `devin-…` and the like.
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')

@@ -10,4 +10,6 @@ pub(crate) use changes::exclude_set;
 pub use changes::staged_patches;
 pub use changes::{ChangeKind, ChangeSet, FileChange, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};
-pub use state::{capture, locate, Base, BaseSource, CaptureOptions, Head, RepoState, Upstream};
+pub use state::{
+    capture, locate, remote_repo, Base, BaseSource, CaptureOptions, Head, RepoState, Upstream,
+};

@@ -411,3 +411,20 @@ pub fn locate(dir: &Path) -> Result<Option<(PathBuf, Head)>> {
     };
     Ok(Some((workdir, read_head(&repo)?)))
 }
+
+/// The hosted repository the remote of the repository containing `dir` names, if any.
+pub fn remote_repo(dir: &Path) -> Result<Option<RemoteRepo>> {
+    let repo = match Repository::discover(dir) {
+        Ok(r) => r,
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let branch_ref = match read_head(&repo)? {
+        Head::Branch { name, .. } | Head::Unborn { name } => Some(format!("refs/heads/{name}")),
+        Head::Detached { .. } => None,
+    };
+    Ok(pick_remote(&repo, branch_ref.as_deref()).and_then(|name| {
+        let r = repo.find_remote(&name).ok()?;
+        parse_remote_url(&String::from_utf8_lossy(r.url_bytes()))
+    }))
+}

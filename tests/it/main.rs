@@ -7,5 +7,6 @@ mod corpus;
 mod deliver;
 mod front;
 mod guard;
+mod org;
 mod scale;
 mod sessions;

@@ -64,6 +64,8 @@ struct Inner {
     attachments: std::collections::HashMap<String, Vec<(String, Vec<u8>)>>,
     /// Where attachment downloads redirect to (another origin), if set.
     redirect_base: Option<String>,
+    /// Org resources by route ("knowledge/notes", "playbooks", "schedules"), in creation order.
+    resources: std::collections::HashMap<String, Vec<Value>>,
 }
 
 #[derive(Clone)]
@@ -334,6 +336,30 @@ async fn handle(
         }
         ("GET", ["v3", "organizations", org, "sessions"]) if *org == state.org => {
             list_sessions(&state, &rec)
+        }
+        ("GET", ["v3", "enterprise", "organizations"]) => {
+            let orgs = vec![
+                json!({"org_id": "org-a", "name": "Alpha", "created_at": 1, "updated_at": 1}),
+                json!({"org_id": "org-b", "name": "Beta", "created_at": 1, "updated_at": 1}),
+                json!({"org_id": "org-c", "name": "Gamma", "created_at": 1, "updated_at": 1}),
+            ];
+            page(&orgs, &rec)
+        }
+        ("GET", ["v3", "organizations", org, "knowledge", "folders"]) if *org == state.org => {
+            axum::Json(json!({
+                "folders": [{"folder_id": "folder-1", "name": "Backend", "note_count": 1, "path": "/Backend", "parent_folder_id": null}],
+                "root_note_count": 0
+            }))
+            .into_response()
+        }
+        (m, ["v3", "organizations", org, "knowledge", "notes", rest @ ..]) if *org == state.org => {
+            resource(&state, m, "knowledge/notes", rest, &rec)
+        }
+        (m, ["v3", "organizations", org, "playbooks", rest @ ..]) if *org == state.org => {
+            resource(&state, m, "playbooks", rest, &rec)
+        }
+        (m, ["v3", "organizations", org, "schedules", rest @ ..]) if *org == state.org => {
+            resource(&state, m, "schedules", rest, &rec)
         }
         ("GET", ["v3", "organizations", _, "attachments", uuid, name]) => {
             download(&state, uuid, name)
@@ -661,4 +687,178 @@ async fn upload(state: &AppState, rec: &Recorded, v1: bool) -> Response {
     }
     axum::Json(json!({"attachment_id": format!("att-{n}"), "name": file_name, "url": url}))
         .into_response()
+}
+
+fn query_map(rec: &Recorded) -> std::collections::HashMap<String, String> {
+    rec.query
+        .as_deref()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Cursor pages of two items, to make clients walk them.
+fn page(items: &[Value], rec: &Recorded) -> Response {
+    let q = query_map(rec);
+    let start: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let end = (start + 2).min(items.len());
+    let more = end < items.len();
+    axum::Json(json!({"items": items[start.min(end)..end], "end_cursor": more.then(|| end.to_string()), "has_next_page": more, "total": items.len()})).into_response()
+}
+
+fn unprocessable(field: &str, msg: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::Json(
+            json!({"detail": [{"loc": ["body", field], "msg": msg, "type": "value_error"}]}),
+        ),
+    )
+        .into_response()
+}
+
+/// Validates a resource body like the schema does; `full` for POST and PUT.
+fn check_body(route: &str, body: &Value, full: bool) -> Option<Response> {
+    let required: &[&str] = match route {
+        "knowledge/notes" => &["name", "body", "trigger"],
+        "playbooks" => &["title", "body"],
+        _ if full => &["name", "prompt"],
+        _ => &[],
+    };
+    for f in required {
+        if body
+            .get(*f)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Some(unprocessable(f, "Field required"));
+        }
+    }
+    if route == "playbooks" {
+        if let Some(m) = body.get("macro").and_then(Value::as_str) {
+            let ok = m.starts_with('!')
+                && m.len() > 1
+                && m[1..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !ok {
+                return Some(unprocessable("macro", "invalid macro"));
+            }
+        }
+    }
+    if route == "schedules" {
+        for bad in ["cron_schedule", "timezone", "is_enabled"] {
+            if body.get(bad).is_some() {
+                return Some(unprocessable(bad, "Extra inputs are not permitted"));
+            }
+        }
+        if full
+            && body.get("schedule_type").and_then(Value::as_str) != Some("one_time")
+            && body.get("frequency").is_none()
+        {
+            return Some(unprocessable(
+                "frequency",
+                "required for recurring schedules",
+            ));
+        }
+    }
+    None
+}
+
+fn resource(
+    state: &AppState,
+    method: &str,
+    route: &str,
+    rest: &[&str],
+    rec: &Recorded,
+) -> Response {
+    let id_key = match route {
+        "knowledge/notes" => "note_id",
+        "playbooks" => "playbook_id",
+        _ => "scheduled_session_id",
+    };
+    let prefix = match route {
+        "knowledge/notes" => "note",
+        "playbooks" => "playbook",
+        _ => "sched",
+    };
+    let body: Value = serde_json::from_slice(&rec.body).unwrap_or(Value::Null);
+    let mut inner = state.inner.lock().expect("lock");
+    let list = inner.resources.entry(route.to_string()).or_default();
+    match (method, rest) {
+        ("GET", []) => {
+            if route == "schedules" {
+                let q = query_map(rec);
+                let limit: usize = q
+                    .get("limit")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(50)
+                    .clamp(1, 100);
+                let offset: usize = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let end = (offset + limit).min(list.len());
+                let items = &list[offset.min(end)..end];
+                return axum::Json(json!({"items": items, "end_cursor": null, "has_next_page": end < list.len(), "total": list.len()})).into_response();
+            }
+            let items = list.clone();
+            page(&items, rec)
+        }
+        ("POST", []) => {
+            if let Some(r) = check_body(route, &body, true) {
+                return r;
+            }
+            let mut obj = body.clone();
+            obj[id_key] = json!(format!("{prefix}-{}", list.len() + 1));
+            obj["org_id"] = json!(state.org);
+            obj["created_at"] = json!(1767225600);
+            if route == "schedules" {
+                obj["enabled"] = json!(true);
+            }
+            list.push(obj.clone());
+            axum::Json(obj).into_response()
+        }
+        (m, [id]) => {
+            let Some(pos) = list.iter().position(|o| o[id_key].as_str() == Some(id)) else {
+                return problem(
+                    StatusCode::NOT_FOUND,
+                    "Not Found",
+                    &format!("{id} not found"),
+                );
+            };
+            match m {
+                "GET" => axum::Json(list[pos].clone()).into_response(),
+                "DELETE" => axum::Json(list.remove(pos)).into_response(),
+                "PUT" if route != "schedules" => {
+                    if let Some(r) = check_body(route, &body, true) {
+                        return r;
+                    }
+                    let mut obj = body.clone();
+                    obj[id_key] = json!(id);
+                    obj["org_id"] = json!(state.org);
+                    list[pos] = obj.clone();
+                    axum::Json(obj).into_response()
+                }
+                "PATCH" if route == "schedules" => {
+                    if let Some(r) = check_body(route, &body, false) {
+                        return r;
+                    }
+                    if let (Some(target), Some(changes)) =
+                        (list[pos].as_object_mut(), body.as_object())
+                    {
+                        for (k, v) in changes {
+                            target.insert(k.clone(), v.clone());
+                        }
+                    }
+                    axum::Json(list[pos].clone()).into_response()
+                }
+                _ => problem(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "Method Not Allowed",
+                    "no such method",
+                ),
+            }
+        }
+        _ => problem(StatusCode::NOT_FOUND, "Not Found", "No such route"),
+    }
 }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-pub use fake_api::{FakeApi, Fault};
+pub use fake_api::{FakeApi, Fault, Recorded};
 
 /// A secret-looking token placed in remote URLs; it must never travel or be printed.
 pub const URL_TOKEN: &str = "ghp_URLTOKEN0123456789abcdefSECRET";

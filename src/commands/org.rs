@@ -1,0 +1,562 @@
+//! `whoami`, `doctor`, `orgs`, `knowledge`, `playbooks` and `schedules`.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::org::Kind;
+use crate::api::Client;
+use crate::cli::{
+    Agent, DeleteArgs, KnowledgeCmd, NoteFields, Notify, OrgsCmd, PlaybookFields, PlaybooksCmd,
+    ScheduleFields, SchedulesCmd,
+};
+use crate::config::Settings;
+use crate::error::{Error, ErrorKind, Result};
+use crate::{cron, git, ui};
+
+use super::read_text_source;
+
+fn s(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(x)) => x.clone(),
+        Some(Value::Null) | None => "-".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// One line per item: the fields that identify it.
+fn print_rows(settings: &Settings, items: &[Value], cols: &[&str]) -> Result<()> {
+    if settings.json {
+        return ui::print_json(&Value::Array(items.to_vec()));
+    }
+    if items.is_empty() {
+        eprintln!("none");
+        return Ok(());
+    }
+    let mut out = String::new();
+    for it in items {
+        let row: Vec<String> = cols.iter().map(|c| s(it, c)).collect();
+        out.push_str(&row.join("\t"));
+        out.push('\n');
+    }
+    ui::print_stdout(&out)
+}
+
+/// An object's scalar fields, one per line; the whole object with --json.
+fn print_object(settings: &Settings, v: &Value) -> Result<()> {
+    if settings.json {
+        return ui::print_json(v);
+    }
+    let mut out = String::new();
+    if let Some(obj) = v.as_object() {
+        for (k, val) in obj {
+            let text = match val {
+                Value::String(x) if x.contains('\n') => format!("\n{x}"),
+                Value::String(x) => x.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            out.push_str(&format!("{k:<22} {text}\n"));
+        }
+    }
+    ui::print_stdout(&out)
+}
+
+fn confirm_delete(settings: &Settings, kind: Kind, d: &DeleteArgs) -> Result<()> {
+    if !d.yes && ui::can_prompt(settings.json) {
+        ui::confirm(&format!("Delete {} {}?", kind.noun(), d.id), false)?;
+    }
+    Ok(())
+}
+
+fn text_arg(
+    inline: &Option<String>,
+    file: &Option<std::path::PathBuf>,
+    what: &str,
+) -> Result<Option<String>> {
+    match (inline, file) {
+        (Some(t), _) => Ok(Some(t.clone())),
+        (None, Some(f)) => Ok(Some(read_text_source(f, what)?)),
+        _ => Ok(None),
+    }
+}
+
+/// `.` names this repository, as its remote's OWNER/NAME.
+fn resolve_repo(r: &str) -> Result<String> {
+    if r != "." {
+        return Ok(r.to_string());
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::other(e.to_string()))?;
+    git::remote_repo(&cwd)?
+        .map(|r| r.full_name())
+        .ok_or_else(|| Error::usage("--pinned-repo . needs a git repository with a hosted remote"))
+}
+
+pub async fn whoami(settings: &Settings) -> Result<()> {
+    let client = Client::new(settings)?;
+    let me = client.whoami().await?;
+    if settings.json {
+        return ui::print_json(&me);
+    }
+    let name = me
+        .get("service_user_name")
+        .or_else(|| me.get("user_name"))
+        .and_then(Value::as_str)
+        .unwrap_or("-");
+    ui::print_stdout(&format!(
+        "{} {}\norg {}\n",
+        s(&me, "principal_type"),
+        name,
+        me.get("org_id")
+            .and_then(Value::as_str)
+            .or(settings.org_id.as_deref())
+            .unwrap_or("(none: an enterprise key)")
+    ))
+}
+
+pub async fn orgs(cmd: &OrgsCmd, settings: &Settings) -> Result<()> {
+    match cmd {
+        OrgsCmd::List => {
+            let client = Client::new(settings)?;
+            let orgs = client.list_orgs().await?;
+            print_rows(settings, &orgs, &["org_id", "name"])
+        }
+    }
+}
+
+pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
+    let mut client = Client::new(settings)?;
+    let kind = Kind::Note;
+    match cmd {
+        KnowledgeCmd::List {
+            search,
+            folder,
+            pinned_repo,
+        } => {
+            let mut q = Vec::new();
+            if let Some(x) = search {
+                q.push(("search".to_string(), x.clone()));
+            }
+            if let Some(x) = folder {
+                q.push(("folder_path".to_string(), x.clone()));
+            }
+            if let Some(x) = pinned_repo {
+                q.push(("pinned_repo".to_string(), resolve_repo(x)?));
+            }
+            let items = client.list_resources(kind, &q).await?;
+            print_rows(settings, &items, &["note_id", "name", "pinned_repo"])
+        }
+        KnowledgeCmd::Show { id } => print_object(settings, &client.get_resource(kind, id).await?),
+        KnowledgeCmd::Create(f) => {
+            let body = note_body(f, None)?;
+            print_object(settings, &client.create_resource(kind, &body).await?)
+        }
+        KnowledgeCmd::Update { id, fields } => {
+            // PUT replaces the note: start from what it is, change what was given.
+            let current = client.get_resource(kind, id).await?;
+            let body = note_body(fields, Some(&current))?;
+            print_object(settings, &client.update_resource(kind, id, &body).await?)
+        }
+        KnowledgeCmd::Delete(d) => {
+            confirm_delete(settings, kind, d)?;
+            print_object(settings, &client.delete_resource(kind, &d.id).await?)
+        }
+        KnowledgeCmd::Folders => {
+            let v = client.knowledge_folders().await?;
+            if settings.json {
+                return ui::print_json(&v);
+            }
+            let folders = v
+                .get("folders")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            print_rows(settings, &folders, &["folder_id", "path", "note_count"])
+        }
+    }
+}
+
+fn note_body(f: &NoteFields, current: Option<&Value>) -> Result<Value> {
+    let body_text = text_arg(&f.body, &f.body_file, "note body")?;
+    let keep = |k: &str| {
+        current
+            .and_then(|c| c.get(k))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let pick = |given: Option<String>, k: &str| given.map(Value::String).unwrap_or_else(|| keep(k));
+    let pinned = f.pinned_repo.as_deref().map(resolve_repo).transpose()?;
+    let body = json!({
+        "name": pick(f.name.clone(), "name"),
+        "trigger": pick(f.trigger.clone(), "trigger"),
+        "body": pick(body_text, "body"),
+        "pinned_repo": pick(pinned, "pinned_repo"),
+        "folder_id": pick(f.folder.clone(), "folder_id"),
+        "is_enabled": keep("is_enabled"),
+    });
+    for k in ["name", "trigger", "body"] {
+        if body[k].as_str().is_none_or(|x| x.trim().is_empty()) {
+            return Err(Error::usage(format!(
+                "--{k} is required for a knowledge note"
+            )));
+        }
+    }
+    Ok(strip_nulls(body))
+}
+
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, x)| !x.is_null())
+                .collect::<Map<_, _>>(),
+        ),
+        other => other,
+    }
+}
+
+fn validate_macro(m: &str) -> Result<()> {
+    let ok = m.len() > 1
+        && m.starts_with('!')
+        && m[1..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "invalid macro {m:?}: use ! followed by letters, digits, _ or -, e.g. !deploy"
+        )))
+    }
+}
+
+pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
+    let kind = Kind::Playbook;
+    let body_of = |f: &PlaybookFields, current: Option<&Value>| -> Result<Value> {
+        if let Some(m) = &f.macro_name {
+            validate_macro(m)?;
+        }
+        let text = text_arg(&f.body, &f.body_file, "playbook body")?;
+        let keep = |k: &str| {
+            current
+                .and_then(|c| c.get(k))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let body = json!({
+            "title": f.title.clone().map(Value::String).unwrap_or_else(|| keep("title")),
+            "body": text.map(Value::String).unwrap_or_else(|| keep("body")),
+            "macro": f.macro_name.clone().map(Value::String).unwrap_or_else(|| keep("macro")),
+        });
+        for k in ["title", "body"] {
+            if body[k].as_str().is_none_or(|x| x.trim().is_empty()) {
+                return Err(Error::usage(format!("--{k} is required for a playbook")));
+            }
+        }
+        Ok(strip_nulls(body))
+    };
+    // Validate before any request: a bad macro is a usage error, not an API one.
+    if let PlaybooksCmd::Create(f) | PlaybooksCmd::Update { fields: f, .. } = cmd {
+        if let Some(m) = &f.macro_name {
+            validate_macro(m)?;
+        }
+    }
+    let mut client = Client::new(settings)?;
+    match cmd {
+        PlaybooksCmd::List => {
+            let items = client.list_resources(kind, &[]).await?;
+            print_rows(settings, &items, &["playbook_id", "title", "macro"])
+        }
+        PlaybooksCmd::Show { id } => print_object(settings, &client.get_resource(kind, id).await?),
+        PlaybooksCmd::Create(f) => {
+            let body = body_of(f, None)?;
+            print_object(settings, &client.create_resource(kind, &body).await?)
+        }
+        PlaybooksCmd::Update { id, fields } => {
+            let current = client.get_resource(kind, id).await?;
+            let body = body_of(fields, Some(&current))?;
+            print_object(settings, &client.update_resource(kind, id, &body).await?)
+        }
+        PlaybooksCmd::Delete(d) => {
+            confirm_delete(settings, kind, d)?;
+            print_object(settings, &client.delete_resource(kind, &d.id).await?)
+        }
+    }
+}
+
+/// The schedule body for the fields given; everything is checked before any request.
+fn schedule_body(f: &ScheduleFields, creating: bool, json_out: bool) -> Result<Value> {
+    let mut body = Map::new();
+    if let Some(n) = &f.name {
+        body.insert("name".into(), json!(n));
+    }
+    if let Some(p) = text_arg(&f.prompt, &f.prompt_file, "prompt")? {
+        body.insert("prompt".into(), json!(p));
+    }
+    if let Some(expr) = &f.cron {
+        cron::validate(expr)?;
+        let now = chrono::Utc::now();
+        let frequency = match &f.timezone {
+            Some(tz) => {
+                let zone = cron::parse_tz(tz)?;
+                let utc = cron::to_utc(expr, zone, now)?;
+                if !json_out {
+                    eprintln!("frequency (UTC): {utc}   ({expr} in {tz}, at its current offset)");
+                }
+                if cron::observes_dst(zone, cron::year_of(now)) {
+                    ui::warn(&format!(
+                        "{tz} observes daylight saving time: the API runs cron in UTC, so this schedule will run an hour off local time for part of the year"
+                    ));
+                }
+                utc
+            }
+            None => expr.clone(),
+        };
+        body.insert("schedule_type".into(), json!("recurring"));
+        body.insert("frequency".into(), json!(frequency));
+    }
+    if let Some(at) = &f.at {
+        let when = chrono::DateTime::parse_from_rfc3339(at).map_err(|e| {
+            Error::usage(format!("--at {at:?} is not an RFC 3339 date and time: {e}"))
+        })?;
+        if when <= chrono::Utc::now() {
+            return Err(Error::usage(format!("--at {at} is in the past")));
+        }
+        body.insert("schedule_type".into(), json!("one_time"));
+        body.insert("scheduled_at".into(), json!(when.to_rfc3339()));
+    }
+    if let Some(p) = &f.playbook {
+        body.insert("playbook_id".into(), json!(p));
+    }
+    if !f.tags.is_empty() {
+        body.insert("tags".into(), json!(f.tags));
+    }
+    if let Some(n) = f.notify {
+        let v = match n {
+            Notify::Always => "always",
+            Notify::Failure => "failure",
+            Notify::Never => "never",
+        };
+        body.insert("notify_on".into(), json!(v));
+    }
+    if let Some(a) = f.agent {
+        let v = match a {
+            Agent::Devin => "devin",
+            Agent::DataAnalyst => "data_analyst",
+            Agent::Advanced => "advanced",
+        };
+        body.insert("agent".into(), json!(v));
+    }
+    if creating {
+        for k in ["name", "prompt"] {
+            if !body.contains_key(k) {
+                return Err(Error::usage(format!(
+                    "--{k} is required to create a schedule"
+                )));
+            }
+        }
+        if !body.contains_key("schedule_type") {
+            return Err(Error::usage(
+                "a schedule needs --cron EXPR (recurring) or --at WHEN (one time)",
+            ));
+        }
+    } else if body.is_empty() {
+        return Err(Error::usage("nothing to change: give at least one field"));
+    }
+    Ok(Value::Object(body))
+}
+
+pub async fn schedules(cmd: &SchedulesCmd, settings: &Settings) -> Result<()> {
+    let kind = Kind::Schedule;
+    // Bodies first: a bad cron or date exits 2 before anything is sent.
+    let body = match cmd {
+        SchedulesCmd::Create(f) => Some(schedule_body(f, true, settings.json)?),
+        SchedulesCmd::Update { fields, .. } => Some(schedule_body(fields, false, settings.json)?),
+        SchedulesCmd::Enable { .. } => Some(json!({"enabled": true})),
+        SchedulesCmd::Disable { .. } => Some(json!({"enabled": false})),
+        _ => None,
+    };
+    let mut client = Client::new(settings)?;
+    match (cmd, body) {
+        (SchedulesCmd::List, _) => {
+            let items = client.list_resources(kind, &[]).await?;
+            print_rows(
+                settings,
+                &items,
+                &["scheduled_session_id", "name", "frequency", "enabled"],
+            )
+        }
+        (SchedulesCmd::Show { id }, _) => {
+            print_object(settings, &client.get_resource(kind, id).await?)
+        }
+        (SchedulesCmd::Create(_), Some(b)) => {
+            print_object(settings, &client.create_resource(kind, &b).await?)
+        }
+        (
+            SchedulesCmd::Update { id, .. }
+            | SchedulesCmd::Enable { id }
+            | SchedulesCmd::Disable { id },
+            Some(b),
+        ) => print_object(settings, &client.update_resource(kind, id, &b).await?),
+        (SchedulesCmd::Delete(d), _) => {
+            confirm_delete(settings, kind, d)?;
+            print_object(settings, &client.delete_resource(kind, &d.id).await?)
+        }
+        _ => Err(Error::other(
+            "internal: a schedule command without its body",
+        )),
+    }
+}
+
+/// One check's verdict for `doctor`.
+struct Check {
+    ok: bool,
+    what: String,
+    fix: Option<String>,
+}
+
+pub async fn doctor(settings: &Settings) -> Result<()> {
+    let mut checks: Vec<Check> = Vec::new();
+    let mut worst: Option<ErrorKind> = None;
+    let mut fail = |checks: &mut Vec<Check>, kind: ErrorKind, what: String, fix: String| {
+        worst.get_or_insert(kind);
+        checks.push(Check {
+            ok: false,
+            what,
+            fix: Some(fix),
+        });
+    };
+    let git_ok = std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if git_ok {
+        checks.push(Check {
+            ok: true,
+            what: "git is installed".into(),
+            fix: None,
+        });
+    } else {
+        fail(
+            &mut checks,
+            ErrorKind::Other,
+            "git is not usable".into(),
+            "install git and put it on PATH".into(),
+        );
+    }
+    let cfg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
+        .map(|d| d.join("devin-handoff/config.toml"));
+    match cfg.filter(|p| p.exists()) {
+        Some(p) => checks.push(Check {
+            ok: true,
+            what: format!(
+                "{} exists (this version takes settings from flags and the environment only)",
+                p.display()
+            ),
+            fix: None,
+        }),
+        None => checks.push(Check {
+            ok: true,
+            what: "no config file; settings come from flags and the environment".into(),
+            fix: None,
+        }),
+    }
+    match Client::new(settings) {
+        Err(_) => fail(
+            &mut checks,
+            ErrorKind::Auth,
+            "DEVIN_API_KEY is not set".into(),
+            "export DEVIN_API_KEY=cog_… (Settings > Service users)".into(),
+        ),
+        Ok(mut client) => {
+            match client.whoami().await {
+                Ok(me) => checks.push(Check {
+                    ok: true,
+                    what: format!("the key is valid ({})", s(&me, "principal_type")),
+                    fix: None,
+                }),
+                Err(e) => fail(
+                    &mut checks,
+                    e.kind(),
+                    format!("the key does not work: {}", e.message()),
+                    "check DEVIN_API_KEY; v3 needs a cog_ key".into(),
+                ),
+            }
+            match client
+                .list_sessions(&crate::api::SessionFilter::default(), Some(1))
+                .await
+            {
+                Ok(_) => checks.push(Check {
+                    ok: true,
+                    what: "the organization is reachable and its sessions readable".into(),
+                    fix: None,
+                }),
+                Err(e) => fail(
+                    &mut checks,
+                    e.kind(),
+                    format!("the organization is not reachable: {}", e.message()),
+                    "set DEVIN_ORG_ID to the org-… ID the key belongs to".into(),
+                ),
+            }
+            // An empty create is refused as invalid (422) only after the permission check
+            // passed; a 403 means the key cannot create sessions. Nothing is created.
+            match client.probe_create().await {
+                Ok(true) => checks.push(Check {
+                    ok: true,
+                    what: "the key may create sessions (ManageOrgSessions)".into(),
+                    fix: None,
+                }),
+                Ok(false) => fail(
+                    &mut checks,
+                    ErrorKind::Auth,
+                    "the key may not create sessions".into(),
+                    "give the service user a role with ManageOrgSessions".into(),
+                ),
+                Err(e) => fail(
+                    &mut checks,
+                    e.kind(),
+                    format!("could not check the create permission: {}", e.message()),
+                    "try again; check the network".into(),
+                ),
+            }
+        }
+    }
+    if settings.json {
+        let v: Vec<Value> = checks
+            .iter()
+            .map(|c| json!({"ok": c.ok, "check": c.what, "fix": c.fix}))
+            .collect();
+        ui::print_json(&json!({"checks": v}))?;
+    } else {
+        let mut out = String::new();
+        for c in &checks {
+            out.push_str(&format!(
+                "{} {}\n",
+                if c.ok { "ok  " } else { "FAIL" },
+                c.what
+            ));
+            if let Some(f) = &c.fix {
+                out.push_str(&format!("     fix: {f}\n"));
+            }
+        }
+        ui::print_stdout(&out)?;
+    }
+    match worst {
+        None => Ok(()),
+        Some(kind) => Err(Error::silent(kind)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macros() {
+        assert!(validate_macro("!deploy").is_ok());
+        assert!(validate_macro("!a_b-9").is_ok());
+        for bad in ["deploy", "!", "!de ploy", "!dé"] {
+            assert!(validate_macro(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -407,10 +407,17 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
 
     let out = run(&api, d.path(), &["--json", "schedules", "list"]);
     assert_eq!(stdout_json(&out).as_array().expect("list").len(), 3);
-    assert!(api.requests().iter().any(|r| r.path == base
-        && r.query
-            .as_deref()
-            .is_some_and(|q| q.contains("limit=") && q.contains("offset=0"))));
+    let queries: Vec<String> = api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == base)
+        .filter_map(|r| r.query.clone())
+        .collect();
+    assert!(
+        queries.iter().any(|q| q.contains("offset=0"))
+            && queries.iter().any(|q| q.contains("offset=2")),
+        "walked the offsets: {queries:?}"
+    );
     let out = run(&api, d.path(), &["schedules", "show", "sched-99"]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sched-99"));

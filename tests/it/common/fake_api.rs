@@ -795,7 +795,9 @@ fn resource(
                     .get("limit")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(50)
-                    .clamp(1, 100);
+                    .clamp(1, 100)
+                    // Pages of at most two, so that clients must walk the offsets.
+                    .min(2);
                 let offset: usize = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
                 let end = (offset + limit).min(list.len());
                 let items = &list[offset.min(end)..end];

@@ -84,6 +84,19 @@ pub enum Command {
     Poll(PollArgs),
     /// Archive a session, like `sessions archive` (the shell plugin's verb)
     Archive(IdArg),
+    /// For coding agents' hooks: read the hook event JSON on stdin and hand off its repository
+    ///
+    /// Never prompts; prints one JSON object in the agent's hook-output format; exits 0 even
+    /// when nothing was sent (unless --block-on-failure), so that the agent is never blocked.
+    Hook(HookArgs),
+    /// Print shell completions
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
     /// Who the API key belongs to: principal type, name and organization
     Whoami,
     /// Check the key, the organization, permissions, git and settings, and say how to fix them
@@ -100,6 +113,25 @@ pub enum Command {
     /// Scheduled sessions
     #[command(subcommand)]
     Schedules(SchedulesCmd),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HookArgs {
+    /// The task [default: the event's prompt without its trigger, else "continue the work in progress"]
+    #[arg(long, value_name = "T")]
+    pub task: Option<String>,
+    /// What to do when secrets are found (never asks)
+    #[arg(long, value_enum, default_value_t = SecretsPolicy::Block, value_name = "POLICY")]
+    pub secrets: SecretsPolicy,
+    /// Exit 2 when nothing was sent, which blocks the agent's turn
+    #[arg(long)]
+    pub block_on_failure: bool,
+    /// Act only on prompts that start with a trigger (`/handoff`, `handoff:`); let others pass
+    #[arg(long)]
+    pub require_trigger: bool,
+    /// Largest transcript tail sent as context, in bytes (K and M suffixes allowed)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16K")]
+    pub context_budget: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,9 +340,9 @@ pub struct WatchArgs {
     /// Session ID (with or without `devin-`) or its web URL
     #[arg(value_name = "ID")]
     pub id: String,
-    /// Seconds between checks
-    #[arg(long, value_name = "S", default_value_t = 15.0)]
-    pub interval: f64,
+    /// Seconds between checks [default: 15, or watch_interval from the config file]
+    #[arg(long, value_name = "S")]
+    pub interval: Option<f64>,
     /// Give up after this many seconds (exit 7) [default: no limit]
     #[arg(long = "wait-timeout", value_name = "S")]
     pub wait_timeout: Option<f64>,
@@ -589,9 +621,9 @@ pub struct CreateArgs {
     #[arg(long)]
     pub wait: bool,
 
-    /// With --wait: seconds between checks
-    #[arg(long, value_name = "S", default_value_t = 15.0, requires = "wait")]
-    pub interval: f64,
+    /// With --wait: seconds between checks [default: 15, or watch_interval from the config]
+    #[arg(long, value_name = "S", requires = "wait")]
+    pub interval: Option<f64>,
 
     /// Open the session in the browser
     #[arg(long)]

@@ -66,6 +66,24 @@ fn run_inner(cli: Cli) -> Result<()> {
             let settings = Settings::resolve(&global, None)?;
             block_on_interruptible(rt()?, commands::sessions::poll(&args, &settings))
         }
+        Some(Command::Hook(args)) => {
+            let settings = Settings::resolve(&global, None)?;
+            block_on_interruptible(rt()?, commands::hook::run(&args, &settings))
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "devin-handoff", &mut out);
+            ui::print_stdout(&String::from_utf8_lossy(&out))
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| Error::other(format!("cannot render the man page: {e}")))?;
+            ui::print_stdout(&String::from_utf8_lossy(&out))
+        }
         Some(Command::Whoami) => {
             let settings = Settings::resolve(&global, None)?;
             block_on_interruptible(rt()?, commands::org::whoami(&settings))

@@ -57,7 +57,7 @@ fn build_request(
     state: Option<&RepoState>,
 ) -> CreateSessionRequest {
     let mut tags = vec!["handoff".to_string()];
-    for t in &args.tags {
+    for t in settings.default_tags.iter().chain(&args.tags) {
         let t = t.trim();
         if !t.is_empty() && !tags.iter().any(|x| x == t) {
             tags.push(t.to_string());
@@ -122,6 +122,38 @@ pub async fn run(args: &CreateArgs, settings: &Settings) -> Result<()> {
 
 /// Runs `create` for the repository containing `dir` (the seam tests and hooks use).
 pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Result<()> {
+    match handoff(args, settings, dir).await? {
+        Outcome::DryRun => Ok(()),
+        Outcome::Created(c) => {
+            let Created {
+                mut client,
+                session,
+                composed,
+                reused,
+            } = *c;
+            finish_created(args, settings, &mut client, &session, &composed, reused).await
+        }
+    }
+}
+
+/// What a handoff came to.
+pub enum Outcome {
+    /// A dry run, already printed.
+    DryRun,
+    /// A session, new or (for an identical handoff still running) reused.
+    Created(Box<Created>),
+}
+
+/// A session handed off to, with what was sent.
+pub struct Created {
+    pub client: Client,
+    pub session: Session,
+    pub composed: Composed,
+    pub reused: bool,
+}
+
+/// Captures, guards, composes and delivers; prints nothing but warnings and dry runs.
+pub async fn handoff(args: &CreateArgs, settings: &Settings, dir: &Path) -> Result<Outcome> {
     validate(args)?;
     let inputs = read_inputs(args)?;
     if !args.dry_run {
@@ -145,7 +177,10 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
     let mut inputs = inputs;
     let guard = guard(args, settings, &mut inputs, state.as_mut())?;
 
-    let budget = args.inline_budget.unwrap_or(prompt::DEFAULT_INLINE_BUDGET);
+    let budget = args
+        .inline_budget
+        .or(settings.default_inline_budget)
+        .unwrap_or(prompt::DEFAULT_INLINE_BUDGET);
     let patch_len = state.as_ref().map_or(0, |s| s.changes.patch_len());
     let upload = patch_len > 0
         && match args.via {
@@ -175,15 +210,15 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
     let (composed, req) = compose(upload.then_some(PENDING_URL))?;
     if settings.user_id.is_some()
         && settings
-            .api_key
-            .as_ref()
+            .known_key()
             .is_some_and(|k| k.flavor() == KeyFlavor::V1)
     {
         ui::warn("--user-id and --mode apply to v3 keys only; the v1 route ignores them");
     }
 
     if args.dry_run {
-        return print_dry_run(settings, &req, &composed, upload.then_some(patch_len));
+        print_dry_run(settings, &req, &composed, upload.then_some(patch_len))?;
+        return Ok(Outcome::DryRun);
     }
 
     if !args.yes && !guard.confirmed && ui::can_prompt(settings.json) {
@@ -194,7 +229,12 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
     let fingerprint = handoff_fingerprint(state.as_ref(), &inputs.task);
     if !args.new {
         if let Some(existing) = running_duplicate(&mut client, &fingerprint).await {
-            return finish_created(args, settings, &mut client, &existing, &composed, true).await;
+            return Ok(Outcome::Created(Box::new(Created {
+                client,
+                session: existing,
+                composed,
+                reused: true,
+            })));
         }
     }
     let (composed, req) = match (&state, upload) {
@@ -238,7 +278,12 @@ pub async fn run_with(args: &CreateArgs, settings: &Settings, dir: &Path) -> Res
             "could not record the handoff in the local journal: {e}"
         ));
     }
-    finish_created(args, settings, &mut client, &session, &composed, false).await
+    Ok(Outcome::Created(Box::new(Created {
+        client,
+        session,
+        composed,
+        reused: false,
+    })))
 }
 
 /// Identifies a handoff: the same working tree, base, patch and task.
@@ -308,10 +353,7 @@ fn print_dry_run(
     composed: &Composed,
     upload: Option<usize>,
 ) -> Result<()> {
-    let flavor = settings
-        .api_key
-        .as_ref()
-        .map_or(KeyFlavor::V3, |k| k.flavor());
+    let flavor = settings.known_key().map_or(KeyFlavor::V3, |k| k.flavor());
     let route = Client::create_route(flavor, settings.org_id.as_deref());
     let body = Client::create_body(flavor, req)?;
     let upload_route = Client::upload_route(flavor, settings.org_id.as_deref());
@@ -404,7 +446,7 @@ fn guard(
         });
     }
     let interactive = ui::can_prompt(settings.json);
-    let policy = match args.secrets {
+    let policy = match args.secrets.or(settings.default_secrets) {
         Some(SecretsPolicy::Ask) | None if interactive => SecretsPolicy::Ask,
         Some(SecretsPolicy::Ask) | None => SecretsPolicy::Block,
         Some(p) => p,

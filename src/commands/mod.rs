@@ -1,6 +1,7 @@
 //! Commands: the only place that wires capture, guard, compose and deliver together.
 
 pub mod handoff;
+pub mod hook;
 pub mod org;
 pub mod pull;
 pub mod scan;

@@ -90,12 +90,13 @@ fn describe(s: &Session) -> String {
 /// Exit codes: 0 finished or waiting for input, 6 error or suspended, 7 timeout.
 pub async fn watch(client: &mut Client, settings: &Settings, args: &WatchArgs) -> Result<Session> {
     let id = session_id(&args.id)?;
-    if !(args.interval.is_finite() && args.interval > 0.0) {
+    let interval = args.interval.or(settings.watch_interval).unwrap_or(15.0);
+    if !(interval.is_finite() && interval > 0.0) {
         return Err(Error::usage(
             "--interval must be a positive number of seconds",
         ));
     }
-    let interval = Duration::from_secs_f64(args.interval);
+    let interval = Duration::from_secs_f64(interval);
     let deadline = match args.wait_timeout {
         Some(t) if t.is_finite() && t > 0.0 => Some(Instant::now() + Duration::from_secs_f64(t)),
         Some(_) => {

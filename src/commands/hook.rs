@@ -1,0 +1,320 @@
+//! `hook`: a coding agent's hook event on stdin in, one JSON object out. It never prompts and
+//! never blocks the agent unless asked to (`--block-on-failure`).
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::handoff::{self, Outcome};
+use crate::cli::{CreateArgs, HookArgs, SecretsPolicy};
+use crate::config::Settings;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ui;
+
+/// The fields Claude Code, Codex and Copilot CLI hook events share.
+#[derive(Debug, Default, Deserialize)]
+pub struct HookEvent {
+    #[serde(default)]
+    pub cwd: Option<PathBuf>,
+    #[serde(default)]
+    pub hook_event_name: Option<String>,
+    #[serde(default)]
+    pub prompt: Option<String>,
+    #[serde(default)]
+    pub transcript_path: Option<PathBuf>,
+    #[serde(default)]
+    pub last_assistant_message: Option<String>,
+    #[serde(default)]
+    pub session_id: Option<String>,
+}
+
+const MAX_EVENT: u64 = 16 * 1024 * 1024;
+const DEFAULT_TASK: &str = "Continue the work in progress.";
+
+/// Parses an event; anything that is not a JSON object is an error.
+pub fn parse_event(bytes: &[u8]) -> Result<HookEvent> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::usage(format!("the hook event on stdin is not valid JSON: {e}")))
+}
+
+const TRIGGERS: &[&str] = &[
+    "/devin-handoff",
+    "/handoff",
+    "handoff:",
+    "devin-handoff:",
+    "handoff to devin:",
+];
+
+/// Whether the prompt asks for a handoff.
+pub fn is_triggered(event: &HookEvent) -> bool {
+    let p = event
+        .prompt
+        .as_deref()
+        .unwrap_or("")
+        .trim_start()
+        .to_ascii_lowercase();
+    TRIGGERS.iter().any(|t| p.starts_with(t))
+}
+
+/// The task: `--task`, else the prompt without a leading `/handoff` or `handoff:`.
+pub fn task_of(event: &HookEvent, flag: Option<&str>) -> String {
+    if let Some(t) = flag.filter(|t| !t.trim().is_empty()) {
+        return t.to_string();
+    }
+    let prompt = event.prompt.as_deref().unwrap_or("").trim();
+    let lower = prompt.to_ascii_lowercase();
+    let mut rest = prompt;
+    for trigger in TRIGGERS {
+        if lower.starts_with(trigger) {
+            rest = prompt[trigger.len()..].trim_start_matches([':', ' ', '\t', '\n']);
+            break;
+        }
+    }
+    if rest.trim().is_empty() {
+        DEFAULT_TASK.to_string()
+    } else {
+        rest.trim().to_string()
+    }
+}
+
+/// The text of one transcript line, if it is a user or assistant text turn.
+fn turn_text(line: &Value) -> Option<(String, String)> {
+    let msg = line.get("message").unwrap_or(line);
+    let role = msg
+        .get("role")
+        .or_else(|| line.get("type"))
+        .and_then(Value::as_str)?
+        .to_string();
+    if role != "user" && role != "assistant" {
+        return None;
+    }
+    let content = msg.get("content")?;
+    let text = match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter(|p| p.get("type").and_then(Value::as_str) == Some("text"))
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => return None,
+    };
+    let text = text.trim().to_string();
+    (!text.is_empty()).then_some((role, text))
+}
+
+/// The last user and assistant text turns of a JSONL transcript, newest kept, within
+/// `budget` bytes; tool calls and results are dropped.
+pub fn transcript_tail(text: &str, budget: usize) -> String {
+    let mut turns: Vec<String> = Vec::new();
+    let mut used = 0;
+    for line in text.lines().rev() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let Some((role, body)) = turn_text(&v) else {
+            continue;
+        };
+        let who = if role == "user" { "User" } else { "Assistant" };
+        let entry = format!("{who}: {body}");
+        if used + entry.len() + 2 > budget {
+            if turns.is_empty() {
+                // Even one long turn is cut (at a character boundary) rather than dropped.
+                let mut cut = budget.saturating_sub(16);
+                while cut > 0 && !entry.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                turns.push(format!("{}…", &entry[..cut]));
+            }
+            break;
+        }
+        used += entry.len() + 2;
+        turns.push(entry);
+    }
+    turns.reverse();
+    turns.join("\n\n")
+}
+
+pub async fn run(args: &HookArgs, settings: &Settings) -> Result<()> {
+    let mut settings = settings.clone();
+    // An agent's hook has no person at a terminal: never ask.
+    settings.json = true;
+    let outcome = handle(args, &settings).await;
+    let (event_name, result) = match outcome {
+        Ok((name, r)) => (name, Ok(r)),
+        Err((name, e)) => (name, Err(e)),
+    };
+    let out = match &result {
+        // Not for us (no trigger): let the prompt through untouched.
+        Ok(msg) if msg.is_empty() => json!({"continue": true, "suppressOutput": true}),
+        Ok(msg) => hook_output(event_name.as_deref(), msg, true),
+        Err(e) => hook_output(
+            event_name.as_deref(),
+            &format!(
+                "Devin handoff did not run, and nothing was sent: {}",
+                e.message()
+            ),
+            false,
+        ),
+    };
+    ui::print_json(&out)?;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if args.block_on_failure => {
+            eprintln!("{}", e.message());
+            Err(Error::silent(ErrorKind::Usage))
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+type Handled = std::result::Result<(Option<String>, String), (Option<String>, Error)>;
+
+async fn handle(args: &HookArgs, settings: &Settings) -> Handled {
+    let mut raw = Vec::new();
+    if let Err(e) = std::io::stdin()
+        .lock()
+        .take(MAX_EVENT)
+        .read_to_end(&mut raw)
+    {
+        return Err((
+            None,
+            Error::usage(format!("cannot read the hook event: {e}")),
+        ));
+    }
+    let event = parse_event(&raw).map_err(|e| (None, e))?;
+    let name = event.hook_event_name.clone();
+    if args.require_trigger && !is_triggered(&event) {
+        return Ok((name, String::new()));
+    }
+    let fail = |e: Error| (name.clone(), e);
+    let dir = match &event.cwd {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|e| fail(Error::other(e.to_string())))?,
+    };
+    let mut context = event
+        .transcript_path
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| transcript_tail(&t, args.context_budget))
+        .unwrap_or_default();
+    if context.is_empty() {
+        if let Some(last) = &event.last_assistant_message {
+            context = format!("Assistant: {}", last.trim());
+        }
+    }
+    let create = CreateArgs {
+        task: Some(task_of(&event, args.task.as_deref())),
+        context: (!context.is_empty())
+            .then(|| format!("The local agent's conversation, most recent last:\n\n{context}")),
+        yes: true,
+        secrets: Some(match args.secrets {
+            SecretsPolicy::Ask => SecretsPolicy::Block,
+            p => p,
+        }),
+        ..CreateArgs::default()
+    };
+    match handoff::handoff(&create, settings, &dir)
+        .await
+        .map_err(fail)?
+    {
+        Outcome::Created(c) => {
+            let (session, reused) = (&c.session, c.reused);
+            let url = session.web_url();
+            let msg = if reused {
+                format!(
+                    "This work is already handed off to Devin (session {}, still running): {url}",
+                    session.session_id
+                )
+            } else {
+                format!(
+                    "Handed off to Devin (session {}): {url}",
+                    session.session_id
+                )
+            };
+            Ok((name, msg))
+        }
+        Outcome::DryRun => Ok((name, "dry run: nothing was sent".into())),
+    }
+}
+
+/// The hook-output object: `systemMessage` for the person, and for a prompt hook the same
+/// text as context for the agent.
+fn hook_output(event: Option<&str>, message: &str, ok: bool) -> Value {
+    let mut out = json!({
+        "continue": true,
+        "suppressOutput": false,
+        "systemMessage": message,
+    });
+    if let (Some(ev @ ("UserPromptSubmit" | "SessionStart")), Some(obj)) =
+        (event, out.as_object_mut())
+    {
+        let context = if ok {
+            format!(
+                "{message}. Tell the user the session URL; the cloud session continues the work."
+            )
+        } else {
+            message.to_string()
+        };
+        obj.insert(
+            "hookSpecificOutput".into(),
+            json!({"hookEventName": ev, "additionalContext": context}),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_triggers_are_stripped() {
+        let ev = |p: &str| HookEvent {
+            prompt: Some(p.into()),
+            ..HookEvent::default()
+        };
+        assert_eq!(
+            task_of(&ev("/handoff finish the parser"), None),
+            "finish the parser"
+        );
+        assert_eq!(
+            task_of(&ev("handoff: write the docs"), None),
+            "write the docs"
+        );
+        assert_eq!(task_of(&ev("/handoff"), None), DEFAULT_TASK);
+        assert_eq!(task_of(&HookEvent::default(), None), DEFAULT_TASK);
+        assert_eq!(
+            task_of(&ev("anything"), Some("from the flag")),
+            "from the flag"
+        );
+        assert_eq!(task_of(&ev("fix the bug"), None), "fix the bug");
+    }
+
+    #[test]
+    fn transcript_tail_keeps_text_turns_within_budget() {
+        let t = [
+            r#"{"type":"user","message":{"role":"user","content":"first question"}}"#,
+            r#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"first answer"},{"type":"tool_use","name":"Bash","input":{"command":"ls"}}]}}"#,
+            r#"{"type":"user","message":{"role":"user","content":[{"type":"tool_result","content":"noise"}]}}"#,
+            r#"not json"#,
+            r#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"last answer"}]}}"#,
+        ]
+        .join("\n");
+        let tail = transcript_tail(&t, 16 * 1024);
+        assert_eq!(
+            tail,
+            "User: first question\n\nAssistant: first answer\n\nAssistant: last answer"
+        );
+        let short = transcript_tail(&t, 30);
+        assert_eq!(short, "Assistant: last answer");
+        assert!(!tail.contains("noise") && !tail.contains("ls"));
+        let one_long = format!(
+            r#"{{"type":"assistant","message":{{"role":"assistant","content":"{}"}}}}"#,
+            "é".repeat(100)
+        );
+        assert!(transcript_tail(&one_long, 50).len() <= 50);
+    }
+}

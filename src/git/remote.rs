@@ -305,3 +305,24 @@ mod tests {
         assert!(!all.contains("444"));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any string parses or is refused, never panics, and a password never survives.
+        #[test]
+        fn remote_urls_never_panic_or_leak(s in "\\PC{0,120}", pw in "[A-Za-z0-9]{8,20}") {
+            let _ = parse_remote_url(&s);
+            if let Some(r) = parse_remote_url(&format!("https://user:{pw}@github.com/acme/widget.git")) {
+                let shown = format!("{:?}", r);
+                prop_assert!(!shown.contains(&pw));
+            }
+        }
+    }
+}

@@ -135,7 +135,7 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
             )))
         }
     };
-    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+    let Some(workdir) = repo.workdir().map(|p| p.components().collect::<PathBuf>()) else {
         return Err(Error::new(
             ErrorKind::Usage,
             "this is a bare repository: there is no working tree to hand off",
@@ -406,7 +406,7 @@ pub fn locate(dir: &Path) -> Result<Option<(PathBuf, Head)>> {
         Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+    let Some(workdir) = repo.workdir().map(|p| p.components().collect::<PathBuf>()) else {
         return Ok(None);
     };
     Ok(Some((workdir, read_head(&repo)?)))

@@ -493,3 +493,44 @@ mod tests {
         assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::api::types::CreateSessionRequest;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// No run of backticks inside the body can close its fence.
+        #[test]
+        fn the_fence_always_closes_the_patch(body in "[`a-z\n ]{0,200}") {
+            let fence = fence_for(&body);
+            prop_assert!(fence.len() >= 3);
+            prop_assert!(!body.contains(&fence));
+        }
+
+        /// Any task, title and tags make a request body that is valid JSON and round-trips.
+        #[test]
+        fn request_bodies_are_valid_json(task in "\\PC{0,200}", raw in proptest::collection::vec(any::<u8>(), 0..200), tag in "\\PC{0,20}") {
+            let lossy = String::from_utf8_lossy(&raw).into_owned();
+            let req = CreateSessionRequest {
+                prompt: format!("{task}\n{lossy}"),
+                title: Some(default_title(&task)),
+                tags: vec!["handoff".into(), tag],
+                ..CreateSessionRequest::default()
+            };
+            let text = serde_json::to_string(&req).expect("encodes");
+            let back: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+            prop_assert_eq!(back["prompt"].as_str(), Some(req.prompt.as_str()));
+        }
+
+        /// Titles are cut at character boundaries and never exceed the limit.
+        #[test]
+        fn titles_fit(task in "\\PC{0,300}") {
+            prop_assert!(default_title(&task).chars().count() <= TITLE_MAX_CHARS);
+        }
+    }
+}

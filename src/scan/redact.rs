@@ -152,3 +152,50 @@ mod tests {
         assert!(s.scan_text(&out, "<task>").is_empty());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::super::rules::tests::{Gen, B62, UPPER32};
+    use super::super::{mask, Scanner};
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever surrounds it, a redacted secret is gone and nothing flagged remains.
+        #[test]
+        fn redaction_never_leaves_a_flagged_value(before in "[ -~\n]{0,80}", after in "[ -~\n]{0,80}", seed in any::<u64>(), kind in 0usize..3) {
+            let mut g = Gen::new(seed);
+            let secret = match kind {
+                0 => format!("AKIA{}", g.s(UPPER32, 16)),
+                1 => format!("ghp_{}", g.s(B62, 36)),
+                _ => format!("sk_live_{}", g.s(B62, 30)),
+            };
+            let text = format!("{before} {secret} {after}");
+            let s = Scanner::new();
+            let (out, _) = redact_text(&s, &text, "<task>");
+            prop_assert!(!out.contains(&secret));
+            prop_assert!(s.scan_text(&out, "<task>").is_empty(), "flagged after redaction: {out:?}");
+            prop_assert_eq!(out.lines().count(), text.lines().count());
+        }
+
+        /// A mask shows at most the first four characters, and only of a long value.
+        #[test]
+        fn masking_reveals_at_most_four_characters(secret in "\\PC{0,64}") {
+            let m = mask(&secret);
+            let n = secret.chars().count();
+            let shown: String = secret.chars().take(if n >= 16 { 4 } else { 0 }).collect();
+            prop_assert_eq!(m, format!("{shown}****({n} chars)"));
+        }
+
+        /// The scanner never panics, whatever the bytes of a patch.
+        #[test]
+        fn scanning_arbitrary_patches_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let s = Scanner::new();
+            let _ = s.scan_patch_reader(bytes.as_slice());
+            let _ = s.scan_file_patch(&String::from_utf8_lossy(&bytes));
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod corpus;
 mod deliver;
 mod front;
 mod guard;
+mod hardening;
 mod integrations;
 mod org;
 mod scale;

@@ -40,6 +40,10 @@ pub enum Fault {
     Malformed,
     /// 307 to this location.
     Redirect(String),
+    /// 200 with a body of this many bytes, streamed (a runaway server).
+    Huge(usize),
+    /// 200 with this JSON body.
+    Json(Value),
 }
 
 /// One uploaded file.
@@ -275,6 +279,15 @@ async fn handle(
             Fault::Redirect(loc) => {
                 (StatusCode::TEMPORARY_REDIRECT, [("location", loc)], "").into_response()
             }
+            Fault::Huge(n) => {
+                let chunk = Bytes::from(vec![b' '; 1 << 20]);
+                let count = n.div_ceil(1 << 20);
+                let stream = futures_util::stream::iter(
+                    (0..count).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+                );
+                (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response()
+            }
+            Fault::Json(v) => axum::Json(v).into_response(),
         };
     }
 

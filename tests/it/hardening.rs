@@ -328,3 +328,44 @@ fn ctrl_c_during_a_watch_exits_130() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
 }
+
+#[test]
+fn no_output_of_any_command_holds_the_key_or_a_secret() {
+    let mut g = Gen::new(900);
+    let fx = Fixture::new();
+    let aws = g.aws_key_id();
+    let gh = g.github_token();
+    write(&fx.work.join("src/lib.rs"), format!("const K: &str = \"{aws}\";\n"));
+    write(&fx.work.join(".env"), format!("TOKEN={gh}\n"));
+    let api = FakeApi::start();
+    api.add_session("devin-h1", &[json!({"status": "exit"})]);
+    let none = fx.root.path().join("none.jsonl");
+    let event = format!(r#"{{"hook_event_name":"UserPromptSubmit","prompt":"/handoff use {gh}","cwd":"{}","transcript_path":"{}"}}"#, fx.work.display(), none.display());
+    let runs: Vec<(Vec<&str>, Option<String>)> = vec![
+        (vec!["-vv", "create", "--dry-run", "t"], None),
+        (vec!["-vv", "--json", "create", "--yes", "t"], None),
+        (vec!["-vv", "create", "--yes", "--secrets", "redact", "t"], None),
+        (vec!["-vv", "scan"], None),
+        (vec!["-vv", "--json", "scan"], None),
+        (vec!["-vv", "sessions", "show", "h1"], None),
+        (vec!["-vv", "sessions", "watch", "h1", "--interval", "0.05"], None),
+        (vec!["-vv", "sessions", "send", "h1", &gh], None),
+        (vec!["-vv", "whoami"], None),
+        (vec!["-vv", "doctor"], None),
+        (vec!["-vv", "knowledge", "list"], None),
+        (vec!["-vv", "hook"], Some(event)),
+    ];
+    for (args, stdin) in runs {
+        let mut cmd = bin_api(&fx.work, &api);
+        cmd.args(&args);
+        if let Some(s) = stdin {
+            cmd.write_stdin(s);
+        }
+        let out = cmd.output().expect("run");
+        no_panic(&out, &format!("{args:?}"));
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        for secret in [KEY, aws.as_str(), gh.as_str()] {
+            assert!(!all.contains(secret), "{args:?} printed a secret: {all}");
+        }
+    }
+}

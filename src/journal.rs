@@ -45,8 +45,8 @@ pub fn fingerprint(parts: &[&[u8]]) -> String {
     format!("{h:016x}")
 }
 
-/// Appends a record. One `write` of one line to a file opened for appending: concurrent
-/// handoffs cannot interleave inside a line.
+/// Appends a record: one `write` of one line, under an exclusive lock, to a file opened for
+/// appending, so that concurrent handoffs can neither interleave nor lose a line.
 pub fn append(record: &Record) -> std::io::Result<()> {
     let Some(p) = path() else { return Ok(()) };
     if let Some(dir) = p.parent() {

@@ -213,12 +213,20 @@ impl Client {
         }
     }
 
-    fn network_error(&self, e: &reqwest::Error, idem: Idempotency) -> Error {
-        let mut err = Error::api(format!(
-            "cannot reach the Devin API at {}: {}",
-            self.base.as_str().trim_end_matches('/'),
-            network_reason(e)
-        ));
+    pub(crate) fn network_error(&self, e: &reqwest::Error, idem: Idempotency) -> Error {
+        let base = self.base.as_str().trim_end_matches('/');
+        let mut err = if e.is_connect() {
+            Error::api(format!(
+                "cannot reach the Devin API at {base}: connection failed"
+            ))
+        } else if e.is_timeout() {
+            Error::api(format!("the Devin API at {base} timed out"))
+        } else {
+            Error::api(format!(
+                "the connection to the Devin API at {base} broke off: {}",
+                network_reason(e)
+            ))
+        };
         if idem == Idempotency::Unsafe && !e.is_connect() {
             err = err.hint("the request may have reached the API: check the web app before trying again, so as not to create a duplicate");
         }

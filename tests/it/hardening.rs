@@ -228,6 +228,25 @@ fn runaway_and_odd_answers_are_handled() {
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 16 MiB"));
 
+    // A connection reset in the middle of the answer.
+    let api = FakeApi::start();
+    api.push_fault("POST", "/sessions", Fault::Reset);
+    let out = bin_api(&fx.work, &api)
+        .args(["--yes", "t"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("broke"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // Missing and unexpected fields are tolerated: the URL is derived from the ID.
     let api = FakeApi::start();
     api.push_fault("POST", "/sessions", Fault::Json(json!({"session_id": "devin-odd1", "status": "brand_new_status", "future_field": {"x": 1}})));
@@ -335,20 +354,33 @@ fn no_output_of_any_command_holds_the_key_or_a_secret() {
     let fx = Fixture::new();
     let aws = g.aws_key_id();
     let gh = g.github_token();
-    write(&fx.work.join("src/lib.rs"), format!("const K: &str = \"{aws}\";\n"));
+    write(
+        &fx.work.join("src/lib.rs"),
+        format!("const K: &str = \"{aws}\";\n"),
+    );
     write(&fx.work.join(".env"), format!("TOKEN={gh}\n"));
     let api = FakeApi::start();
     api.add_session("devin-h1", &[json!({"status": "exit"})]);
     let none = fx.root.path().join("none.jsonl");
-    let event = format!(r#"{{"hook_event_name":"UserPromptSubmit","prompt":"/handoff use {gh}","cwd":"{}","transcript_path":"{}"}}"#, fx.work.display(), none.display());
+    let event = format!(
+        r#"{{"hook_event_name":"UserPromptSubmit","prompt":"/handoff use {gh}","cwd":"{}","transcript_path":"{}"}}"#,
+        fx.work.display(),
+        none.display()
+    );
     let runs: Vec<(Vec<&str>, Option<String>)> = vec![
         (vec!["-vv", "create", "--dry-run", "t"], None),
         (vec!["-vv", "--json", "create", "--yes", "t"], None),
-        (vec!["-vv", "create", "--yes", "--secrets", "redact", "t"], None),
+        (
+            vec!["-vv", "create", "--yes", "--secrets", "redact", "t"],
+            None,
+        ),
         (vec!["-vv", "scan"], None),
         (vec!["-vv", "--json", "scan"], None),
         (vec!["-vv", "sessions", "show", "h1"], None),
-        (vec!["-vv", "sessions", "watch", "h1", "--interval", "0.05"], None),
+        (
+            vec!["-vv", "sessions", "watch", "h1", "--interval", "0.05"],
+            None,
+        ),
         (vec!["-vv", "sessions", "send", "h1", &gh], None),
         (vec!["-vv", "whoami"], None),
         (vec!["-vv", "doctor"], None),
@@ -363,7 +395,11 @@ fn no_output_of_any_command_holds_the_key_or_a_secret() {
         }
         let out = cmd.output().expect("run");
         no_panic(&out, &format!("{args:?}"));
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         for secret in [KEY, aws.as_str(), gh.as_str()] {
             assert!(!all.contains(secret), "{args:?} printed a secret: {all}");
         }

@@ -44,6 +44,8 @@ pub enum Fault {
     Huge(usize),
     /// 200 with this JSON body.
     Json(Value),
+    /// 200 whose body breaks off after a few bytes (the connection is reset).
+    Reset,
 }
 
 /// One uploaded file.
@@ -288,6 +290,21 @@ async fn handle(
                 (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response()
             }
             Fault::Json(v) => axum::Json(v).into_response(),
+            Fault::Reset => {
+                let parts: Vec<Result<Bytes, std::io::Error>> = vec![
+                    Ok(Bytes::from_static(b"{\"session_id\": \"devin-")),
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "reset",
+                    )),
+                ];
+                (
+                    StatusCode::OK,
+                    [("content-length", "500")],
+                    axum::body::Body::from_stream(futures_util::stream::iter(parts)),
+                )
+                    .into_response()
+            }
         };
     }
 

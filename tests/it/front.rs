@@ -268,26 +268,12 @@ fn git_handoff_is_the_same_program() {
         .contains("x.txt"));
 }
 
-/// Drives the confirmation through a real pseudo-terminal.
-fn pty_session(dir: &std::path::Path, api: &FakeApi) -> rexpect::session::PtySession {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
-    cmd.current_dir(dir)
-        .env("HOME", home())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("NO_COLOR", "1")
-        .env("DEVIN_API_KEY", KEY)
-        .env("DEVIN_ORG_ID", &api.org)
-        .env("DEVIN_API_URL", api.url())
-        .arg("please continue");
-    rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
-}
-
 #[test]
 fn on_a_terminal_the_summary_is_confirmed_first() {
     let fx = Fixture::new();
     write(&fx.work.join("src/lib.rs"), "changed\n");
     let api = FakeApi::start();
-    let mut p = pty_session(&fx.work, &api);
+    let mut p = pty_handoff(&fx.work, &api);
     p.exp_string("github.com/acme/widget")
         .expect("summary names the repo");
     p.exp_string("1 files").expect("summary counts files");
@@ -309,7 +295,7 @@ fn on_a_terminal_the_summary_is_confirmed_first() {
 fn on_a_terminal_escape_declines_and_sends_nothing() {
     let fx = Fixture::new();
     let api = FakeApi::start();
-    let mut p = pty_session(&fx.work, &api);
+    let mut p = pty_handoff(&fx.work, &api);
     p.exp_string("Hand this off to Devin?").expect("asks");
     std::thread::sleep(Duration::from_millis(200));
     p.send("\x1b").expect("escape");

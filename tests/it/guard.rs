@@ -209,25 +209,12 @@ fn inline_allow_comments_and_handoffignore_suppress() {
     assert!(prompt.contains("- `secrets/prod.txt`: listed in .handoffignore"));
 }
 
-fn pty(dir: &std::path::Path, api: &FakeApi) -> rexpect::session::PtySession {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
-    cmd.current_dir(dir)
-        .env("HOME", home())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("NO_COLOR", "1")
-        .env("DEVIN_API_KEY", KEY)
-        .env("DEVIN_ORG_ID", &api.org)
-        .env("DEVIN_API_URL", api.url())
-        .arg("please continue");
-    rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
-}
-
 #[test]
 fn on_a_terminal_findings_are_shown_masked_and_escape_aborts() {
     let mut g = Gen::new(105);
     let (fx, aws, _) = leaky(&mut g);
     let api = FakeApi::start();
-    let mut p = pty(&fx.work, &api);
+    let mut p = pty_handoff(&fx.work, &api);
     let before = p.exp_string("Secrets found. What now?").expect("asks");
     assert!(
         before.contains("AKIA****"),
@@ -252,7 +239,7 @@ fn on_a_terminal_ctrl_c_aborts_and_sends_nothing() {
     let mut g = Gen::new(106);
     let (fx, _, _) = leaky(&mut g);
     let api = FakeApi::start();
-    let mut p = pty(&fx.work, &api);
+    let mut p = pty_handoff(&fx.work, &api);
     p.exp_string("Secrets found. What now?").expect("asks");
     std::thread::sleep(Duration::from_millis(200));
     p.send_control('c').expect("ctrl-c");
@@ -271,7 +258,7 @@ fn on_a_terminal_choosing_redact_sends_a_redacted_session() {
     let mut g = Gen::new(107);
     let (fx, aws, _) = leaky(&mut g);
     let api = FakeApi::start();
-    let mut p = pty(&fx.work, &api);
+    let mut p = pty_handoff(&fx.work, &api);
     p.exp_string("Abort: send nothing").expect("menu");
     std::thread::sleep(Duration::from_millis(200));
     // The cursor starts on Abort; two steps up is Redact.

@@ -293,3 +293,17 @@ impl Gen {
         format!("ghp_{}", self.s(B62, 36))
     }
 }
+
+/// `devin-handoff "please continue"` in a real pseudo-terminal, pointed at `api`.
+pub fn pty_handoff(dir: &Path, api: &FakeApi) -> rexpect::session::PtySession {
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    cmd.current_dir(dir)
+        .env("HOME", home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NO_COLOR", "1")
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .arg("please continue");
+    rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
+}

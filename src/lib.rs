@@ -66,10 +66,11 @@ fn run_inner(cli: Cli) -> Result<()> {
             let settings = Settings::resolve(&global, None)?;
             block_on_interruptible(rt()?, commands::sessions::poll(&args, &settings))
         }
-        Some(Command::Hook(args)) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::hook::run(&args, &settings))
-        }
+        Some(Command::Hook(args)) => match Settings::resolve(&global, None) {
+            Ok(settings) => block_on_interruptible(rt()?, commands::hook::run(&args, &settings)),
+            // Even a broken config must not block the agent: answer in the hook's format.
+            Err(e) => commands::hook::report_failure(&args, None, &e),
+        },
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

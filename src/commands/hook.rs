@@ -141,33 +141,33 @@ pub async fn run(args: &HookArgs, settings: &Settings) -> Result<()> {
     let mut settings = settings.clone();
     // An agent's hook has no person at a terminal: never ask.
     settings.json = true;
-    let outcome = handle(args, &settings).await;
-    let (event_name, result) = match outcome {
-        Ok((name, r)) => (name, Ok(r)),
-        Err((name, e)) => (name, Err(e)),
-    };
-    let out = match &result {
+    match handle(args, &settings).await {
         // Not for us (no trigger): let the prompt through untouched.
-        Ok(msg) if msg.is_empty() => json!({"continue": true, "suppressOutput": true}),
-        Ok(msg) => hook_output(event_name.as_deref(), msg, true),
-        Err(e) => hook_output(
-            event_name.as_deref(),
-            &format!(
-                "Devin handoff did not run, and nothing was sent: {}",
-                e.message()
-            ),
-            false,
-        ),
-    };
-    ui::print_json(&out)?;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if args.block_on_failure => {
-            eprintln!("{}", e.message());
-            Err(Error::silent(ErrorKind::Usage))
+        Ok((_, msg)) if msg.is_empty() => {
+            ui::print_json(&json!({"continue": true, "suppressOutput": true}))
         }
-        Err(_) => Ok(()),
+        Ok((event, msg)) => ui::print_json(&hook_output(event.as_deref(), &msg, true)),
+        Err((event, e)) => report_failure(args, event.as_deref(), &e),
     }
+}
+
+/// Answers a hook that sent nothing (or could not even start: a bad config file, say) in the
+/// hook's format; exit 0 unless `--block-on-failure`.
+pub fn report_failure(args: &HookArgs, event: Option<&str>, e: &Error) -> Result<()> {
+    let out = hook_output(
+        event,
+        &format!(
+            "Devin handoff did not run, and nothing was sent: {}",
+            e.message()
+        ),
+        false,
+    );
+    ui::print_json(&out)?;
+    if args.block_on_failure {
+        eprintln!("{}", e.message());
+        return Err(Error::silent(ErrorKind::Usage));
+    }
+    Ok(())
 }
 
 type Handled = std::result::Result<(Option<String>, String), (Option<String>, Error)>;

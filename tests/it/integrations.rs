@@ -376,6 +376,22 @@ fn config_errors_name_the_file_and_line_and_keys_stay_safe() {
 }
 
 #[test]
+fn a_hook_answers_in_its_format_even_with_a_broken_config() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let home = home_with_config("not toml at all = = =\n", 0o600);
+    let out = bin_with_home(d.path(), home.path())
+        .arg("hook")
+        .write_stdin(r#"{"hook_event_name":"Stop","cwd":"/"}"#)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "never blocks the agent");
+    assert!(stdout_json(&out)["systemMessage"]
+        .as_str()
+        .expect("m")
+        .contains("config"));
+}
+
+#[test]
 fn completions_and_the_man_page() {
     let d = tempfile::TempDir::new().expect("tempdir");
     let out = bin(d.path())

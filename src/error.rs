@@ -65,6 +65,8 @@ pub struct Error {
     details: Option<(&'static str, serde_json::Value)>,
     /// Already reported on stdout/stderr by the command: print nothing more.
     silent: bool,
+    /// The HTTP status the API answered with, when the error is an API answer.
+    status: Option<u16>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -77,6 +79,7 @@ impl Error {
             hints: Vec::new(),
             details: None,
             silent: false,
+            status: None,
         }
     }
 
@@ -110,6 +113,23 @@ impl Error {
 
     pub fn detail(&self) -> Option<&(&'static str, serde_json::Value)> {
         self.details.as_ref()
+    }
+
+    /// Records the HTTP status the API answered with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The HTTP status of an API answer that failed, if this error is one.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Keeps the kind, hints and status, with a new message.
+    pub fn reworded(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
     }
 
     /// An exit code whose explanation the command has printed itself.

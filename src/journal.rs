@@ -33,8 +33,9 @@ fn path() -> Option<PathBuf> {
     Some(base.join("devin-handoff").join("journal.jsonl"))
 }
 
-/// FNV-1a over the parts, hex: stable across runs, which the journal needs.
-pub fn fingerprint(parts: &[&[u8]]) -> String {
+/// FNV-1a over the parts, each followed by a separator byte: stable across runs and
+/// versions, which anything kept on disk needs.
+pub fn stable_hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.iter().chain(std::iter::once(&0xffu8)) {
@@ -42,7 +43,12 @@ pub fn fingerprint(parts: &[&[u8]]) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+    h
+}
+
+/// Identifies a handoff from its parts, as hex.
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    format!("{:016x}", stable_hash(parts.iter().copied()))
 }
 
 /// Appends a record: one `write` of one line, under an exclusive lock, to a file opened for

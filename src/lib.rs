@@ -52,30 +52,15 @@ fn run_inner(cli: Cli) -> Result<()> {
             "handoff options (the task, --tag, --dry-run, …) go after `create`, not before another command",
         ));
     }
-    match command {
-        Some(Command::Scan(args)) => {
-            let settings = Settings::resolve(&global, None)?;
-            commands::scan::run(&args, &settings)
-        }
-        Some(Command::Create(create)) => run_create(*create, &global, rt()?),
-        Some(Command::Sessions(cmd)) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::sessions::run(&cmd, &settings))
-        }
-        Some(Command::Poll(args)) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::sessions::poll(&args, &settings))
-        }
-        Some(Command::Hook(args)) => match Settings::resolve(&global, None) {
-            Ok(settings) => block_on_interruptible(rt()?, commands::hook::run(&args, &settings)),
-            // Even a broken config must not block the agent: answer in the hook's format.
-            Err(e) => commands::hook::report_failure(&args, None, &e),
-        },
+    // Commands that need no settings, or resolve them their own way.
+    let command = match command {
+        None => return run_create(create, &global, rt()?),
+        Some(Command::Create(create)) => return run_create(*create, &global, rt()?),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cmd, "devin-handoff", &mut out);
-            ui::print_stdout(&String::from_utf8_lossy(&out))
+            return ui::print_stdout(&String::from_utf8_lossy(&out));
         }
         Some(Command::Man) => {
             let cmd = <Cli as clap::CommandFactory>::command();
@@ -83,39 +68,43 @@ fn run_inner(cli: Cli) -> Result<()> {
             clap_mangen::Man::new(cmd)
                 .render(&mut out)
                 .map_err(|e| Error::other(format!("cannot render the man page: {e}")))?;
-            ui::print_stdout(&String::from_utf8_lossy(&out))
+            return ui::print_stdout(&String::from_utf8_lossy(&out));
         }
-        Some(Command::Whoami) => {
+        Some(Command::Hook(args)) => {
+            return match Settings::resolve(&global, None) {
+                Ok(settings) => {
+                    block_on_interruptible(rt()?, commands::hook::run(&args, &settings))
+                }
+                // Even a broken config must not block the agent: answer in the hook's format.
+                Err(e) => commands::hook::report_failure(&args, None, &e),
+            };
+        }
+        Some(Command::Scan(args)) => {
             let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::org::whoami(&settings))
+            return commands::scan::run(&args, &settings);
         }
-        Some(Command::Doctor) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::org::doctor(&settings))
+        Some(other) => other,
+    };
+    let settings = Settings::resolve(&global, None)?;
+    let s = &settings;
+    block_on_interruptible(rt()?, async move {
+        match command {
+            Command::Sessions(cmd) => commands::sessions::run(&cmd, s).await,
+            Command::Poll(args) => commands::sessions::poll(&args, s).await,
+            Command::Archive(a) => commands::sessions::run(&cli::SessionsCmd::Archive(a), s).await,
+            Command::Whoami => commands::org::whoami(s).await,
+            Command::Doctor => commands::org::doctor(s).await,
+            Command::Orgs(cmd) => commands::org::orgs(&cmd, s).await,
+            Command::Knowledge(cmd) => commands::org::knowledge(&cmd, s).await,
+            Command::Playbooks(cmd) => commands::org::playbooks(&cmd, s).await,
+            Command::Schedules(cmd) => commands::org::schedules(&cmd, s).await,
+            Command::Create(_)
+            | Command::Completions { .. }
+            | Command::Man
+            | Command::Hook(_)
+            | Command::Scan(_) => Err(Error::other("internal: command dispatched twice")),
         }
-        Some(Command::Orgs(cmd)) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::org::orgs(&cmd, &settings))
-        }
-        Some(Command::Knowledge(cmd)) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::org::knowledge(&cmd, &settings))
-        }
-        Some(Command::Playbooks(cmd)) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::org::playbooks(&cmd, &settings))
-        }
-        Some(Command::Schedules(cmd)) => {
-            let settings = Settings::resolve(&global, None)?;
-            block_on_interruptible(rt()?, commands::org::schedules(&cmd, &settings))
-        }
-        Some(Command::Archive(a)) => {
-            let settings = Settings::resolve(&global, None)?;
-            let cmd = cli::SessionsCmd::Archive(a);
-            block_on_interruptible(rt()?, commands::sessions::run(&cmd, &settings))
-        }
-        None => run_create(create, &global, rt()?),
-    }
+    })
 }
 
 fn run_create(

@@ -114,6 +114,14 @@ impl Client {
             .map_err(|e| self.network_error(&e, Idempotency::Safe))
     }
 
+    /// `path?k=v&…`, each pair form-encoded; repeated keys stay repeated (`tags=a&tags=b`).
+    pub(crate) fn with_query(path: &str, query: &[(String, String)]) -> String {
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query.iter())
+            .finish();
+        format!("{path}?{q}")
+    }
+
     pub(crate) fn url(&self, path: &str) -> Result<url::Url> {
         let base = self.base.as_str().trim_end_matches('/');
         url::Url::parse(&format!("{base}{path}"))
@@ -256,7 +264,7 @@ impl Client {
             msg.push_str(&d);
         }
         let org_route = path.starts_with("/v3/organizations/");
-        match status {
+        let err = match status {
             StatusCode::UNAUTHORIZED => Error::auth(msg)
                 .hint("DEVIN_API_KEY was rejected: check that it is current and complete"),
             StatusCode::FORBIDDEN => {
@@ -277,7 +285,8 @@ impl Client {
             ))
             .hint("check DEVIN_API_URL: it should be the API's base URL"),
             _ => Error::api(msg),
-        }
+        };
+        err.with_status(status.as_u16())
     }
 }
 

@@ -71,12 +71,7 @@ impl Client {
             if let Some(a) = &after {
                 q.push(("after".into(), a.clone()));
             }
-            let url_path = format!(
-                "{path}?{}",
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(q.iter())
-                    .finish()
-            );
+            let url_path = Self::with_query(path, &q);
             let page: Page<T> = self
                 .request(Method::GET, &url_path, None, Idempotency::Safe)
                 .await?;
@@ -173,8 +168,9 @@ impl Client {
 
 /// A 404 on a session route names the session.
 fn not_found(e: Error, id: &str) -> Error {
-    if e.message().contains(" 404 ") {
-        Error::api(format!("session {id} was not found: {}", e.message()))
+    if e.status() == Some(404) {
+        let msg = format!("session {id} was not found: {}", e.message());
+        e.reworded(msg)
             .hint("check the ID, and that DEVIN_ORG_ID is the organization it belongs to")
     } else {
         e

@@ -71,12 +71,7 @@ impl Client {
             let mut q = query.to_vec();
             q.push(("limit".into(), LIMIT.to_string()));
             q.push(("offset".into(), out.len().to_string()));
-            let url = format!(
-                "{path}?{}",
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(q.iter())
-                    .finish()
-            );
+            let url = Self::with_query(&path, &q);
             let page: Value = self
                 .request(Method::GET, &url, None, Idempotency::Safe)
                 .await?;

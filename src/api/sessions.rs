@@ -74,12 +74,8 @@ impl Client {
             .await
         {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.kind() == crate::error::ErrorKind::Auth && e.message().contains(" 403 ") =>
-            {
-                Ok(false)
-            }
-            Err(e) if e.message().contains(" 422 ") || e.message().contains(" 400 ") => Ok(true),
+            Err(e) if e.status() == Some(403) => Ok(false),
+            Err(e) if matches!(e.status(), Some(400 | 422)) => Ok(true),
             Err(e) => Err(e),
         }
     }

@@ -118,7 +118,7 @@ pub async fn watch(client: &mut Client, settings: &Settings, args: &WatchArgs) -
         let session = match client.get_session(&id).await {
             Ok(s) => s,
             // A blip in the API does not end a watch; a wrong ID, key or org does.
-            Err(e) if e.kind() == ErrorKind::Api && !e.message().contains("not found") => {
+            Err(e) if e.kind() == ErrorKind::Api && e.status() != Some(404) => {
                 ui::warn(&format!("{} (still watching)", e.message()));
                 sleep_or_timeout(deadline, interval, &id).await?;
                 continue;
@@ -276,9 +276,7 @@ async fn list(
 
 fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {
     if settings.json {
-        return ui::print_json(
-            &serde_json::to_value(sessions).map_err(|e| Error::other(e.to_string()))?,
-        );
+        return ui::print_json(sessions);
     }
     if sessions.is_empty() {
         eprintln!("no sessions");
@@ -328,7 +326,7 @@ async fn show(settings: &Settings, id: Option<&str>) -> Result<()> {
     let mut client = Client::new(settings)?;
     let s = client.get_session(&id).await?;
     if settings.json {
-        return ui::print_json(&serde_json::to_value(&s).map_err(|e| Error::other(e.to_string()))?);
+        return ui::print_json(&s);
     }
     let mut out = format!("{}  {}\n", s.session_id, describe(&s));
     if let Some(t) = &s.title {
@@ -356,9 +354,7 @@ async fn messages(settings: &Settings, id: &str) -> Result<()> {
     let mut client = Client::new(settings)?;
     let msgs = client.list_messages(&id).await?;
     if settings.json {
-        return ui::print_json(
-            &serde_json::to_value(&msgs).map_err(|e| Error::other(e.to_string()))?,
-        );
+        return ui::print_json(&msgs);
     }
     let mut out = String::new();
     for m in &msgs {
@@ -450,7 +446,7 @@ async fn archive(settings: &Settings, id: &str) -> Result<()> {
     let mut client = Client::new(settings)?;
     let s = client.archive_session(&id).await?;
     if settings.json {
-        return ui::print_json(&serde_json::to_value(&s).map_err(|e| Error::other(e.to_string()))?);
+        return ui::print_json(&s);
     }
     eprintln!("archived {id}");
     Ok(())
@@ -467,7 +463,7 @@ async fn terminate(settings: &Settings, id: &str, yes: bool) -> Result<()> {
     let mut client = Client::new(settings)?;
     let s = client.terminate_session(&id).await?;
     if settings.json {
-        return ui::print_json(&serde_json::to_value(&s).map_err(|e| Error::other(e.to_string()))?);
+        return ui::print_json(&s);
     }
     eprintln!("terminated {id}");
     Ok(())
@@ -490,9 +486,7 @@ async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Resul
     let list = client.list_attachments(&id).await?;
     let Some(dir) = dir else {
         if settings.json {
-            return ui::print_json(
-                &serde_json::to_value(&list).map_err(|e| Error::other(e.to_string()))?,
-            );
+            return ui::print_json(&list);
         }
         let mut out = String::new();
         for a in &list {

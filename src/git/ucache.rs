@@ -45,16 +45,9 @@ pub(crate) struct Cache {
     dirs: HashMap<Vec<u8>, Listed>,
 }
 
-/// FNV-1a: stable across runs and versions, which a cache on disk needs.
+/// A hash of a directory's tracked names, stable across runs as a cache on disk needs.
 pub(crate) fn hash_names<'a>(names: impl Iterator<Item = &'a [u8]>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for n in names {
-        for b in n.iter().chain(std::iter::once(&0u8)) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
+    crate::journal::stable_hash(names)
 }
 
 fn cache_path(gitdir: &Path) -> PathBuf {

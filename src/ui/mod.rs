@@ -55,7 +55,7 @@ pub fn upload_progress(len: u64, json: bool) -> Option<indicatif::ProgressBar> {
 }
 
 /// Writes `value` to stdout as the single JSON document of this run.
-pub fn print_json(value: &serde_json::Value) -> Result<()> {
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::other(format!("cannot encode output: {e}")))?;
     print_stdout(&format!("{text}\n"))

@@ -4,10 +4,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-fn run(api: &FakeApi, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    bin_api(dir, api).args(args).output().expect("run")
-}
-
 fn last(api: &FakeApi, method: &str) -> Recorded {
     api.requests()
         .into_iter()
@@ -19,7 +15,7 @@ fn last(api: &FakeApi, method: &str) -> Recorded {
 fn whoami_orgs_and_doctor() {
     let api = FakeApi::start();
     let d = tempfile::TempDir::new().expect("tempdir");
-    let out = run(&api, d.path(), &["whoami"]);
+    let out = run_api(&api, d.path(), &["whoami"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -27,7 +23,7 @@ fn whoami_orgs_and_doctor() {
         "{text}"
     );
 
-    let out = run(&api, d.path(), &["--json", "orgs", "list"]);
+    let out = run_api(&api, d.path(), &["--json", "orgs", "list"]);
     assert!(out.status.success());
     assert_eq!(
         stdout_json(&out).as_array().expect("orgs").len(),
@@ -35,7 +31,7 @@ fn whoami_orgs_and_doctor() {
         "every page"
     );
 
-    let out = run(&api, d.path(), &["doctor"]);
+    let out = run_api(&api, d.path(), &["doctor"]);
     assert!(
         out.status.success(),
         "{}",
@@ -47,7 +43,7 @@ fn whoami_orgs_and_doctor() {
     let out = bin(d.path()).args(["doctor"]).output().expect("run");
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stdout).contains("fix: export DEVIN_API_KEY"));
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["--org-id", "org-elsewhere", "--json", "doctor"],
@@ -65,7 +61,7 @@ fn knowledge_notes_with_exact_routes_and_bodies() {
     let fx = Fixture::new();
     let api = FakeApi::start();
     let base = format!("/v3/organizations/{}/knowledge/notes", api.org);
-    let out = run(
+    let out = run_api(
         &api,
         &fx.work,
         &[
@@ -119,7 +115,7 @@ fn knowledge_notes_with_exact_routes_and_bodies() {
     assert_eq!(put.json()["pinned_repo"], "acme/widget");
 
     for i in 0..4 {
-        run(
+        run_api(
             &api,
             &fx.work,
             &[
@@ -134,7 +130,7 @@ fn knowledge_notes_with_exact_routes_and_bodies() {
             ],
         );
     }
-    let out = run(
+    let out = run_api(
         &api,
         &fx.work,
         &[
@@ -156,19 +152,19 @@ fn knowledge_notes_with_exact_routes_and_bodies() {
         .query
         .as_deref()
         .is_some_and(|q| q.contains("search=rust") && q.contains("pinned_repo=acme%2Fwidget"))));
-    let out = run(&api, &fx.work, &["knowledge", "folders"]);
+    let out = run_api(&api, &fx.work, &["knowledge", "folders"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("/Backend"));
 
-    let out = run(&api, &fx.work, &["knowledge", "delete", &id, "--yes"]);
+    let out = run_api(&api, &fx.work, &["knowledge", "delete", &id, "--yes"]);
     assert!(out.status.success());
     assert_eq!(last(&api, "DELETE").path, format!("{base}/{id}"));
-    let out = run(&api, &fx.work, &["knowledge", "show", &id]);
+    let out = run_api(&api, &fx.work, &["knowledge", "show", &id]);
     assert_eq!(out.status.code(), Some(5));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(&id),
         "the ID is in the message"
     );
-    let out = run(&api, &fx.work, &["knowledge", "create", "--name", "x"]);
+    let out = run_api(&api, &fx.work, &["knowledge", "create", "--name", "x"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -177,7 +173,7 @@ fn playbooks_validate_the_macro_and_keep_fields() {
     let api = FakeApi::start();
     let d = tempfile::TempDir::new().expect("tempdir");
     let before = api.requests().len();
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -193,7 +189,7 @@ fn playbooks_validate_the_macro_and_keep_fields() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(api.requests().len(), before, "no request for a bad macro");
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -217,7 +213,7 @@ fn playbooks_validate_the_macro_and_keep_fields() {
         .as_str()
         .expect("id")
         .to_string();
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["playbooks", "update", &id, "--title", "Deploy safely"],
@@ -232,7 +228,7 @@ fn playbooks_validate_the_macro_and_keep_fields() {
         put.json(),
         json!({"title": "Deploy safely", "body": "steps", "macro": "!deploy"})
     );
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["playbooks", "delete", "playbook-404", "--yes"],
@@ -246,7 +242,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
     let d = tempfile::TempDir::new().expect("tempdir");
     let base = format!("/v3/organizations/{}/schedules", api.org);
 
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -287,7 +283,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
     assert!(body.get("timezone").is_none() && body.get("cron_schedule").is_none());
     assert!(String::from_utf8_lossy(&out.stderr).contains("daylight saving"));
 
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -309,7 +305,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
     // An invalid cron is refused before any request.
     let before = api.requests().len();
     for bad in ["0 25 * * *", "every day", "0 9 * *"] {
-        let out = run(
+        let out = run_api(
             &api,
             d.path(),
             &[
@@ -325,7 +321,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
         );
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -344,7 +340,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(api.requests().len(), before, "nothing sent");
 
-    let out = run(&api, d.path(), &["schedules", "disable", "sched-1"]);
+    let out = run_api(&api, d.path(), &["schedules", "disable", "sched-1"]);
     assert!(out.status.success());
     let patch = last(&api, "PATCH");
     assert_eq!(patch.path, format!("{base}/sched-1"));
@@ -353,9 +349,9 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
         r#"{"enabled":false}"#,
         "exactly enabled:false"
     );
-    run(&api, d.path(), &["schedules", "enable", "sched-1"]);
+    run_api(&api, d.path(), &["schedules", "enable", "sched-1"]);
     assert_eq!(last(&api, "PATCH").json(), json!({"enabled": true}));
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -373,7 +369,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
         "only what changed"
     );
 
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -389,7 +385,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
     );
     assert!(out.status.success());
     assert_eq!(last(&api, "POST").json()["schedule_type"], "one_time");
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -405,7 +401,7 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
     );
     assert_eq!(out.status.code(), Some(2));
 
-    let out = run(&api, d.path(), &["--json", "schedules", "list"]);
+    let out = run_api(&api, d.path(), &["--json", "schedules", "list"]);
     assert_eq!(stdout_json(&out).as_array().expect("list").len(), 3);
     let queries: Vec<String> = api
         .requests()
@@ -418,10 +414,10 @@ fn schedules_convert_time_zones_and_patch_only_what_changed() {
             && queries.iter().any(|q| q.contains("offset=2")),
         "walked the offsets: {queries:?}"
     );
-    let out = run(&api, d.path(), &["schedules", "show", "sched-99"]);
+    let out = run_api(&api, d.path(), &["schedules", "show", "sched-99"]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sched-99"));
-    let out = run(&api, d.path(), &["schedules", "delete", "sched-2", "--yes"]);
+    let out = run_api(&api, d.path(), &["schedules", "delete", "sched-2", "--yes"]);
     assert!(out.status.success());
     assert_eq!(last(&api, "DELETE").path, format!("{base}/sched-2"));
 }

@@ -1,19 +1,9 @@
 //! The session lifecycle against the fake API: watch, show, messages, send, attachments,
 //! archive, terminate, poll, create --wait, and the duplicate-handoff rule.
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use crate::common::*;
-
-fn run(api: &FakeApi, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    bin_api(dir, api)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run")
-}
 
 fn tmp() -> tempfile::TempDir {
     tempfile::TempDir::new().expect("tempdir")
@@ -31,7 +21,7 @@ fn watch_stops_with_0_and_the_pr_url_when_the_session_finishes() {
     api.add_message("devin-w1", "devin", "Tests pass.");
     api.add_message("devin-w1", "devin", "Opened a PR.");
     let d = tmp();
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["sessions", "watch", "w1", "--interval", "0.05"],
@@ -57,7 +47,7 @@ fn watch_stops_with_0_and_the_pr_url_when_the_session_finishes() {
         "devin-w2",
         &[json!({"status": "running", "status_detail": "waiting_for_user"})],
     );
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -82,7 +72,7 @@ fn watch_exits_6_on_error_and_suspension_and_7_on_timeout() {
     let api = FakeApi::start();
     let d = tmp();
     api.add_session("devin-e1", &[json!({"status": "error"})]);
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["sessions", "watch", "e1", "--interval", "0.05"],
@@ -92,7 +82,7 @@ fn watch_exits_6_on_error_and_suspension_and_7_on_timeout() {
         "devin-s1",
         &[json!({"status": "suspended", "status_detail": "out_of_credits"})],
     );
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["sessions", "watch", "s1", "--interval", "0.05"],
@@ -103,7 +93,7 @@ fn watch_exits_6_on_error_and_suspension_and_7_on_timeout() {
         "devin-t1",
         &[json!({"status": "running", "status_detail": "working"})],
     );
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -134,7 +124,7 @@ fn transient_errors_during_a_watch_are_retried() {
             Fault::Status(502, None, "<html>bad gateway</html>".into()),
         );
     }
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["sessions", "watch", "r1", "--interval", "0.05"],
@@ -152,7 +142,7 @@ fn show_by_url_and_a_missing_session_exits_5() {
     let api = FakeApi::start();
     let d = tmp();
     api.add_session("devin-abc123", &[json!({"status": "running", "status_detail": "working", "title": "fix it", "acus_consumed": 1.5, "pull_requests": [{"pr_url": "https://github.com/acme/widget/pull/9", "pr_state": "open"}]})]);
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["sessions", "show", "https://app.devin.ai/sessions/abc123"],
@@ -172,10 +162,10 @@ fn show_by_url_and_a_missing_session_exits_5() {
     ] {
         assert!(text.contains(want), "{want}: {text}");
     }
-    let out = run(&api, d.path(), &["sessions", "show", "devin-nope"]);
+    let out = run_api(&api, d.path(), &["sessions", "show", "devin-nope"]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("devin-nope was not found"));
-    let out = run(&api, d.path(), &["sessions", "show", "not a session!"]);
+    let out = run_api(&api, d.path(), &["sessions", "show", "not a session!"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -184,13 +174,13 @@ fn show_without_an_id_finds_the_last_handoff_from_this_branch() {
     let fx = Fixture::new();
     write(&fx.work.join("x.txt"), "x\n");
     let api = FakeApi::start();
-    let out = run(&api, &fx.work, &["--yes", "--json", "first"]);
+    let out = run_api(&api, &fx.work, &["--yes", "--json", "first"]);
     assert!(out.status.success());
     let id = stdout_json(&out)["session_id"]
         .as_str()
         .expect("id")
         .to_string();
-    let out = run(&api, &fx.work, &["--json", "sessions", "show"]);
+    let out = run_api(&api, &fx.work, &["--json", "sessions", "show"]);
     assert!(
         out.status.success(),
         "{}",
@@ -207,7 +197,7 @@ fn messages_and_send_with_their_exact_requests() {
     for i in 0..5 {
         api.add_message("devin-m1", "devin", &format!("message {i}"));
     }
-    let out = run(&api, d.path(), &["--json", "sessions", "messages", "m1"]);
+    let out = run_api(&api, d.path(), &["--json", "sessions", "messages", "m1"]);
     assert!(out.status.success());
     assert_eq!(
         stdout_json(&out).as_array().expect("array").len(),
@@ -225,7 +215,7 @@ fn messages_and_send_with_their_exact_requests() {
         .as_deref()
         .is_some_and(|q| q.contains("after=2")));
 
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["sessions", "send", "devin-m1", "please add tests"],
@@ -262,14 +252,14 @@ fn messages_and_send_with_their_exact_requests() {
     // Secrets in a message are guarded like a handoff.
     let tok = Gen::new(500).github_token();
     let before = api.requests().len();
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["sessions", "send", "m1", &format!("use {tok}")],
     );
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(api.requests().len(), before, "nothing sent");
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -301,14 +291,14 @@ fn attachments_download_without_forwarding_the_key_and_never_clobber() {
         server.add_attachment("devin-a1", "../../evil.sh", b"echo no\n");
     }
     let d = tmp();
-    let out = run(&api, d.path(), &["--json", "sessions", "attachments", "a1"]);
+    let out = run_api(&api, d.path(), &["--json", "sessions", "attachments", "a1"]);
     assert!(out.status.success());
     assert_eq!(stdout_json(&out).as_array().expect("list").len(), 2);
 
     let dest = d.path().join("out");
     std::fs::create_dir_all(&dest).expect("mkdir");
     std::fs::write(dest.join("report.txt"), "mine, keep it").expect("write");
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &[
@@ -360,11 +350,11 @@ fn archive_terminate_and_the_shell_plugin_verbs() {
     let api = FakeApi::start();
     let d = tmp();
     api.add_session("devin-x1", &[json!({"status": "running"})]);
-    let out = run(&api, d.path(), &["sessions", "archive", "x1"]);
+    let out = run_api(&api, d.path(), &["sessions", "archive", "x1"]);
     assert!(out.status.success());
-    let out = run(&api, d.path(), &["archive", "devin-x1"]);
+    let out = run_api(&api, d.path(), &["archive", "devin-x1"]);
     assert!(out.status.success());
-    let out = run(&api, d.path(), &["sessions", "terminate", "x1", "--yes"]);
+    let out = run_api(&api, d.path(), &["sessions", "terminate", "x1", "--yes"]);
     assert!(out.status.success());
     let routes: Vec<(String, String)> = api
         .requests()
@@ -379,7 +369,7 @@ fn archive_terminate_and_the_shell_plugin_verbs() {
         "devin-p1",
         &[json!({"status": "running"}), json!({"status": "exit"})],
     );
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["poll", "p1", "--interval", "0.05", "--archive"],
@@ -403,14 +393,14 @@ fn sessions_list_walks_every_page_and_filters_by_tag() {
     for i in 0..5 {
         api.add_session(&format!("devin-l{i}"), &[json!({"status": "running", "tags": if i % 2 == 0 { json!(["handoff"]) } else { json!(["other"]) }})]);
     }
-    let out = run(&api, d.path(), &["--json", "sessions", "list"]);
+    let out = run_api(&api, d.path(), &["--json", "sessions", "list"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(stdout_json(&out).as_array().expect("array").len(), 5);
-    let out = run(
+    let out = run_api(
         &api,
         d.path(),
         &["--json", "sessions", "list", "--tag", "handoff"],
@@ -427,7 +417,7 @@ fn create_wait_watches_until_done() {
     let fx = Fixture::new();
     write(&fx.work.join("x.txt"), "wait for me\n");
     let api = FakeApi::start();
-    let out = run(
+    let out = run_api(
         &api,
         &fx.work,
         &["--yes", "--wait", "--interval", "0.05", "wait for it"],
@@ -462,21 +452,25 @@ fn an_identical_handoff_while_the_first_runs_returns_the_same_session() {
     let fx = Fixture::new();
     write(&fx.work.join("x.txt"), "same change\n");
     let api = FakeApi::start();
-    let first = stdout_json(&run(&api, &fx.work, &["--yes", "--json", "same task"]));
-    let second_out = run(&api, &fx.work, &["--yes", "--json", "same task"]);
+    let first = stdout_json(&run_api(&api, &fx.work, &["--yes", "--json", "same task"]));
+    let second_out = run_api(&api, &fx.work, &["--yes", "--json", "same task"]);
     let second = stdout_json(&second_out);
     assert_eq!(first["session_id"], second["session_id"]);
     assert_eq!(second["reused"], true);
     assert!(String::from_utf8_lossy(&second_out.stderr).contains("still running"));
     assert_eq!(api.sessions_created(), 1);
     // --new forces another; a different task is a different handoff.
-    let third = stdout_json(&run(
+    let third = stdout_json(&run_api(
         &api,
         &fx.work,
         &["--yes", "--json", "--new", "same task"],
     ));
     assert_ne!(third["session_id"], first["session_id"]);
-    let fourth = stdout_json(&run(&api, &fx.work, &["--yes", "--json", "another task"]));
+    let fourth = stdout_json(&run_api(
+        &api,
+        &fx.work,
+        &["--yes", "--json", "another task"],
+    ));
     assert_eq!(fourth["reused"], false);
     assert_eq!(api.sessions_created(), 3);
 }
@@ -506,7 +500,7 @@ fn pull_checks_out_the_pull_request_in_a_worktree_or_here() {
 
     let api = FakeApi::start();
     api.add_session("devin-pr1", &[json!({"status": "exit", "pull_requests": [{"pr_url": "https://github.com/acme/widget/pull/7", "pr_state": "open"}]})]);
-    let out = run(&api, w, &["sessions", "pull", "pr1"]);
+    let out = run_api(&api, w, &["sessions", "pull", "pr1"]);
     assert!(
         out.status.success(),
         "{}",
@@ -532,7 +526,7 @@ fn pull_checks_out_the_pull_request_in_a_worktree_or_here() {
 
     // --here refuses a dirty tree, then works in a clean one.
     write(&w.join("README.md"), "dirty\n");
-    let out = run(&api, w, &["sessions", "pull", "pr1", "--here"]);
+    let out = run_api(&api, w, &["sessions", "pull", "pr1", "--here"]);
     assert_eq!(out.status.code(), Some(2));
     git(w, &["checkout", "-q", "--", "README.md"]);
     git(
@@ -544,7 +538,7 @@ fn pull_checks_out_the_pull_request_in_a_worktree_or_here() {
             tree.to_str().expect("utf8"),
         ],
     );
-    let out = run(&api, w, &["sessions", "pull", "pr1", "--here"]);
+    let out = run_api(&api, w, &["sessions", "pull", "pr1", "--here"]);
     assert!(
         out.status.success(),
         "{}",
@@ -554,7 +548,7 @@ fn pull_checks_out_the_pull_request_in_a_worktree_or_here() {
 
     // A session without a pull request says so.
     api.add_session("devin-nopr", &[json!({"status": "running"})]);
-    let out = run(&api, w, &["sessions", "pull", "nopr"]);
+    let out = run_api(&api, w, &["sessions", "pull", "nopr"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no pull request yet"));
 }
@@ -575,16 +569,16 @@ fn pull_warns_when_the_branch_moved_since_the_handoff() {
     );
     write(&w.join("wip.txt"), "work in progress\n");
     let api = FakeApi::start();
-    let out = run(&api, w, &["--yes", "--json", "finish it"]);
+    let out = run_api(&api, w, &["--yes", "--json", "finish it"]);
     assert!(out.status.success());
     // The user goes on committing locally after the handoff.
     git(w, &["add", "wip.txt"]);
     git(w, &["commit", "-q", "-m", "local work after the handoff"]);
     // The fake session reaches `exit` with pull/1 on its third look.
     for _ in 0..2 {
-        run(&api, w, &["sessions", "show", "devin-0001abcd"]);
+        run_api(&api, w, &["sessions", "show", "devin-0001abcd"]);
     }
-    let out = run(&api, w, &["sessions", "pull", "devin-0001abcd"]);
+    let out = run_api(&api, w, &["sessions", "pull", "devin-0001abcd"]);
     assert!(
         out.status.success(),
         "{}",

@@ -88,6 +88,11 @@ pub fn bin_api(dir: &Path, api: &FakeApi) -> Command {
     cmd
 }
 
+/// Runs the binary against `api` in `dir` and waits for it (bin_api's 60 s limit applies).
+pub fn run_api(api: &FakeApi, dir: &Path, args: &[&str]) -> std::process::Output {
+    bin_api(dir, api).args(args).output().expect("run")
+}
+
 pub fn write(path: &Path, content: impl AsRef<[u8]>) {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).expect("mkdir");

@@ -294,13 +294,15 @@ fn handoff_fingerprint(state: Option<&RepoState>, task: &str) -> String {
     let base = state
         .and_then(|s| s.base.commit.clone())
         .unwrap_or_default();
-    let patch = state.map(|s| s.changes.patch()).unwrap_or_default();
-    journal::fingerprint(&[
-        workdir.as_bytes(),
-        base.as_bytes(),
-        patch.as_bytes(),
-        task.as_bytes(),
-    ])
+    // Hash the files' patches in place: joining a multi-megabyte patch just to hash it is waste.
+    let patches = state
+        .into_iter()
+        .flat_map(|s| s.changes.files.iter().map(|f| f.patch.as_bytes()));
+    let parts = [workdir.as_bytes(), base.as_bytes()]
+        .into_iter()
+        .chain(patches)
+        .chain([task.as_bytes()]);
+    format!("{:016x}", journal::stable_hash(parts))
 }
 
 /// The session of an identical earlier handoff that is still running, if any. Agents retry

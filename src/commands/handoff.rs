@@ -9,16 +9,21 @@ use crate::config::{KeyFlavor, Settings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions, RepoState};
 use crate::prompt::{self, Composed, Delivery, Handoff};
-use crate::scan::{redact, Finding, Scanner};
+use crate::scan::{redact, Finding, Scanner, Scope};
 use crate::{journal, ui};
 
 use super::read_text_source;
 
-/// Everything `create` needs, resolved from flags, files and the environment.
+/// Everything `create` needs, resolved from flags, files and the environment. These are the
+/// texts that travel besides the repository's, so the guard scans (and may redact) them.
 #[derive(Debug, Clone)]
 struct Inputs {
     task: String,
     context: Option<String>,
+    /// `--title`, when given (otherwise the title is the task's first line).
+    title: Option<String>,
+    /// `handoff`, then the configured tags, then `--tag`s, without repeats.
+    tags: Vec<String>,
 }
 
 fn read_inputs(args: &CreateArgs) -> Result<Inputs> {
@@ -45,7 +50,23 @@ fn read_inputs(args: &CreateArgs) -> Result<Inputs> {
         (None, Some(f)) => Some(read_text_source(f, "context")?),
         (None, None) => None,
     };
-    Ok(Inputs { task, context })
+    Ok(Inputs {
+        task,
+        context,
+        title: args.title.clone().filter(|t| !t.trim().is_empty()),
+        tags: Vec::new(),
+    })
+}
+
+fn merged_tags(args: &CreateArgs, settings: &Settings) -> Vec<String> {
+    let mut tags = vec!["handoff".to_string()];
+    for t in settings.default_tags.iter().chain(&args.tags) {
+        let t = t.trim();
+        if !t.is_empty() && !tags.iter().any(|x| x == t) {
+            tags.push(t.to_string());
+        }
+    }
+    tags
 }
 
 /// Builds the request body fields from the flags and the composed prompt.
@@ -56,13 +77,6 @@ fn build_request(
     composed: &Composed,
     state: Option<&RepoState>,
 ) -> CreateSessionRequest {
-    let mut tags = vec!["handoff".to_string()];
-    for t in settings.default_tags.iter().chain(&args.tags) {
-        let t = t.trim();
-        if !t.is_empty() && !tags.iter().any(|x| x == t) {
-            tags.push(t.to_string());
-        }
-    }
     let repos = args
         .repo
         .clone()
@@ -71,12 +85,12 @@ fn build_request(
     CreateSessionRequest {
         prompt: composed.prompt.clone(),
         title: Some(
-            args.title
+            inputs
+                .title
                 .clone()
-                .filter(|t| !t.trim().is_empty())
                 .unwrap_or_else(|| prompt::default_title(&inputs.task)),
         ),
-        tags,
+        tags: inputs.tags.clone(),
         playbook_id: args.playbook.clone(),
         knowledge_ids: (!args.knowledge.is_empty()).then(|| args.knowledge.clone()),
         repos,
@@ -155,7 +169,8 @@ pub struct Created {
 /// Captures, guards, composes and delivers; prints nothing but warnings and dry runs.
 pub async fn handoff(args: &CreateArgs, settings: &Settings, dir: &Path) -> Result<Outcome> {
     validate(args)?;
-    let inputs = read_inputs(args)?;
+    let mut inputs = read_inputs(args)?;
+    inputs.tags = merged_tags(args, settings);
     if !args.dry_run {
         // Fail before any work when sending is impossible.
         settings.require_key()?;
@@ -174,7 +189,6 @@ pub async fn handoff(args: &CreateArgs, settings: &Settings, dir: &Path) -> Resu
             }
         }
     }
-    let mut inputs = inputs;
     let guard = guard(args, settings, &mut inputs, state.as_mut())?;
 
     let budget = args
@@ -423,22 +437,128 @@ struct Guarded {
     confirmed: bool,
 }
 
+/// The texts of a handoff besides the patch, each with the label its findings carry: the
+/// request's own fields and what the prompt says of the repository.
+fn metadata(args: &CreateArgs, inputs: &Inputs, state: Option<&RepoState>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    out.push(("<task>".into(), inputs.task.clone()));
+    if let Some(c) = &inputs.context {
+        out.push(("<context>".into(), c.clone()));
+    }
+    if let Some(t) = &inputs.title {
+        out.push(("<title>".into(), t.clone()));
+    }
+    for t in &inputs.tags {
+        out.push(("<tag>".into(), t.clone()));
+    }
+    let ids = [
+        ("<playbook>", args.playbook.as_deref()),
+        ("<repo>", args.repo.as_deref()),
+        ("<mode>", args.mode.as_deref()),
+    ];
+    for (label, v) in ids {
+        if let Some(v) = v {
+            out.push((label.into(), v.to_string()));
+        }
+    }
+    for k in &args.knowledge {
+        out.push(("<knowledge>".into(), k.clone()));
+    }
+    if let Some(s) = state {
+        if let git::Head::Branch { name, .. } | git::Head::Unborn { name } = &s.head {
+            out.push(("<branch>".into(), name.clone()));
+        }
+        if !s.base.on_remote {
+            if let Some(up) = &s.upstream {
+                out.push(("<upstream>".into(), up.name.clone()));
+            }
+            if let Some(summary) = &s.base.summary {
+                out.push(("<base commit>".into(), summary.clone()));
+            }
+        }
+        for l in &s.changes.left_out {
+            out.push(("<left-out path>".into(), l.path.clone()));
+        }
+    }
+    out
+}
+
+/// Redacts the handoff's own texts in place; returns how many secrets were replaced, or an
+/// error for texts that cannot be redacted (IDs).
+fn redact_metadata(
+    scanner: &Scanner,
+    inputs: &mut Inputs,
+    state: Option<&mut RepoState>,
+    findings: &[Finding],
+) -> Result<usize> {
+    if let Some(f) = findings
+        .iter()
+        .find(|f| matches!(f.path.as_str(), "<playbook>" | "<repo>" | "<mode>" | "<knowledge>"))
+    {
+        return Err(Error::new(
+            ErrorKind::NotSent,
+            format!("{} holds a possible secret ({}): nothing was sent", f.path, f.rule),
+        ));
+    }
+    let mut n = 0;
+    let mut fix = |text: &mut String, label: &str| {
+        let (t, k) = redact::redact_text(scanner, text, label);
+        *text = t;
+        n += k;
+    };
+    fix(&mut inputs.task, "<task>");
+    if let Some(c) = &mut inputs.context {
+        fix(c, "<context>");
+    }
+    if let Some(t) = &mut inputs.title {
+        fix(t, "<title>");
+    }
+    for t in &mut inputs.tags {
+        fix(t, "<tag>");
+    }
+    if let Some(s) = state {
+        if let git::Head::Branch { name, .. } | git::Head::Unborn { name } = &mut s.head {
+            fix(name, "<branch>");
+        }
+        if let Some(up) = &mut s.upstream {
+            fix(&mut up.name, "<upstream>");
+        }
+        if let Some(summary) = &mut s.base.summary {
+            fix(summary, "<base commit>");
+        }
+        for l in &mut s.changes.left_out {
+            fix(&mut l.path, "<left-out path>");
+        }
+    }
+    Ok(n)
+}
+
 /// Scans everything that would leave the machine and applies the policy: block (exit 3),
 /// ask, redact in place, or allow with a warning.
+///
+/// What is scanned: the request's texts (task, context, title, tags, IDs), the branch, and
+/// every file's patch: added lines always, and removed and context lines, old names and old
+/// binary content too when the base is not on a remote (see [`crate::scan::Scope`]).
 fn guard(
     args: &CreateArgs,
     settings: &Settings,
     inputs: &mut Inputs,
-    state: Option<&mut RepoState>,
+    mut state: Option<&mut RepoState>,
 ) -> Result<Guarded> {
     let scanner = Scanner::new();
-    let mut findings: Vec<Finding> = scanner.scan_text(&inputs.task, "<task>");
-    if let Some(ctx) = &inputs.context {
-        findings.extend(scanner.scan_text(ctx, "<context>"));
+    let mut findings: Vec<Finding> = Vec::new();
+    for (label, text) in metadata(args, inputs, state.as_deref()) {
+        findings.extend(scanner.scan_text(&text, &label));
     }
+    let blobs = state.as_deref().map(|s| git::Blobs::open(&s.workdir));
+    let get = |id: &str| blobs.as_ref().and_then(|b| b.get(id));
+    let scope = Scope {
+        old_side: state.as_deref().is_some_and(|s| !s.base.on_remote),
+        blobs: Some(&get),
+    };
     if let Some(s) = state.as_deref() {
         for f in &s.changes.files {
-            findings.extend(scanner.scan_file_patch(&f.patch));
+            findings.extend(scanner.scan_file_patch(&f.patch, scope));
         }
     }
     if findings.is_empty() {
@@ -507,16 +627,10 @@ fn guard(
             })
         }
         SecretsPolicy::Redact => {
-            let (task, n) = redact::redact_text(&scanner, &inputs.task, "<task>");
-            inputs.task = task;
-            let mut redacted = n;
-            if let Some(ctx) = &inputs.context {
-                let (c, n) = redact::redact_text(&scanner, ctx, "<context>");
-                inputs.context = Some(c);
-                redacted += n;
-            }
+            let mut redacted =
+                redact_metadata(&scanner, inputs, state.as_deref_mut(), &findings)?;
             if let Some(s) = state {
-                let r = redact::redact_changes(&scanner, &mut s.changes);
+                let r = redact::redact_changes(&scanner, &mut s.changes, scope);
                 redacted += r.redacted.iter().map(|f| f.secrets).sum::<usize>();
                 report.withheld = r.withheld;
                 report.redacted = r.redacted;

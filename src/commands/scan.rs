@@ -6,7 +6,7 @@ use crate::cli::ScanArgs;
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions};
-use crate::scan::{Finding, Scanner};
+use crate::scan::{Finding, Scanner, Scope};
 use crate::ui::{self, format_findings};
 
 pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
@@ -17,7 +17,7 @@ pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
             let patches = git::staged_patches(&cwd()?)?.ok_or_else(not_in_repo)?;
             patches
                 .iter()
-                .flat_map(|p| scanner.scan_file_patch(p))
+                .flat_map(|p| scanner.scan_file_patch(p, Scope::default()))
                 .collect()
         }
         (None, false) => {
@@ -28,11 +28,18 @@ pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
                 ..CaptureOptions::default()
             };
             let state = git::capture(&cwd()?, &opts)?.ok_or_else(not_in_repo)?;
+            // What a handoff would scan: the old side too when the base is not on a remote.
+            let blobs = git::Blobs::open(&state.workdir);
+            let get = |id: &str| blobs.get(id);
+            let scope = Scope {
+                old_side: !state.base.on_remote,
+                blobs: Some(&get),
+            };
             state
                 .changes
                 .files
                 .iter()
-                .flat_map(|f| scanner.scan_file_patch(&f.patch))
+                .flat_map(|f| scanner.scan_file_patch(&f.patch, scope))
                 .collect()
         }
     };
@@ -56,11 +63,11 @@ fn not_in_repo() -> Error {
 
 fn scan_patch_source(scanner: &Scanner, path: &std::path::Path) -> Result<Vec<Finding>> {
     let result = if path.as_os_str() == "-" {
-        scanner.scan_patch_reader(std::io::stdin().lock())
+        scanner.scan_patch_reader(std::io::stdin().lock(), Scope::default())
     } else {
         let file = std::fs::File::open(path)
             .map_err(|e| Error::usage(format!("cannot read the patch {}: {e}", path.display())))?;
-        scanner.scan_patch_reader(BufReader::with_capacity(256 * 1024, file))
+        scanner.scan_patch_reader(BufReader::with_capacity(256 * 1024, file), Scope::default())
     };
     result.map_err(|e| Error::usage(format!("cannot read the patch {}: {e}", path.display())))
 }

@@ -11,5 +11,6 @@ pub use changes::staged_patches;
 pub use changes::{ChangeKind, ChangeSet, FileChange, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};
 pub use state::{
-    capture, locate, remote_repo, Base, BaseSource, CaptureOptions, Head, RepoState, Upstream,
+    capture, locate, remote_repo, Base, BaseSource, Blobs, CaptureOptions, Head, RepoState,
+    Upstream,
 };

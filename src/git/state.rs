@@ -98,6 +98,9 @@ pub struct Base {
     pub via: Option<String>,
     /// The commit's summary line, for people reading the prompt.
     pub summary: Option<String>,
+    /// Whether a remote-tracking ref contains the base: only then are the patch's removed and
+    /// context lines already on the remote, and exempt from the secret guard.
+    pub on_remote: bool,
 }
 
 /// Everything captured about a repository, owned and free of git2 types.
@@ -311,6 +314,7 @@ fn choose_base(
             source: BaseSource::Empty,
             via: None,
             summary: None,
+            on_remote: true,
         });
     };
     let make = |oid: Oid, source, via: Option<String>| -> Result<Base> {
@@ -323,6 +327,7 @@ fn choose_base(
             source,
             via,
             summary,
+            on_remote: on_a_remote(repo, oid),
         })
     };
     if let Some(up) = upstream.filter(|u| u.exists) {
@@ -351,6 +356,18 @@ fn choose_base(
         }
     }
     make(head_oid, BaseSource::Head, None)
+}
+
+/// Whether any remote-tracking branch contains `oid`.
+fn on_a_remote(repo: &Repository, oid: Oid) -> bool {
+    let Ok(refs) = repo.references_glob("refs/remotes/*") else {
+        return false;
+    };
+    refs.flatten().any(|r| {
+        r.peel_to_commit().is_ok_and(|tip| {
+            tip.id() == oid || repo.graph_descendant_of(tip.id(), oid).unwrap_or(false)
+        })
+    })
 }
 
 /// The remote's default branch as this clone knows it: `<remote>/HEAD`, else `main`/`master`.
@@ -427,4 +444,26 @@ pub fn remote_repo(dir: &Path) -> Result<Option<RemoteRepo>> {
         let r = repo.find_remote(&name).ok()?;
         parse_remote_url(&String::from_utf8_lossy(r.url_bytes()))
     }))
+}
+
+/// Reads blobs of the repository containing `dir` by full object id: what the secret guard
+/// needs to rebuild a binary delta or a redacted file. Opened once, read many times.
+pub struct Blobs(Option<Repository>);
+
+impl Blobs {
+    pub fn open(dir: &Path) -> Blobs {
+        Blobs(Repository::discover(dir).ok())
+    }
+
+    pub fn get(&self, id: &str) -> Option<Vec<u8>> {
+        let repo = self.0.as_ref()?;
+        let blob = repo.find_blob(Oid::from_str(id).ok()?).ok()?;
+        Some(blob.content().to_vec())
+    }
+}
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Blobs")
+    }
 }

@@ -1,8 +1,13 @@
 //! Guard: finds secrets in everything that would leave the machine. No I/O here except the
-//! reader handed to [`Scanner::scan_patch_reader`].
+//! reader handed to [`Scanner::scan_patch_reader`] and the blob lookup a [`Scope`] may carry.
 //!
-//! Only added lines are findings: removed and context lines are already on the remote.
+//! Added lines are always scanned. Removed and context lines, old file names and the reverse
+//! half of binary patches are scanned too unless the base commit is provably on the remote
+//! (see [`Scope::old_side`]): only then are they already public to whoever gets the patch.
+//! Binary patches are decoded and their content scanned in whatever encoding it has.
 
+pub(crate) mod binary;
+mod decode;
 mod entropy;
 mod paths;
 pub mod redact;
@@ -20,16 +25,39 @@ const ALLOW_MARKERS: &[&str] = &[
     "handoff:allow",
 ];
 
+/// Which part of a patch a finding is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// An added line, or the new content of a binary file.
+    #[default]
+    Added,
+    /// A removed line, an old file name, or the old content of a binary file.
+    Removed,
+    /// An unchanged line shown around a change.
+    Context,
+}
+
+impl Side {
+    fn is_added(&self) -> bool {
+        *self == Side::Added
+    }
+}
+
 /// One secret found. The value itself is never stored, only its masked form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub rule: &'static str,
-    /// The file, or `<task>` / `<context>` for the prompt's own text.
+    /// The file, or `<task>` / `<context>` / `<title>` … for the request's own text.
     pub path: String,
-    /// Line number in the new file (1-based); absent for findings about a file's name.
+    /// Line number (1-based) in the new file, or in the old one for removed lines; absent for
+    /// findings about a file's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
     pub masked: String,
+    /// Where in the patch: absent for added lines.
+    #[serde(skip_serializing_if = "Side::is_added")]
+    pub side: Side,
     /// Stable identifier for the finding: `path:rule:line`.
     pub fingerprint: String,
 }
@@ -42,8 +70,33 @@ impl Finding {
             path: path.to_string(),
             line,
             masked,
+            side: Side::Added,
             fingerprint,
         }
+    }
+
+    fn on(mut self, side: Side) -> Finding {
+        self.side = side;
+        self
+    }
+}
+
+/// What of a patch to scan beyond its added lines.
+#[derive(Clone, Copy, Default)]
+pub struct Scope<'a> {
+    /// Also scan removed and context lines, old names and old binary content: set when the
+    /// base commit is not reachable from any remote-tracking ref.
+    pub old_side: bool,
+    /// Old blobs by full object id, so a binary delta's whole new content can be rebuilt and
+    /// scanned; without it only the bytes the delta inserts are scanned.
+    pub blobs: Option<&'a dyn Fn(&str) -> Option<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for Scope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("old_side", &self.old_side)
+            .finish_non_exhaustive()
     }
 }
 
@@ -68,7 +121,13 @@ pub struct Scanner {
     allow: AhoCorasick,
     /// Scratch space for the lower-cased line, reused so that no line allocates.
     lowered: std::cell::RefCell<String>,
+    /// Scratch space for the rules a line fires.
+    fired: std::cell::RefCell<Fired>,
 }
+
+/// One bit per rule: the rules whose keywords a line holds. Sized from the table, so any
+/// number of rules fits.
+type Fired = Vec<u64>;
 
 /// One keyword automaton and, for each of its patterns, the rules it triggers.
 struct Prefilter {
@@ -141,7 +200,7 @@ impl Prefilter {
     /// prefilter, and it dominated the scan. Instead: the longest keyword at each position,
     /// restarting one byte after each match's start, so that keywords that begin inside
     /// another one are still seen (and the ones wholly inside are implied, see `build`).
-    fn fire(&self, line: &str, fired: &mut [u64; 2]) -> bool {
+    fn fire(&self, line: &str, fired: &mut Fired) -> bool {
         let mut any = false;
         let mut at = 0;
         while at < line.len() {
@@ -190,21 +249,25 @@ impl Scanner {
             exact: Prefilter::build(false),
             allow,
             lowered: std::cell::RefCell::new(String::new()),
+            fired: std::cell::RefCell::new(Vec::new()),
         }
     }
 
     /// The secrets in one line of `path`, earliest rule first, overlaps dropped.
     pub(crate) fn line_spans(&self, line: &str, path: &str, out: &mut Vec<Span>) {
         out.clear();
-        let mut fired = [0u64; 2];
+        let mut fired = self.fired.borrow_mut();
+        fired.clear();
+        fired.resize(rules::RULES.len().div_ceil(64), 0);
+        let fired = &mut *fired;
         let folded = {
             let mut lowered = self.lowered.borrow_mut();
             lowered.clear();
             lowered.push_str(line);
             lowered.make_ascii_lowercase();
-            self.folded.fire(&lowered, &mut fired)
+            self.folded.fire(&lowered, fired)
         };
-        let exact = self.exact.fire(line, &mut fired);
+        let exact = self.exact.fire(line, fired);
         if !(folded || exact) || self.allow.is_match(line) {
             return;
         }
@@ -242,18 +305,21 @@ impl Scanner {
         out
     }
 
-    /// Findings in a file's name: a sensitive name, or a secret inside the name itself.
+    /// Findings in a file's name: a sensitive name, or a secret inside the name itself (then
+    /// the path shown is masked too).
     pub fn scan_path(&self, path: &str) -> Vec<Finding> {
         let mut out = Vec::new();
+        let shown = self.shown_path(path);
+        let label = shown.as_deref().unwrap_or(path);
         if let Some(rule) = paths::sensitive_path(path) {
-            out.push(Finding::new(rule, path, None, String::new()));
+            out.push(Finding::new(rule, label, None, String::new()));
         }
         let mut spans = Vec::new();
         self.line_spans(path, path, &mut spans);
         for s in &spans {
             out.push(Finding::new(
                 s.rule,
-                path,
+                label,
                 None,
                 mask(&path[s.start..s.end]),
             ));
@@ -261,8 +327,66 @@ impl Scanner {
         out
     }
 
-    /// Findings in a unified diff read line by line: memory does not grow with the input.
-    pub fn scan_patch_reader<R: BufRead>(&self, mut reader: R) -> std::io::Result<Vec<Finding>> {
+    /// Findings in arbitrary bytes (a binary or non-UTF-8 file's content), in whatever
+    /// encoding they hold text: see [`decode::text_runs`].
+    pub fn scan_bytes(&self, bytes: &[u8], path: &str, side: Side, out: &mut Vec<Finding>) {
+        let shown = self.shown_path(path);
+        self.bytes_findings(bytes, path, shown.as_deref().unwrap_or(path), side, out);
+    }
+
+    fn bytes_findings(
+        &self,
+        bytes: &[u8],
+        path: &str,
+        shown: &str,
+        side: Side,
+        out: &mut Vec<Finding>,
+    ) {
+        let mut spans = Vec::new();
+        let before = out.len();
+        decode::text_runs(bytes, &mut |line, text| {
+            self.line_findings(text, path, shown, line, side, &mut spans, out);
+        });
+        // The same run can be seen through two decodings; report it once.
+        let mut seen = std::collections::HashSet::new();
+        let mut i = before;
+        while i < out.len() {
+            let f = &out[i];
+            if seen.insert((f.rule, f.line, f.masked.clone())) {
+                i += 1;
+            } else {
+                out.remove(i);
+            }
+        }
+    }
+
+    /// `path` with any secret in it masked, when it holds one: the name findings are shown
+    /// under, so that not even a file's name prints a secret.
+    pub fn shown_path(&self, path: &str) -> Option<String> {
+        let mut spans = Vec::new();
+        self.line_spans(path, path, &mut spans);
+        if spans.is_empty() {
+            return None;
+        }
+        spans.sort_by_key(|s| s.start);
+        let mut out = String::with_capacity(path.len());
+        let mut at = 0;
+        for s in &spans {
+            out.push_str(&path[at..s.start]);
+            out.push_str(&mask(&path[s.start..s.end]));
+            at = s.end;
+        }
+        out.push_str(&path[at..]);
+        Some(out)
+    }
+
+    /// Findings in a unified diff read line by line: memory does not grow with the input
+    /// (beyond one binary hunk at a time).
+    pub fn scan_patch_reader<R: BufRead>(
+        &self,
+        mut reader: R,
+        scope: Scope<'_>,
+    ) -> std::io::Result<Vec<Finding>> {
         let mut walker = PatchWalker::default();
         let mut out = Vec::new();
         let mut buf = Vec::with_capacity(4096);
@@ -274,49 +398,129 @@ impl Scanner {
             }
             let line = String::from_utf8_lossy(&buf);
             let line = line.trim_end_matches(['\n', '\r']);
-            self.walk_line(&mut walker, line, &mut spans, &mut out);
+            let step = walker.step(line);
+            self.on_step(&mut walker, step, scope, &mut spans, &mut out);
         }
+        let last = walker.finish();
+        self.on_step(&mut walker, last, scope, &mut spans, &mut out);
         Ok(out)
     }
 
     /// Findings in one file's patch text (as captured), including its name.
-    pub fn scan_file_patch(&self, patch: &str) -> Vec<Finding> {
+    pub fn scan_file_patch(&self, patch: &str, scope: Scope<'_>) -> Vec<Finding> {
         let mut walker = PatchWalker::default();
         let mut out = Vec::new();
         let mut spans = Vec::new();
         for line in patch.lines() {
-            self.walk_line(&mut walker, line, &mut spans, &mut out);
+            let step = walker.step(line);
+            self.on_step(&mut walker, step, scope, &mut spans, &mut out);
         }
+        let last = walker.finish();
+        self.on_step(&mut walker, last, scope, &mut spans, &mut out);
         out
     }
 
-    fn walk_line(
+    /// Findings in one line of `path`, reported under `shown` (the path, masked if need be).
+    #[allow(clippy::too_many_arguments)]
+    fn line_findings(
         &self,
-        w: &mut PatchWalker,
-        line: &str,
+        text: &str,
+        path: &str,
+        shown: &str,
+        line: usize,
+        side: Side,
         spans: &mut Vec<Span>,
         out: &mut Vec<Finding>,
     ) {
-        match w.step(line) {
-            Step::NewFile(path) => out.extend(self.scan_path(&path)),
+        self.line_spans(text, path, spans);
+        for s in spans.iter() {
+            let f = Finding::new(s.rule, shown, Some(line), mask(&text[s.start..s.end]));
+            out.push(f.on(side));
+        }
+    }
+
+    fn on_step(
+        &self,
+        w: &mut PatchWalker,
+        step: Step<'_>,
+        scope: Scope<'_>,
+        spans: &mut Vec<Span>,
+        out: &mut Vec<Finding>,
+    ) {
+        match step {
+            Step::NewFile(path) => {
+                out.extend(self.scan_path(&path));
+                w.shown = self.shown_path(&path);
+            }
+            Step::OldFile(path) if scope.old_side => {
+                out.extend(
+                    self.scan_path(&path)
+                        .into_iter()
+                        .filter(|f| !f.masked.is_empty())
+                        .map(|f| f.on(Side::Removed)),
+                );
+                if w.shown.is_none() {
+                    w.shown = self.shown_path(&w.path);
+                }
+            }
             Step::Added { text, line_no } => {
                 if w.in_key_block {
                     // The body of a key whose BEGIN line was reported: not reported again.
                     w.in_key_block = !ends_key_block(text);
                     return;
                 }
-                self.line_spans(text, &w.path, spans);
-                for s in spans.iter() {
-                    out.push(Finding::new(
-                        s.rule,
-                        &w.path,
-                        Some(line_no),
-                        mask(&text[s.start..s.end]),
-                    ));
-                }
+                let shown = w.shown.as_deref().unwrap_or(&w.path);
+                self.line_findings(text, &w.path, shown, line_no, Side::Added, spans, out);
                 w.in_key_block = opens_key_block(spans, text);
             }
-            Step::Other => {}
+            Step::Removed { text, line_no } if scope.old_side => {
+                let shown = w.shown.as_deref().unwrap_or(&w.path);
+                self.line_findings(text, &w.path, shown, line_no, Side::Removed, spans, out);
+            }
+            Step::Context { text, line_no } if scope.old_side => {
+                let shown = w.shown.as_deref().unwrap_or(&w.path);
+                self.line_findings(text, &w.path, shown, line_no, Side::Context, spans, out);
+            }
+            Step::Binary { hunk, forward } => self.scan_binary(w, &hunk, forward, scope, out),
+            _ => {}
+        }
+    }
+
+    /// A binary hunk: the new content (forward) always, the old (reverse) with the old side.
+    fn scan_binary(
+        &self,
+        w: &PatchWalker,
+        hunk: &binary::Hunk,
+        forward: bool,
+        scope: Scope<'_>,
+        out: &mut Vec<Finding>,
+    ) {
+        if !forward && !scope.old_side {
+            return;
+        }
+        let side = if forward { Side::Added } else { Side::Removed };
+        let shown = w.shown.as_deref().unwrap_or(&w.path);
+        let Some(data) = hunk.inflate() else {
+            // Undecodable data cannot be vouched for: say so rather than pass it silently.
+            out.push(Finding::new("undecodable-binary", shown, None, String::new()).on(side));
+            return;
+        };
+        match hunk.kind {
+            binary::HunkKind::Literal => self.bytes_findings(&data, &w.path, shown, side, out),
+            binary::HunkKind::Delta => {
+                let rebuilt = forward
+                    .then(|| scope.blobs.and_then(|get| get(&w.old_oid)))
+                    .flatten()
+                    .and_then(|base| binary::apply_delta(&base, &data));
+                match rebuilt {
+                    Some(content) => self.bytes_findings(&content, &w.path, shown, side, out),
+                    None => {
+                        for piece in binary::delta_inserts(&data) {
+                            self.bytes_findings(piece, &w.path, shown, side, out);
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -336,11 +540,16 @@ pub(crate) fn ends_key_block(text: &str) -> bool {
 pub(crate) enum Step<'a> {
     /// A file whose new side exists begins (path as in the new tree).
     NewFile(String),
+    /// A file's old name, when it differs from the new one or the file is deleted.
+    OldFile(String),
     /// An added line, with its number in the new file.
-    Added {
-        text: &'a str,
-        line_no: usize,
-    },
+    Added { text: &'a str, line_no: usize },
+    /// A removed line, with its number in the old file.
+    Removed { text: &'a str, line_no: usize },
+    /// A context line, with its number in the new file.
+    Context { text: &'a str, line_no: usize },
+    /// A whole hunk of a binary patch: the first (forward) or second (reverse) one.
+    Binary { hunk: binary::Hunk, forward: bool },
     Other,
 }
 
@@ -349,10 +558,20 @@ pub(crate) enum Step<'a> {
 #[derive(Default)]
 pub(crate) struct PatchWalker {
     pub path: String,
+    /// The old path from the `diff --git` line.
+    old_path: String,
+    /// The path findings are shown under, when the name itself holds a secret.
+    pub shown: Option<String>,
+    /// The old blob's id from the `index` line (full with `--full-index`, as captured).
+    pub old_oid: String,
     old_left: usize,
     new_left: usize,
     next_new: usize,
+    next_old: usize,
     binary: bool,
+    /// The binary hunk being read, and how many were read before it.
+    hunk: Option<binary::Hunk>,
+    hunks_done: u8,
     announced: bool,
     deleted: bool,
     /// Inside a private key block whose BEGIN line was a finding: the rest of it is secret.
@@ -373,14 +592,24 @@ impl PatchWalker {
                     };
                 }
                 Some(b'-') => {
+                    let n = self.next_old;
+                    self.next_old += 1;
                     self.old_left = self.old_left.saturating_sub(1);
-                    return Step::Other;
+                    return Step::Removed {
+                        text: &line[1..],
+                        line_no: n,
+                    };
                 }
                 Some(b' ') | None => {
+                    let n = self.next_new;
                     self.old_left = self.old_left.saturating_sub(1);
                     self.new_left = self.new_left.saturating_sub(1);
                     self.next_new += 1;
-                    return Step::Other;
+                    self.next_old += 1;
+                    return Step::Context {
+                        text: line.get(1..).unwrap_or(""),
+                        line_no: n,
+                    };
                 }
                 Some(b'\\') => return Step::Other,
                 // Anything else ends the hunk early (a truncated or hand-edited patch).
@@ -390,16 +619,29 @@ impl PatchWalker {
                 }
             }
         }
+        if self.binary && !line.starts_with("diff --git ") {
+            return self.binary_line(line);
+        }
         if let Some(rest) = line.strip_prefix("diff --git ") {
-            self.start_file(git_new_path(rest));
+            let (old, new) = git_paths(rest);
+            self.start_file(new, old);
             return Step::Other;
         }
         if line.starts_with("deleted file mode") {
             self.deleted = true;
+            return Step::OldFile(self.old_path.clone());
+        }
+        if let Some(rest) = line.strip_prefix("rename from ") {
+            self.old_path = unquote(rest);
+            return Step::OldFile(self.old_path.clone());
+        }
+        if let Some(rest) = line.strip_prefix("index ") {
+            let ids = rest.split(' ').next().unwrap_or("");
+            self.old_oid = ids.split("..").next().unwrap_or("").to_string();
             return Step::Other;
         }
         if line == "GIT binary patch" || line.starts_with("Binary files ") {
-            self.binary = true;
+            self.binary = line == "GIT binary patch";
             return self.announce();
         }
         if let Some(rest) = line.strip_prefix("+++ ") {
@@ -416,12 +658,10 @@ impl PatchWalker {
             return self.announce();
         }
         if let Some(rest) = line.strip_prefix("@@ ") {
-            if self.binary {
-                return Step::Other;
-            }
             if let Some((old, new)) = parse_hunk(rest) {
                 self.old_left = old.1;
                 self.new_left = new.1;
+                self.next_old = old.0.max(1);
                 self.next_new = new.0.max(1);
                 if new.1 == 0 {
                     self.next_new = new.0;
@@ -429,20 +669,51 @@ impl PatchWalker {
             }
             return Step::Other;
         }
-        if line.starts_with("rename to ")
-            || line.starts_with("new file mode")
-            || line.starts_with("similarity index")
-        {
-            return Step::Other;
-        }
         Step::Other
     }
 
-    fn start_file(&mut self, path: String) {
+    /// A line after `GIT binary patch`: a hunk header, a data line, or the blank line that
+    /// closes a hunk.
+    fn binary_line<'a>(&mut self, line: &str) -> Step<'a> {
+        match &mut self.hunk {
+            None => {
+                self.hunk = binary::Hunk::parse_header(line);
+                Step::Other
+            }
+            Some(_) if line.is_empty() => self.finish(),
+            Some(h) => {
+                if !h.push_line(line) {
+                    // Not base85: the patch is damaged; keep what was read for the check.
+                    return self.finish();
+                }
+                Step::Other
+            }
+        }
+    }
+
+    /// Ends the binary hunk being read, if any (at its blank line or the patch's end).
+    pub(crate) fn finish<'a>(&mut self) -> Step<'a> {
+        match self.hunk.take() {
+            Some(hunk) => {
+                let forward = self.hunks_done == 0;
+                self.hunks_done += 1;
+                Step::Binary { hunk, forward }
+            }
+            None => Step::Other,
+        }
+    }
+
+    fn start_file(&mut self, path: String, old_path: String) {
         *self = PatchWalker {
             path,
+            old_path,
             ..PatchWalker::default()
         };
+    }
+
+    /// Whether the current file is deleted (so far as its headers have said).
+    pub(crate) fn deleted_file(&self) -> bool {
+        self.deleted
     }
 
     fn announce<'a>(&mut self) -> Step<'a> {
@@ -452,6 +723,19 @@ impl PatchWalker {
         self.announced = true;
         Step::NewFile(self.path.clone())
     }
+}
+
+/// `a/x b/y` (possibly quoted) from a `diff --git` line: the old and new paths.
+fn git_paths(rest: &str) -> (String, String) {
+    let new = git_new_path(rest);
+    let old = if let Some(inner) = rest.strip_prefix('"') {
+        let end = inner.find("\" ").map_or(inner.len(), |i| i + 1);
+        unquote(&rest[..=end.min(rest.len() - 1)])
+    } else {
+        let cut = rest.len().saturating_sub(new.len() + 3);
+        rest.get(..cut).unwrap_or("").to_string()
+    };
+    (old.trim_start_matches("a/").to_string(), new)
 }
 
 /// `a/x b/y` (possibly quoted) from a `diff --git` line: the new path.
@@ -504,7 +788,7 @@ fn unquote(s: &str) -> String {
 }
 
 /// `-a,b +c,d @@ ...` → ((a, b), (c, d)); a missing count is 1.
-fn parse_hunk(rest: &str) -> Option<((usize, usize), (usize, usize))> {
+pub(crate) fn parse_hunk(rest: &str) -> Option<((usize, usize), (usize, usize))> {
     let mut parts = rest.split(' ');
     let old = parts.next()?.strip_prefix('-')?;
     let new = parts.next()?.strip_prefix('+')?;
@@ -540,13 +824,13 @@ mod tests {
             "diff --git a/src/a.py b/src/a.py\nindex 1..2 100644\n--- a/src/a.py\n+++ b/src/a.py\n@@ -1,3 +1,4 @@\n x = 1\n-old = \"{tok}\"\n+new = \"{tok}\"\n+++ not a header = \"{tok}\"\n y = 2\n"
         );
         let s = Scanner::new();
-        let f = s.scan_file_patch(&patch);
+        let f = s.scan_file_patch(&patch, Scope::default());
         assert_eq!(f.len(), 2, "{f:?}");
         assert_eq!(f[0].path, "src/a.py");
         assert_eq!(f[0].line, Some(2));
         assert_eq!(f[1].line, Some(3));
         assert!(f.iter().all(|x| !x.masked.contains(&tok[4..])));
-        let streamed = s.scan_patch_reader(patch.as_bytes()).expect("read");
+        let streamed = s.scan_patch_reader(patch.as_bytes(), Scope::default()).expect("read");
         assert_eq!(streamed, f);
     }
 
@@ -571,12 +855,12 @@ mod tests {
     fn new_sensitive_files_are_findings_but_deleted_ones_are_not() {
         let s = Scanner::new();
         let added = "diff --git a/.env b/.env\nnew file mode 100644\n--- /dev/null\n+++ b/.env\n@@ -0,0 +1 @@\n+DEBUG=1\n";
-        let f = s.scan_file_patch(added);
+        let f = s.scan_file_patch(added, Scope::default());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, "env-file");
         assert_eq!(f[0].line, None);
         let deleted = "diff --git a/.env b/.env\ndeleted file mode 100644\n--- a/.env\n+++ /dev/null\n@@ -1 +0,0 @@\n-DEBUG=1\n";
-        assert!(s.scan_file_patch(deleted).is_empty());
+        assert!(s.scan_file_patch(deleted, Scope::default()).is_empty());
     }
 
     #[test]

@@ -1,10 +1,17 @@
 //! Redaction: a transformation of the change set (and of free text), not of the final prompt.
 //! Secrets become `[REDACTED:rule]`, sensitive files are withheld whole, and every patch still
-//! applies, because only added lines change and never their number.
+//! applies:
+//! - a secret only on added lines is replaced in place (only added lines change, never their
+//!   number);
+//! - a secret on a removed or context line (sent only when the base is not on the remote)
+//!   cannot be edited out of a text patch, which must match the base: such a file travels as
+//!   a forward-only git binary patch of its redacted new content instead;
+//! - a binary file with a finding is withheld whole.
 
 use serde::Serialize;
 
-use super::{ends_key_block, opens_key_block, PatchWalker, Scanner, Step};
+use super::{binary, ends_key_block, opens_key_block, parse_hunk, PatchWalker, Scanner, Scope};
+use super::{Side, Step};
 use crate::git::{ChangeSet, LeftOut};
 
 /// What redaction changed, for the manifest.
@@ -50,30 +57,178 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
 }
 
 /// Withholds sensitive files and replaces secrets in the rest of the change set.
-pub fn redact_changes(scanner: &Scanner, changes: &mut ChangeSet) -> Redaction {
+pub fn redact_changes(scanner: &Scanner, changes: &mut ChangeSet, scope: Scope<'_>) -> Redaction {
     let mut result = Redaction::default();
     let mut kept = Vec::with_capacity(changes.files.len());
     for mut file in std::mem::take(&mut changes.files) {
-        if let Some(f) = scanner.scan_path(&file.path).first() {
+        let withhold = |result: &mut Redaction, why: &str| {
             result.withheld.push(LeftOut {
-                path: file.path.clone(),
-                reason: format!("withheld: {} (--secrets redact)", f.rule),
+                // The name may be the secret: it is listed redacted, like everything else.
+                path: redact_text(scanner, &file.path, &file.path).0,
+                reason: format!("withheld: {why} (--secrets redact)"),
             });
+        };
+        if let Some(f) = scanner.scan_path(&file.path).first() {
+            withhold(&mut result, f.rule);
             continue;
         }
-        let (patch, n) = redact_patch(scanner, &file.patch);
-        if n > 0 {
-            file.patch = patch;
-            result.redacted.push(RedactedFile {
-                path: file.path.clone(),
-                secrets: n,
-            });
+        let findings = scanner.scan_file_patch(&file.patch, scope);
+        if findings.is_empty() {
+            kept.push(file);
+            continue;
         }
-        kept.push(file);
+        if let Some(f) = findings.iter().find(|f| f.line.is_none()) {
+            // A secret in an old file name: the name itself would travel.
+            withhold(&mut result, f.rule);
+            continue;
+        }
+        if file.patch.contains("\nGIT binary patch\n") {
+            withhold(&mut result, "binary content holds a secret");
+            continue;
+        }
+        let n = findings.len();
+        let patch = if findings.iter().all(|f| f.side == Side::Added) {
+            Some(redact_patch(scanner, &file.patch).0)
+        } else {
+            scope
+                .blobs
+                .and_then(|blobs| as_redacted_binary(scanner, &file.patch, &file.path, blobs))
+        };
+        match patch {
+            Some(p) => {
+                file.patch = p;
+                result.redacted.push(RedactedFile {
+                    path: file.path.clone(),
+                    secrets: n,
+                });
+                kept.push(file);
+            }
+            None => withhold(&mut result, "an old line holds a secret"),
+        }
     }
     changes.files = kept;
     changes.left_out.extend(result.withheld.iter().cloned());
     result
+}
+
+/// The file's patch as a forward-only binary patch of its redacted new content, so that no
+/// old line travels. `None` when the new content cannot be rebuilt exactly.
+fn as_redacted_binary(
+    scanner: &Scanner,
+    patch: &str,
+    path: &str,
+    blobs: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Option<String> {
+    let mut walker = PatchWalker::default();
+    let mut head = String::new();
+    let mut ids = None;
+    for piece in patch.split_inclusive('\n') {
+        let line = piece.trim_end_matches('\n');
+        if line.starts_with("--- ") || line.starts_with("@@ ") || line == "GIT binary patch" {
+            break;
+        }
+        if let Some(rest) = line.strip_prefix("index ") {
+            let (pair, mode) = rest.split_once(' ').unwrap_or((rest, ""));
+            let (old, new) = pair.split_once("..")?;
+            ids = Some((old.to_string(), new.to_string(), mode.to_string()));
+            continue;
+        }
+        walker.step(line);
+        head.push_str(line);
+        head.push('\n');
+    }
+    let (old_id, new_id, mode) = ids?;
+    let zero = |id: &str| id.bytes().all(|b| b == b'0');
+    let old = if zero(&old_id) {
+        Vec::new()
+    } else {
+        blobs(&old_id)?
+    };
+    let new = apply_hunks(&old, patch)?;
+    if !zero(&new_id) && blob_id(&new) != new_id {
+        return None;
+    }
+    let deleted = walker.deleted_file();
+    let text = String::from_utf8(new).ok()?;
+    let (redacted, _) = redact_text(scanner, &text, path);
+    let new_id = if deleted {
+        "0".repeat(old_id.len())
+    } else {
+        blob_id(redacted.as_bytes())
+    };
+    let mode = if mode.is_empty() {
+        String::new()
+    } else {
+        format!(" {mode}")
+    };
+    Some(format!(
+        "{head}index {old_id}..{new_id}{mode}\nGIT binary patch\n{}",
+        binary::literal_hunk(redacted.as_bytes())
+    ))
+}
+
+/// Git's object id of a blob with this content.
+fn blob_id(content: &[u8]) -> String {
+    git2::Oid::hash_object(git2::ObjectType::Blob, content)
+        .map(|o| o.to_string())
+        .unwrap_or_default()
+}
+
+/// The new content a text patch makes of `old`; `None` unless every context and removed line
+/// matches exactly (the patch was made from this very blob).
+fn apply_hunks(old: &[u8], patch: &str) -> Option<Vec<u8>> {
+    let old_lines: Vec<&[u8]> = old.split_inclusive(|b| *b == b'\n').collect();
+    let mut out = Vec::with_capacity(old.len() + patch.len());
+    let mut at = 0;
+    let mut lines = patch.split_inclusive('\n').peekable();
+    while let Some(l) = lines.next() {
+        let Some(rest) = l.trim_end_matches('\n').strip_prefix("@@ ") else {
+            continue;
+        };
+        let ((start, old_count), (_, new_count)) = parse_hunk(rest)?;
+        let first = if old_count == 0 { start } else { start.checked_sub(1)? };
+        for line in old_lines.get(at..first)? {
+            out.extend_from_slice(line);
+        }
+        at = first;
+        let (mut old_left, mut new_left) = (old_count, new_count);
+        while old_left > 0 || new_left > 0 {
+            let l = lines.next()?;
+            let (tag, body) = match l.as_bytes().first() {
+                Some(b'\n') | None => (b' ', "\n"),
+                Some(&t) => (t, &l[1..]),
+            };
+            // "\ No newline at end of file" belongs to the line before it.
+            let body = if lines.peek().is_some_and(|n| n.starts_with('\\')) {
+                lines.next();
+                body.strip_suffix('\n').unwrap_or(body)
+            } else {
+                body
+            };
+            match tag {
+                b' ' | b'-' => {
+                    if *old_lines.get(at)? != body.as_bytes() {
+                        return None;
+                    }
+                    at += 1;
+                    old_left = old_left.checked_sub(1)?;
+                    if tag == b' ' {
+                        out.extend_from_slice(body.as_bytes());
+                        new_left = new_left.checked_sub(1)?;
+                    }
+                }
+                b'+' => {
+                    out.extend_from_slice(body.as_bytes());
+                    new_left = new_left.checked_sub(1)?;
+                }
+                _ => return None,
+            }
+        }
+    }
+    for line in old_lines.get(at..)? {
+        out.extend_from_slice(line);
+    }
+    Some(out)
 }
 
 /// One file's patch with the secrets on its added lines replaced.
@@ -143,6 +298,7 @@ mod tests {
         let s = Scanner::new();
         let (out, n) = redact_text(&s, &text, "<task>");
         assert_eq!(n, 3);
+        assert!(apply_hunks(b"a\n", "@@ -1 +1 @@\n-b\n+c\n").is_none());
         assert!(!out.contains(&aws) && !out.contains(&gh) && !out.contains("MIIEsecretbody"));
         assert!(
             out.contains("[REDACTED:aws-access-key-id]\r\n"),
@@ -194,8 +350,9 @@ mod props {
         #[test]
         fn scanning_arbitrary_patches_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
             let s = Scanner::new();
-            let _ = s.scan_patch_reader(bytes.as_slice());
-            let _ = s.scan_file_patch(&String::from_utf8_lossy(&bytes));
+            let all = crate::scan::Scope { old_side: true, blobs: None };
+            let _ = s.scan_patch_reader(bytes.as_slice(), all);
+            let _ = s.scan_file_patch(&String::from_utf8_lossy(&bytes), all);
         }
     }
 }

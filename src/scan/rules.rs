@@ -1,6 +1,11 @@
 //! The rule table: one entry per kind of secret, each with its prefilter keywords, its pattern,
 //! and the checks that keep documentation examples and placeholders out.
+//!
+//! Token shapes come from the providers' own documentation of their formats (prefixes,
+//! alphabets, lengths). Rules for values without a recognisable prefix are gated on the name
+//! they are assigned to and on randomness, so that look-alikes do not fire.
 
+use std::sync::LazyLock;
 use std::sync::OnceLock;
 
 use regex::{Captures, Regex};
@@ -15,32 +20,46 @@ pub(crate) struct Rule {
     /// matched ignoring case when the pattern ignores case (`(?i`), and exactly otherwise, so
     /// that `SK` does not fire on every `task` and `disk`.
     pub keywords: &'static [&'static str],
-    pattern: &'static str,
-    /// The capture group holding the secret; 0 is the whole match.
+    pattern: String,
+    /// The capture group holding the secret; 0 is the first group that matched (or the whole
+    /// match when there is none).
     group: usize,
     /// Extra acceptance test beyond the placeholder filter.
     check: Check,
+    /// The secret must not continue a word: no letter or digit right before or after it.
+    /// Checked here rather than with `\b`, which would miss `backup_ghp_…` (`_` is a word
+    /// character) and which the regex engine cannot express for the character after a match
+    /// without consuming it.
+    edges: bool,
     regex: OnceLock<Regex>,
 }
 
 #[derive(Clone, Copy)]
-enum Check {
+pub(crate) enum Check {
     /// Placeholders and documentation examples only.
     Plain,
     /// The generic `name = value` rule: randomness, and not code, a path, or a URL.
     Generic,
-    /// Hex or base64 values that need some randomness to count (e.g. near a keyword).
+    /// Values that need some randomness to count (bits per byte, Shannon).
     Random(f64),
     /// URL credentials: the password part must not be a placeholder or a variable.
     UrlPassword,
 }
 
-const fn rule(
+use Check::{Generic, Plain, Random, UrlPassword};
+
+/// How a name is bound to a value in the languages and formats secrets are written in:
+/// `=`, `:`, `:=`, `=>`, `<-`, Makefile's `?=` `::=` `:::=` `+=`, PHP's `.=`, a Go or
+/// Kotlin type between name and `=`, a call's `"NAME", "value"`, an XML element's `>`.
+const ASSIGN: &str = r#"(?:\s*:\s*[A-Za-z_][A-Za-z0-9_.<>\[\]]*\s*(?:=)|\s+(?:string|str|String|const|final|var|val)\s*=|["'\]\\>]{0,2}\s*(?::::=|::=|:=|\?=|\+=|\.=|=>|<-|=|:|,)|>)\s*(?:["'`]|b["']|@["']|\\["']|r#?["'])?"#;
+
+fn build(
     id: &'static str,
     keywords: &'static [&'static str],
-    pattern: &'static str,
+    pattern: String,
     group: usize,
     check: Check,
+    edges: bool,
 ) -> Rule {
     Rule {
         id,
@@ -48,329 +67,334 @@ const fn rule(
         pattern,
         group,
         check,
+        edges,
         regex: OnceLock::new(),
     }
 }
 
-use Check::{Generic, Plain, Random, UrlPassword};
+/// A token with a recognisable prefix: the whole match is the secret.
+fn tok(id: &'static str, keywords: &'static [&'static str], pattern: &str) -> Rule {
+    build(id, keywords, pattern.to_string(), 0, Random(3.0), true)
+}
+
+/// A value with no prefix of its own, found by the name it is assigned to: `names` is a
+/// case-insensitive alternation, `value` the value's shape (case-sensitive).
+fn ctx(
+    id: &'static str,
+    keywords: &'static [&'static str],
+    names: &str,
+    value: &str,
+    check: Check,
+) -> Rule {
+    let pattern = format!(r"(?i:{names})[A-Za-z0-9_.\-]{{0,30}}{ASSIGN}({value})");
+    build(id, keywords, pattern, 1, check, true)
+}
+
+/// Any other pattern, with the secret in `group`.
+fn pat(
+    id: &'static str,
+    keywords: &'static [&'static str],
+    pattern: &str,
+    group: usize,
+    check: Check,
+) -> Rule {
+    build(id, keywords, pattern.to_string(), group, check, true)
+}
+
+const UUID: &str = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
 /// Every content rule. Order matters only for overlaps: a span claimed by an earlier rule is
 /// not reported again by a later one (so a GitHub token in `token = ...` is `github-pat`).
-pub(crate) static RULES: [Rule; 41] = [
-    // Key material.
-    rule(
-        "private-key",
-        &["PRIVATE KEY"],
-        r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)?",
-        0,
-        Plain,
-    ),
-    rule(
-        "age-secret-key",
-        &["AGE-SECRET-KEY-1"],
-        r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b",
-        0,
-        Plain,
-    ),
-    // Cloud and code hosts.
-    rule(
-        "aws-access-key-id",
-        &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
-        r"\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})\b",
-        1,
-        Plain,
-    ),
-    rule(
-        "aws-secret-access-key",
-        &["aws"],
-        r#"(?i)aws[a-z0-9_.\-]{0,20}(?:secret|private)[a-z0-9_.\-]{0,20}["']?\s*(?::=|=>|=|:)\s*["']?([A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#,
-        1,
-        Random(3.5),
-    ),
-    rule(
-        "aws-session-token",
-        &["aws"],
-        r#"(?i)aws[a-z0-9_.\-]{0,20}(?:session|security)[a-z0-9_.\-]{0,10}token["']?\s*(?::=|=>|=|:)\s*["']?([A-Za-z0-9/+=]{100,})"#,
-        1,
-        Random(4.0),
-    ),
-    rule(
-        "github-pat",
-        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
-        r"\b(gh[pousr]_[A-Za-z0-9]{36,251})\b",
-        1,
-        Plain,
-    ),
-    rule(
-        "github-fine-grained-pat",
-        &["github_pat_"],
-        r"\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b",
-        1,
-        Plain,
-    ),
-    rule(
-        "gitlab-token",
-        &[
-            "glpat-", "gldt-", "glrt-", "glptt-", "gloas-", "glcbt-", "glft-", "glsoat-", "glimt-",
-        ],
-        r"\b(gl(?:pat|dt|rt|ptt|oas|cbt|ft|soat|imt)-[A-Za-z0-9_\-]{20,})",
-        1,
-        Plain,
-    ),
-    rule(
-        "google-api-key",
-        &["AIza"],
-        r"\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)",
-        1,
-        Plain,
-    ),
-    rule(
-        "gcp-service-account",
-        &["private_key_id"],
-        r#""private_key_id"\s*:\s*"([a-f0-9]{40})""#,
-        1,
-        Plain,
-    ),
-    rule(
-        "azure-storage-key",
-        &["accountkey"],
-        r"(?i)AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)",
-        1,
-        Plain,
-    ),
-    // Messaging.
-    rule(
-        "slack-token",
-        &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe"],
-        r"\b(xox(?:[baprs]|e\.xox[bp]|e)-[0-9A-Za-z\-]{10,250})",
-        1,
-        Plain,
-    ),
-    rule(
-        "slack-app-token",
-        &["xapp-"],
-        r"\b(xapp-\d-[A-Z0-9]{8,}-\d{6,}-[a-f0-9]{32,})",
-        1,
-        Plain,
-    ),
-    rule(
-        "slack-webhook",
-        &["hooks.slack.com"],
-        r"(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_\-]{20,})",
-        1,
-        Plain,
-    ),
-    rule(
-        "telegram-bot-token",
-        &[":AA"],
-        r"(?:^|[^0-9])(\d{8,10}:AA[0-9A-Za-z_\-]{33})(?:[^0-9A-Za-z_\-]|$)",
-        1,
-        Plain,
-    ),
-    rule(
-        "discord-webhook",
-        &["discord"],
-        r"(https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{15,20}/[A-Za-z0-9_\-]{60,})",
-        1,
-        Plain,
-    ),
-    rule(
-        "discord-bot-token",
-        &["discord"],
-        r"(?i)discord.{0,40}?\b([MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38})\b",
-        1,
-        Plain,
-    ),
-    // Payments and commerce.
-    rule(
-        "stripe-key",
-        &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
-        r"\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,99})\b",
-        1,
-        Plain,
-    ),
-    rule(
-        "stripe-webhook-secret",
-        &["whsec_"],
-        r"\b(whsec_[A-Za-z0-9]{32,})\b",
-        1,
-        Plain,
-    ),
-    rule(
-        "square-token",
-        &["EAAA", "sq0atp-", "sq0csp-"],
-        r"\b(EAAA[A-Za-z0-9_\-]{60}|sq0atp-[0-9A-Za-z_\-]{22}|sq0csp-[0-9A-Za-z_\-]{43})(?:[^0-9A-Za-z_\-]|$)",
-        1,
-        Plain,
-    ),
-    rule(
-        "shopify-token",
-        &["shpat_", "shpca_", "shppa_", "shpss_"],
-        r"\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b",
-        1,
-        Plain,
-    ),
-    // AI providers.
-    rule(
-        "anthropic-key",
-        &["sk-ant-"],
-        r"\b(sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{80,120})",
-        1,
-        Plain,
-    ),
-    rule(
-        "openai-key",
-        &["T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"],
-        r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,200}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})",
-        1,
-        Plain,
-    ),
-    rule(
-        "huggingface-token",
-        &["hf_"],
-        r"\b(hf_[A-Za-z0-9]{34,40})\b",
-        1,
-        Random(3.5),
-    ),
-    // Package registries.
-    rule(
-        "npm-token",
-        &["npm_"],
-        r"\b(npm_[A-Za-z0-9]{36})\b",
-        1,
-        Plain,
-    ),
-    rule(
-        "npmrc-auth",
-        &["_authtoken", "_auth", "_password"],
-        r#"(?i)(?:_authToken|_auth|_password)\s*=\s*["']?([^\s"']{8,})"#,
-        1,
-        UrlPassword,
-    ),
-    rule(
-        "pypi-token",
-        &["pypi-AgEIcHlwaS5vcmc", "pypi-AgENdGVzdC5weXBpLm9yZw"],
-        r"\b(pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,})",
-        1,
-        Plain,
-    ),
-    // Email and messaging services.
-    rule(
-        "twilio-api-key",
-        &["SK"],
-        r"\b(SK[0-9a-f]{32})\b",
-        1,
-        Random(3.0),
-    ),
-    rule(
-        "twilio-auth-token",
-        &["twilio"],
-        r#"(?i)twilio[a-z0-9_.\-]{0,20}(?:auth|token|secret)[a-z0-9_.\-]{0,20}["']?\s*(?::=|=>|=|:)\s*["']?([a-f0-9]{32})\b"#,
-        1,
-        Random(3.0),
-    ),
-    rule(
-        "sendgrid-key",
-        &["SG."],
-        r"\b(SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})(?:[^A-Za-z0-9_\-]|$)",
-        1,
-        Plain,
-    ),
-    rule(
-        "mailgun-key",
-        &["key-", "mailgun"],
-        r"(?:\b(key-[0-9a-f]{32})\b|(?i:mailgun).{0,40}?\b([0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})\b)",
-        0,
-        Random(3.0),
-    ),
-    // Infrastructure.
-    rule(
-        "digitalocean-token",
-        &["dop_v1_", "doo_v1_", "dor_v1_"],
-        r"\b(do[opr]_v1_[a-f0-9]{64})\b",
-        1,
-        Plain,
-    ),
-    rule(
-        "heroku-key",
-        &["heroku", "hrku-"],
-        r"(?:\b(HRKU-AA[0-9A-Za-z_\-]{58})|(?i:heroku[a-z0-9_.\-]{0,20}(?:key|token|secret)[a-z0-9_.\-]{0,20})[\x22']?\s*(?::=|=>|=|:)\s*[\x22']?\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b)",
-        0,
-        Plain,
-    ),
-    rule(
-        "vault-token",
-        &["hvs.", "hvb.", "hvr."],
-        r"\b(hv[sbr]\.[A-Za-z0-9_\-]{24,})",
-        1,
-        Random(3.5),
-    ),
-    rule(
-        "kubeconfig-client-key",
-        &["client-key-data", "client-certificate-data"],
-        r"client-key-data:\s*([A-Za-z0-9+/=]{40,})",
-        1,
-        Plain,
-    ),
-    // Tokens and credentials.
-    rule(
-        "devin-key",
-        &["cog_", "apk_"],
-        r"\b((?:cog|apk)_(?:user_)?[A-Za-z0-9_\-]{24,})",
-        1,
-        Random(3.5),
-    ),
-    rule(
-        "jwt",
-        &["eyJ"],
-        r"\b(eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})",
-        1,
-        Plain,
-    ),
-    rule(
-        "database-url",
-        &["://"],
-        r"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|jdbc:[a-z]+)://[^\s:@/'\x22]{1,100}:([^\s@/'\x22]{1,200})@[^\s'\x22]+",
-        1,
-        UrlPassword,
-    ),
-    rule(
-        "url-basic-auth",
-        &["://"],
-        r"(?i)\b(?:https?|ftp|git|ssh|smtp|ldaps?)://[^\s:@/'\x22]{1,100}:([^\s@/'\x22]{1,200})@[A-Za-z0-9.\-\[\]]+",
-        1,
-        UrlPassword,
-    ),
-    rule(
-        "docker-auth",
-        &["\"auth\""],
-        r#""auth"\s*:\s*"([A-Za-z0-9+/]{16,}={0,2})""#,
-        1,
-        Random(3.0),
-    ),
-    // Generic assignments, gated by randomness.
-    rule(
+pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    let mut r = vec![
+        // Key material.
+        pat(
+            "private-key",
+            &["PRIVATE KEY"],
+            r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)?",
+            0,
+            Plain,
+        ),
+        pat("putty-private-key", &["PuTTY-User-Key-File-"], r"PuTTY-User-Key-File-[23]: [a-z0-9-]+", 0, Plain),
+        tok("age-secret-key", &["AGE-SECRET-KEY-1"], r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"),
+        // Amazon Web Services.
+        tok("aws-access-key-id", &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"], r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}"),
+        ctx("aws-secret-access-key", &["aws", "secret_access_key", "secretaccesskey"], r"aws[a-z0-9_.\-]{0,20}(?:secret|private)|secret_?access_?key", r"[A-Za-z0-9/+=]{40}", Random(3.5)),
+        ctx("aws-session-token", &["aws", "session_token", "sessiontoken"], r"aws[a-z0-9_.\-]{0,20}(?:session|security)[a-z0-9_.\-]{0,10}token|session_?token", r"[A-Za-z0-9/+=]{100,}", Random(4.0)),
+        tok("aws-mws-key", &["amzn.mws."], &format!(r"amzn\.mws\.{UUID}")),
+        tok("aws-bedrock-key", &["ABSK"], r"ABSK[A-Za-z0-9+/]{109,269}={0,2}"),
+        // Google.
+        tok("google-api-key", &["AIza"], r"AIza[0-9A-Za-z_\-]{35}"),
+        tok("google-oauth-client-secret", &["GOCSPX-"], r"GOCSPX-[A-Za-z0-9_\-]{28}"),
+        tok("google-oauth-access-token", &["ya29."], r"ya29\.[0-9A-Za-z_\-]{30,}"),
+        tok("google-oauth-refresh-token", &["1//0"], r"1//0[0-9A-Za-z_\-]{40,}"),
+        pat("gcp-service-account", &["private_key_id"], r#"\\?"private_key_id\\?"\s*:\s*\\?"([a-f0-9]{40})\\?""#, 1, Plain),
+        tok("firebase-cloud-messaging-key", &[":APA91b"], r"AAAA[A-Za-z0-9_\-]{7}:APA91b[A-Za-z0-9_\-]{134}"),
+        // Microsoft Azure.
+        pat("azure-storage-key", &["accountkey"], r"(?i:AccountKey)\s*=\s*([A-Za-z0-9+/]{86}==)", 1, Plain),
+        tok("azure-ad-client-secret", &["Q~"], r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}"),
+        pat("azure-sas-token", &["sig="], r"sv=20[0-9]{2}-[0-9]{2}-[0-9]{2}[^\s'\x22<>]{0,300}?sig=([A-Za-z0-9%+/]{40,}(?:%3D|=){0,2})", 1, Random(3.5)),
+        tok("azure-devops-pat", &["AZDO"], r"[A-Za-z0-9]{52}AZDO[A-Za-z0-9]{28}"),
+        ctx("azure-devops-pat", &["devops", "vsts", "azdo", "ado_"], r"azure[_\-]?devops|vsts|azdo|ado_(?:pat|token)", r"[a-z2-7]{52}", Random(3.5)),
+        tok("azure-identifiable-key", &["JQQJ9"], r"[A-Za-z0-9+/]{52}JQQJ9[A-Za-z0-9+/]{4,40}={0,2}"),
+        // Other clouds.
+        tok("alibaba-access-key-id", &["LTAI"], r"LTAI[A-Za-z0-9]{12,20}"),
+        ctx("alibaba-secret-key", &["alibaba", "aliyun"], r"(?:alibaba|aliyun)[a-z0-9_.\-]{0,20}secret", r"[A-Za-z0-9]{30}", Random(3.5)),
+        tok("tencent-secret-id", &["AKID"], r"AKID[A-Za-z0-9]{32}"),
+        ctx("ibm-cloud-api-key", &["ibm"], r"ibm[a-z0-9_.\-]{0,20}(?:api[_\-]?key|apikey|iam)", r"[A-Za-z0-9_\-]{44}", Random(4.0)),
+        tok("yandex-api-key", &["AQVN"], r"AQVN[A-Za-z0-9_\-]{35,38}"),
+        ctx("yandex-access-key", &["yandex", "yc_"], r"yandex|yc_", r"YC[A-Za-z0-9_\-]{38}", Random(3.5)),
+        tok("digitalocean-token", &["dop_v1_", "doo_v1_", "dor_v1_"], r"do[opr]_v1_[a-f0-9]{64}"),
+        ctx("linode-token", &["linode"], "linode", "[a-f0-9]{64}", Random(3.5)),
+        ctx("hetzner-token", &["hetzner", "hcloud"], "hetzner|hcloud", "[A-Za-z0-9]{64}", Random(4.0)),
+        tok("heroku-key", &["HRKU-AA"], r"HRKU-AA[0-9A-Za-z_\-]{58}"),
+        ctx("heroku-key", &["heroku"], r"heroku[a-z0-9_.\-]{0,20}(?:key|token|secret)", UUID, Plain),
+        tok("flyio-token", &["fo1_", "fm1r_", "fm1a_", "fm2_"], r"(?:fo1_[A-Za-z0-9_\-]{43}|fm(?:1[ar]|2)_[A-Za-z0-9+/=,_\-]{100,})"),
+        tok("render-api-key", &["rnd_"], r"rnd_[A-Za-z0-9]{32}"),
+        tok("vercel-token", &["vcp_", "vci_", "vca_", "vcr_", "vck_"], r"vc[pikar]_[A-Za-z0-9]{40,60}"),
+        ctx("vercel-token", &["vercel"], "vercel", "[A-Za-z0-9]{24}", Random(3.5)),
+        tok("netlify-token", &["nfp_", "nfc_", "nfo_"], r"nf[pco]_[A-Za-z0-9]{36,40}"),
+        ctx("netlify-token", &["netlify"], "netlify", r"[A-Za-z0-9_\-]{40,46}", Random(3.8)),
+        tok("cloudflare-origin-ca-key", &["v1.0-"], r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}"),
+        ctx("cloudflare-api-token", &["cloudflare", "cf_api", "cf_token", "cf_key"], r"cloudflare|cf_api|cf_(?:token|key)", r"[A-Za-z0-9_\-]{40}", Random(3.8)),
+        ctx("cloudflare-global-api-key", &["cloudflare", "cf_api"], r"cloudflare|cf_api", "[a-f0-9]{37}", Random(3.5)),
+        ctx("fastly-api-token", &["fastly"], "fastly", r"[A-Za-z0-9_\-]{32}", Random(3.8)),
+        tok("terraform-cloud-token", &[".atlasv1."], r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=\-]{60,70}"),
+        tok("pulumi-token", &["pul-"], r"pul-[a-f0-9]{40}"),
+        tok("vault-token", &["hvs.", "hvb.", "hvr."], r"hv[sbr]\.[A-Za-z0-9_\-]{24,}"),
+        ctx("vault-token", &["vault"], r"vault[a-z0-9_.\-]{0,20}token", r"[sb]\.[A-Za-z0-9]{24}", Random(3.5)),
+        tok("doppler-token", &["dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."], r"dp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9]{40,44}"),
+        tok("databricks-token", &["dapi"], r"dapi[a-f0-9]{32}(?:-[0-9])?"),
+        ctx("datadog-api-key", &["datadog", "dd_api", "dd_app", "dd-api", "dd-app"], r"datadog[a-z0-9_.\-]{0,20}(?:api|app)|dd[_\-](?:api|app)", "[a-f0-9]{40}|[a-f0-9]{32}", Random(3.0)),
+        tok("newrelic-key", &["NRAK-", "NRJS-", "NRII-", "NRAA-", "NRAL"], r"(?:NRAK-[A-Z0-9]{27}|NRJS-[a-f0-9]{19}|NRII-[A-Za-z0-9_\-]{32}|NRAA-[a-f0-9]{27}|[a-f0-9]{36}NRAL)"),
+        tok("grafana-token", &["glc_", "glsa_", "eyJrIjoi"], r"(?:glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|eyJrIjoi[A-Za-z0-9]{60,100}={0,2})"),
+        tok("sentry-token", &["sntrys_", "sntryu_"], r"(?:sntrys_eyJ[A-Za-z0-9+/=_\-]{80,}|sntryu_[a-f0-9]{64})"),
+        tok("dynatrace-token", &["dt0c01."], r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"),
+        ctx("pagerduty-token", &["pagerduty"], "pagerduty", r"[A-Za-z0-9_+\-]{20}", Random(3.5)),
+        ctx("honeycomb-key", &["honeycomb"], "honeycomb", "[A-Za-z0-9]{22}|[a-f0-9]{32}|hc[a-z]{2}k_[a-z0-9]{58}", Random(3.5)),
+        ctx("splunk-token", &["splunk", "hec_token"], "splunk|hec_token", UUID, Plain),
+        ctx("okta-token", &["okta"], "okta", r"00[A-Za-z0-9_\-]{40}", Random(3.8)),
+        ctx("auth0-secret", &["auth0"], r"auth0[a-z0-9_.\-]{0,20}secret", r"[A-Za-z0-9_\-]{64}", Random(4.0)),
+        ctx("launchdarkly-key", &["launchdarkly", "ld_sdk", "ld_api"], "launchdarkly|ld_(?:sdk|api)", &format!("(?:api|sdk)-{UUID}"), Plain),
+        ctx("algolia-admin-key", &["algolia"], r"algolia[a-z0-9_.\-]{0,20}(?:admin|api|write)", "[a-f0-9]{32}", Random(3.0)),
+        ctx("mongodb-atlas-key", &["atlas"], r"(?:mongodb_)?atlas[a-z0-9_.\-]{0,20}private", UUID, Plain),
+        ctx("snyk-token", &["snyk"], "snyk", UUID, Plain),
+        ctx("codecov-token", &["codecov"], "codecov", UUID, Plain),
+        ctx("sumologic-key", &["sumo"], r"sumo[a-z0-9_.\-]{0,20}(?:key|secret)", r"[A-Za-z0-9]{64}", Random(4.0)),
+        // Code hosts and CI.
+        tok("github-pat", &["ghp_"], r"ghp_[A-Za-z0-9]{36}"),
+        tok("github-oauth", &["gho_"], r"gho_[A-Za-z0-9]{36}"),
+        tok("github-app-token", &["ghu_", "ghs_"], r"gh[us]_[A-Za-z0-9]{36}"),
+        tok("github-refresh-token", &["ghr_"], r"ghr_[A-Za-z0-9]{36,76}"),
+        tok("github-fine-grained-pat", &["github_pat_"], r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
+        tok("gitlab-pat", &["glpat-"], r"glpat-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-deploy-token", &["gldt-"], r"gldt-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-runner-token", &["glrt-"], r"glrt-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-runner-registration-token", &["GR1348941"], r"GR1348941[A-Za-z0-9_\-]{20,}"),
+        tok("gitlab-pipeline-trigger-token", &["glptt-"], r"glptt-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-oauth-secret", &["gloas-"], r"gloas-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-job-token", &["glcbt-"], r"glcbt-(?:[0-9a-fA-F]{1,5}_)?[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-feed-token", &["glft-"], r"glft-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-scim-token", &["glsoat-"], r"glsoat-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-incoming-mail-token", &["glimt-"], r"glimt-[A-Za-z0-9_\-.]{25,}"),
+        tok("gitlab-feature-flag-token", &["glffct-"], r"glffct-[A-Za-z0-9_\-.]{20,}"),
+        tok("gitlab-agent-token", &["glagent-"], r"glagent-[A-Za-z0-9_\-.]{50,}"),
+        tok("gitlab-workspace-token", &["glwt-"], r"glwt-[A-Za-z0-9_\-.]{20,}"),
+        pat("gitlab-session-cookie", &["_gitlab_session"], r"_gitlab_session=([0-9a-z]{32})", 1, Random(3.0)),
+        tok("bitbucket-app-password", &["ATBB"], r"ATBB[A-Za-z0-9_=.\-]{32}"),
+        tok("bitbucket-http-token", &["BBDC-"], r"BBDC-[A-Za-z0-9+/@_\-]{44}"),
+        tok("atlassian-api-token", &["ATATT3", "ATCTT3"], r"AT[AC]TT3[A-Za-z0-9_\-=]{186}"),
+        ctx("atlassian-api-token", &["jira", "confluence", "atlassian"], r"jira|confluence|atlassian", "[A-Za-z0-9]{24}", Random(3.5)),
+        ctx("gitea-token", &["gitea", "forgejo"], "gitea|forgejo", "[a-f0-9]{40}", Random(3.0)),
+        tok("sourcegraph-token", &["sgp_", "sgph_", "sgs_"], r"(?:sgp_(?:[a-f0-9]{16}|local)_[a-f0-9]{40}|sgp_[a-f0-9]{40}|sgph_[a-f0-9]{16}_[a-f0-9]{40}|sgs_[a-f0-9]{64})"),
+        tok("circleci-token", &["CCIPAT_", "CCIPRJ_"], r"CCIP(?:AT|RJ)_[A-Za-z0-9]{22}_[a-f0-9]{40}"),
+        ctx("circleci-token", &["circle"], r"circle(?:ci)?", "[a-f0-9]{40}", Random(3.0)),
+        tok("buildkite-token", &["bkua_"], r"bkua_[a-f0-9]{40}"),
+        tok("sonarqube-token", &["sqp_", "squ_", "sqa_"], r"sq[pua]_[a-f0-9]{40}"),
+        ctx("travis-token", &["travis"], "travis", r"[A-Za-z0-9_\-]{22}", Random(3.5)),
+        ctx("drone-token", &["drone"], "drone", "[A-Za-z0-9]{32}", Random(3.5)),
+        ctx("jenkins-token", &["jenkins"], "jenkins", "[a-f0-9]{34}", Random(3.0)),
+        tok("teamcity-token", &["eyJ0eXAiOiAiVENWMiJ9"], r"eyJ0eXAiOiAiVENWMiJ9\.[A-Za-z0-9_\-]{36}\.[A-Za-z0-9_\-]{48}"),
+        tok("octopus-deploy-key", &["API-"], r"API-[A-Z0-9]{26}"),
+        tok("harness-token", &["pat.", "sat."], r"(?:pat|sat)\.[A-Za-z0-9_\-]{22}\.[0-9a-f]{24}\.[A-Za-z0-9]{20}"),
+        tok("openshift-token", &["sha256~"], r"sha256~[A-Za-z0-9_\-]{43}"),
+        pat("kubeconfig-client-key", &["client-key-data"], r"client-key-data:\s*([A-Za-z0-9+/=]{40,})", 1, Plain),
+        // Package registries.
+        tok("npm-token", &["npm_"], r"npm_[A-Za-z0-9]{36}"),
+        pat("npmrc-auth", &["_authtoken", "_auth", "_password"], r#"(?:^|[\s:'"])(?i:_authToken|_auth|_password)\s*=\s*["']?([^\s"']{8,})"#, 1, UrlPassword),
+        tok("pypi-token", &["pypi-AgEIcHlwaS5vcmc", "pypi-AgENdGVzdC5weXBpLm9yZw"], r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,}"),
+        tok("rubygems-token", &["rubygems_"], r"rubygems_[a-f0-9]{48}"),
+        tok("nuget-key", &["oy2"], r"oy2[a-z0-9]{43}"),
+        tok("clojars-token", &["CLOJARS_"], r"CLOJARS_[a-z0-9]{60}"),
+        tok("crates-io-token", &["cio"], r"cio[A-Za-z0-9]{32}"),
+        tok("docker-hub-token", &["dckr_pat_", "dckr_oat_"], r"dckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,32}"),
+        tok("jfrog-token", &["AKCp", "cmVmdGtu"], r"(?:AKCp[A-Za-z0-9]{69}|cmVmdGtu[A-Za-z0-9]{56})"),
+        ctx("jfrog-token", &["artifactory", "jfrog"], "artifactory|jfrog", "[A-Za-z0-9]{73}", Random(4.0)),
+        tok("hex-api-key", &["hex_"], r"hex_[A-Za-z0-9]{32}"),
+        // Messaging.
+        tok("slack-bot-token", &["xoxb-"], r"xoxb-[0-9]{8,14}-[0-9]{8,14}-?[A-Za-z0-9]{10,48}"),
+        tok("slack-user-token", &["xoxp-", "xoxe.xoxp-"], r"(?:xoxe\.)?xoxp-[0-9]{8,14}-[0-9]{8,14}-[0-9]{8,14}-[a-fA-F0-9]{28,34}"),
+        tok("slack-config-token", &["xoxe.xox", "xoxe-"], r"(?:xoxe\.xox[bp]-1-[A-Za-z0-9]{160,}|xoxe-1-[A-Za-z0-9]{140,})"),
+        tok("slack-legacy-token", &["xoxa-", "xoxo-", "xoxs-", "xoxr-"], r"xox[aosr]-(?:[0-9]{8,14}-){1,3}[A-Za-z0-9]{8,64}"),
+        tok("slack-app-token", &["xapp-"], r"xapp-[0-9]-[A-Z0-9]{8,}-[0-9]{6,}-[a-f0-9]{32,}"),
+        pat("slack-webhook", &["hooks.slack.com"], r"((?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_\-]{40,})", 1, Random(3.5)),
+        pat("discord-webhook", &["discord"], r"(https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]{15,20}/[A-Za-z0-9_\-]{60,})", 1, Plain),
+        pat("discord-bot-token", &["discord"], r"(?i:discord).{0,40}?([MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38})", 1, Plain),
+        ctx("discord-client-secret", &["discord"], r"discord[a-z0-9_.\-]{0,20}secret", r"[A-Za-z0-9_\-]{32}", Random(3.5)),
+        // Often written right after `bot` (the API's URL form), so only digits may not precede.
+        build("telegram-bot-token", &[":AA"], r"(?:^|[^0-9])([0-9]{8,10}:AA[0-9A-Za-z_\-]{33})(?:[^0-9A-Za-z_\-]|$)".into(), 1, Plain, false),
+        ctx("telegram-bot-token", &["telegram", "tg_bot", "bot_token", "bottoken"], r"telegram|tg_bot|bot_?token", r"[0-9]{5,16}:[A-Za-z0-9_\-]{34,36}", Plain),
+        pat("teams-webhook", &["webhook.office.com"], r"(https://[a-z0-9\-]+\.webhook\.office\.com/webhookb2/[a-z0-9\-]{36}@[a-z0-9\-]{36}/IncomingWebhook/[a-z0-9]{32}/[a-z0-9\-]{36})", 1, Plain),
+        pat("zapier-webhook", &["hooks.zapier.com"], r"(https://hooks\.zapier\.com/hooks/catch/[0-9]{4,12}/[a-z0-9]{6,10}/?)", 1, Plain),
+        ctx("mattermost-token", &["mattermost"], "mattermost", "[a-z0-9]{26}", Random(3.5)),
+        // Email, SMS and customer messaging.
+        tok("twilio-api-key", &["SK"], r"SK[0-9a-fA-F]{32}"),
+        ctx("twilio-auth-token", &["twilio"], r"twilio[a-z0-9_.\-]{0,20}(?:auth|token|secret)", "[a-f0-9]{32}", Random(3.0)),
+        tok("sendgrid-key", &["SG."], r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}"),
+        pat("mailgun-key", &["key-", "mailgun"], r"(?:(key-[0-9a-f]{32})|(?i:mailgun).{0,40}?([0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}))", 0, Random(3.0)),
+        tok("mailchimp-key", &["-us"], r"[0-9a-f]{32}-us[0-9]{1,2}"),
+        ctx("postmark-token", &["postmark"], "postmark", UUID, Plain),
+        tok("brevo-key", &["xkeysib-", "xsmtpsib-"], r"x(?:keysib|smtpsib)-[a-f0-9]{64}-[A-Za-z0-9]{16}"),
+        tok("mailersend-token", &["mlsn."], r"mlsn\.[a-f0-9]{64}"),
+        tok("resend-key", &["re_"], r"re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}"),
+        ctx("intercom-token", &["intercom"], "intercom", r"[A-Za-z0-9=_\-]{60}", Random(4.0)),
+        ctx("zendesk-token", &["zendesk"], "zendesk", "[A-Za-z0-9]{40}", Random(4.0)),
+        ctx("freshdesk-key", &["freshdesk"], "freshdesk", "[A-Za-z0-9]{20}", Random(3.5)),
+        tok("hubspot-token", &["pat-na", "pat-eu"], &format!(r"pat-(?:na|eu)[0-9]-{UUID}")),
+        ctx("hubspot-key", &["hubspot", "hapikey"], "hubspot|hapikey", UUID, Plain),
+        // Social and media.
+        tok("twitter-bearer-token", &["AAAAAAAAAAAAAAAAAAAAA"], r"AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{60,}"),
+        ctx("twitter-secret", &["twitter"], r"twitter[a-z0-9_.\-]{0,20}(?:secret|key|token)", "[A-Za-z0-9]{45,50}", Random(4.0)),
+        tok("facebook-access-token", &["EAAC", "EAAM"], r"EAA[CM][A-Za-z0-9]{100,}"),
+        ctx("facebook-app-secret", &["facebook", "fb_"], r"(?:facebook|fb)[a-z0-9_.\-]{0,20}secret", "[a-f0-9]{32}", Random(3.0)),
+        ctx("linkedin-secret", &["linkedin"], r"linkedin[a-z0-9_.\-]{0,20}secret", "[A-Za-z0-9]{16}", Random(3.5)),
+        ctx("twitch-token", &["twitch"], "twitch", "[a-z0-9]{30}", Random(3.5)),
+        tok("mapbox-secret-token", &["sk.eyJ"], r"sk\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]{22,}"),
+        tok("dropbox-token", &["sl."], r"sl\.(?:u\.)?[A-Za-z0-9_\-]{130,}"),
+        ctx("dropbox-token", &["dropbox"], "dropbox", r"[A-Za-z0-9_\-]{11}AAAAAAAAAA[A-Za-z0-9_\-]{43}|[A-Za-z0-9_\-]{64}", Random(3.8)),
+        // Productivity and developer platforms.
+        tok("notion-token", &["secret_", "ntn_"], r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})"),
+        tok("linear-api-key", &["lin_api_", "lin_oauth_"], r"lin_(?:api|oauth)_[A-Za-z0-9]{40}"),
+        tok("airtable-token", &["pat"], r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}"),
+        ctx("airtable-key", &["airtable"], "airtable", "key[A-Za-z0-9]{14}", Random(3.0)),
+        tok("asana-token", &["1/", "2/"], r"[12]/[0-9]{10,16}/[0-9]{10,16}:[a-f0-9]{32}"),
+        ctx("asana-token", &["asana"], "asana", "[0-9]{16}:[a-f0-9]{32}|[0-9]/[0-9]{16}:[a-f0-9]{32}", Random(3.0)),
+        tok("clickup-token", &["pk_"], r"pk_[0-9]{6,10}_[A-Z0-9]{32}"),
+        tok("contentful-token", &["CFPAT-"], r"CFPAT-[A-Za-z0-9_\-]{43}"),
+        tok("figma-token", &["figd_"], r"figd_[A-Za-z0-9_\-]{40}"),
+        ctx("figma-token", &["figma"], "figma", &format!("[0-9]{{6}}-{UUID}"), Plain),
+        tok("typeform-token", &["tfp_"], r"tfp_[A-Za-z0-9_.=\-]{59}"),
+        tok("postman-key", &["PMAK-"], r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}"),
+        tok("readme-key", &["rdme_"], r"rdme_[a-z0-9]{70}"),
+        tok("prefect-key", &["pnu_"], r"pnu_[A-Za-z0-9]{36}"),
+        tok("frameio-token", &["fio-u-"], r"fio-u-[A-Za-z0-9_=\-]{64}"),
+        tok("adafruit-key", &["aio_"], r"aio_[A-Za-z0-9]{28}"),
+        tok("shippo-token", &["shippo_live_", "shippo_test_"], r"shippo_(?:live|test)_[a-f0-9]{40}"),
+        tok("easypost-key", &["EZAK", "EZTK"], r"EZ[AT]K[A-Za-z0-9]{54}"),
+        tok("duffel-token", &["duffel_live_", "duffel_test_"], r"duffel_(?:live|test)_[A-Za-z0-9_=\-]{43}"),
+        tok("infracost-key", &["ico-"], r"ico-[A-Za-z0-9]{32}"),
+        tok("scalingo-token", &["tk-us-"], r"tk-us-[A-Za-z0-9_\-]{48}"),
+        tok("defined-networking-key", &["dnkey-"], r"dnkey-[a-z0-9=_\-]{26}-[a-z0-9=_\-]{52}"),
+        tok("onepassword-token", &["ops_eyJ"], r"ops_eyJ[A-Za-z0-9+/=]{250,}"),
+        tok("onepassword-secret-key", &["A3-"], r"A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}"),
+        tok("planetscale-token", &["pscale_tkn_", "pscale_pw_", "pscale_oauth_"], r"pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.=\-]{32,64}"),
+        tok("supabase-token", &["sbp_", "sb_secret_"], r"(?:sbp_[a-f0-9]{40}|sb_secret_[A-Za-z0-9_\-]{31,})"),
+        ctx("segment-token", &["segment"], r"segment[a-z0-9_.\-]{0,20}(?:key|token|secret)", r"[A-Za-z0-9]{32}", Random(3.8)),
+        ctx("mixpanel-secret", &["mixpanel"], r"mixpanel[a-z0-9_.\-]{0,20}secret", "[a-f0-9]{32}", Random(3.0)),
+        ctx("zoom-secret", &["zoom"], r"zoom[a-z0-9_.\-]{0,20}(?:secret|token)", r"[A-Za-z0-9]{32}", Random(3.8)),
+        ctx("trello-token", &["trello"], "trello", "[a-f0-9]{64}|[a-f0-9]{32}", Random(3.0)),
+        ctx("confluent-secret", &["confluent", "kafka"], r"(?:confluent|kafka)[a-z0-9_.\-]{0,20}secret", r"[A-Za-z0-9+/]{64}", Random(4.0)),
+        ctx("snowflake-password", &["snowflake"], r"snowflake[a-z0-9_.\-]{0,20}(?:password|pwd|secret)", r"[^\s'\x22]{8,64}", Random(3.0)),
+        // Payments and commerce.
+        tok("stripe-key", &["sk_live_", "sk_test_", "rk_live_", "rk_test_"], r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}"),
+        tok("stripe-webhook-secret", &["whsec_"], r"whsec_[A-Za-z0-9+/]{32,}"),
+        tok("square-token", &["EAAA", "sq0atp-", "sq0csp-"], r"(?:EAAA[A-Za-z0-9_\-]{60}|sq0atp-[0-9A-Za-z_\-]{22}|sq0csp-[0-9A-Za-z_\-]{43})"),
+        tok("shopify-token", &["shpat_", "shpca_", "shppa_", "shpss_"], r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}"),
+        tok("paypal-braintree-token", &["access_token$production$", "access_token$sandbox$"], r"access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}"),
+        tok("plaid-token", &["access-sandbox-", "access-development-", "access-production-"], &format!("access-(?:sandbox|development|production)-{UUID}")),
+        tok("flutterwave-key", &["FLWSECK"], r"FLWSECK(?:_TEST)?-[a-h0-9]{32}-X"),
+        tok("razorpay-key", &["rzp_live_", "rzp_test_"], r"rzp_(?:live|test)_[A-Za-z0-9]{14}"),
+        ctx("razorpay-secret", &["razorpay"], r"razorpay[a-z0-9_.\-]{0,20}secret", "[A-Za-z0-9]{24}", Random(3.5)),
+        ctx("coinbase-secret", &["coinbase"], r"coinbase[a-z0-9_.\-]{0,20}(?:secret|key)", r"[A-Za-z0-9+/=]{32,88}", Random(3.8)),
+        ctx("adyen-key", &["adyen"], r"adyen[a-z0-9_.\-]{0,20}(?:key|secret)", r"AQE[A-Za-z0-9_+/=\-]{60,}", Plain),
+        // AI providers.
+        tok("anthropic-key", &["sk-ant-"], r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{80,120}"),
+        tok("openai-key", &["T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"], r"(?:sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,200}|sk-[A-Za-z0-9_\-]{20,74}T3BlbkFJ[A-Za-z0-9_\-]{20,74})"),
+        tok("openrouter-key", &["sk-or-v1-"], r"sk-or-v1-[a-f0-9]{64}"),
+        tok("groq-key", &["gsk_"], r"gsk_[A-Za-z0-9]{52}"),
+        tok("perplexity-key", &["pplx-"], r"pplx-[A-Za-z0-9]{48}"),
+        tok("xai-key", &["xai-"], r"xai-[A-Za-z0-9]{80}"),
+        tok("replicate-token", &["r8_"], r"r8_[A-Za-z0-9]{37}"),
+        tok("huggingface-token", &["hf_", "api_org_"], r"(?:hf_[A-Za-z0-9]{34,40}|api_org_[A-Za-z0-9]{34})"),
+        tok("langsmith-key", &["lsv2_"], r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}"),
+        tok("pinecone-key", &["pcsk_"], r"pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80}"),
+        tok("nvidia-key", &["nvapi-"], r"nvapi-[A-Za-z0-9_\-]{64}"),
+        tok("tavily-key", &["tvly-"], r"tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}"),
+        tok("cerebras-key", &["csk-"], r"csk-[a-z0-9]{48}"),
+        tok("fireworks-key", &["fw_"], r"fw_[A-Za-z0-9]{24}"),
+        tok("elevenlabs-key", &["sk_"], r"sk_[a-f0-9]{48}"),
+        ctx("cohere-key", &["cohere", "co_api"], "cohere|co_api", "[A-Za-z0-9]{40}", Random(4.0)),
+        ctx("mistral-key", &["mistral"], "mistral", "[A-Za-z0-9]{32}", Random(4.0)),
+        ctx("deepseek-key", &["deepseek"], "deepseek", "sk-[a-f0-9]{32}", Random(3.0)),
+        ctx("together-key", &["together"], r"together[a-z0-9_.\-]{0,10}(?:key|token)", r"[a-f0-9]{64}|tgp_v1_[A-Za-z0-9_\-]{43}", Random(3.0)),
+        ctx("assemblyai-key", &["assemblyai", "assembly_ai"], "assembly_?ai", "[a-f0-9]{32}", Random(3.0)),
+        ctx("deepgram-key", &["deepgram"], "deepgram", "[a-f0-9]{40}", Random(3.0)),
+        ctx("wandb-key", &["wandb"], "wandb", "[a-f0-9]{40}", Random(3.0)),
+        ctx("voyage-key", &["voyage"], "voyage", r"pa-[A-Za-z0-9_\-]{40,50}", Random(3.5)),
+        // This tool's own keys.
+        pat("devin-key", &["cog_", "apk_"], r"((?:cog|apk)_(?:user_)?[A-Za-z0-9_\-]{24,})", 1, Random(3.5)),
+        // Credentials in URLs, headers and commands.
+        tok("jwt", &["eyJ"], r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,}"),
+        tok("jwt-base64", &["ZXlK"], r"ZXlK[A-Za-z0-9+/]{20,}LmV5S[A-Za-z0-9+/]{20,}={0,2}"),
+        pat(
+            "database-url",
+            &["://"],
+            r"(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|jdbc:[a-z]+|neo4j(?:\+s)?|couchbases?)://[^\s:@/'\x22]{1,100}:([^\s@/'\x22]{1,200})@[^\s'\x22]+",
+            1,
+            UrlPassword,
+        ),
+        pat(
+            "url-basic-auth",
+            &["://"],
+            r"(?i:https?|ftps?|git|ssh|smtps?|ldaps?|sftp)://[^\s:@/'\x22]{1,100}:([^\s@/'\x22]{1,200})@[A-Za-z0-9.\-\[\]]+",
+            1,
+            UrlPassword,
+        ),
+        pat("docker-auth", &["\"auth\"", "\\\"auth\\\""], r#"\\?"auth\\?"\s*:\s*\\?"([A-Za-z0-9+/]{16,}={0,2})\\?""#, 1, Random(3.0)),
+        pat("authorization-basic", &["basic "], r"(?i:authorization|auth)[\x22']?\s*[:=]\s*[\x22']?(?i:basic)\s+([A-Za-z0-9+/]{12,}={0,2})", 1, Random(3.0)),
+        pat("authorization-bearer", &["bearer "], r"(?i:bearer)\s+([A-Za-z0-9_\-.~+/]{20,}={0,2})", 1, Random(3.5)),
+        pat("curl-auth", &["curl"], r"curl\s.*?(?:-u|--user)\s*[\x22']?[^\s:\x22']{1,64}:([^\s\x22'@]{6,100})[\x22']?", 1, UrlPassword),
+        pat("netrc-password", &["password"], r"machine\s+\S+\s+login\s+\S+\s+password\s+(\S{6,})", 1, UrlPassword),
+        pat("cli-password", &["sshpass", "-p"], r"(?:sshpass\s+-p\s*[\x22']?|\bmysql(?:dump)?\s.*?\s-p)([^\s\x22'-][^\s\x22']{5,})", 1, Random(3.0)),
+    ];
+    r.push(generic());
+    r
+});
+
+/// The generic `NAME = value` rule, for names that say "secret" in any of the usual ways.
+fn generic() -> Rule {
+    const NAMES: &str = r"(?:password|passwd|pwd|pass|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key|credential|private[_\-]?key|client[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|session[_\-]?key|[a-z0-9]key)";
+    let pattern = format!(
+        r#"(?i)([A-Za-z0-9_.\-]*{NAMES}[A-Za-z0-9_.\-]*){ASSIGN}([^\s"'`,;)\]}}<>\\]{{8,200}})"#
+    );
+    build(
         "generic-secret",
         &[
             "password",
             "passwd",
             "pwd",
+            "pass",
             "secret",
             "token",
-            "api_key",
-            "apikey",
-            "api-key",
-            "access_key",
-            "access-key",
-            "auth_key",
+            "key",
             "credential",
-            "private_key",
         ],
-        r#"(?i)([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key|credential|private[_\-]?key)[A-Za-z0-9_.\-]*)["']?\s*(?::=|=>|=|:)\s*(?:["'`]|b["'])?([^\s"'`,;)\]}]{8,200})"#,
+        pattern,
         2,
         Generic,
-    ),
-];
+        true,
+    )
+}
 
 impl Rule {
     /// Whether the keywords are matched ignoring case.
@@ -381,7 +405,7 @@ impl Rule {
     fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
             // The patterns are constants covered by unit tests; a failure is a bug in this file.
-            Regex::new(self.pattern).unwrap_or_else(|e| panic!("rule {}: {e}", self.id))
+            Regex::new(&self.pattern).unwrap_or_else(|e| panic!("rule {}: {e}", self.id))
         })
     }
 
@@ -397,6 +421,9 @@ impl Rule {
                 caps.get(self.group)
             };
             let Some(m) = m else { continue };
+            if self.edges && !on_edges(line, m.start(), m.end()) {
+                continue;
+            }
             if accept(self.check, m.as_str(), &caps, path) {
                 found(m.start(), m.end());
             }
@@ -404,16 +431,41 @@ impl Rule {
     }
 }
 
+/// No letter or digit touches the secret on either side.
+fn on_edges(line: &str, start: usize, end: usize) -> bool {
+    let before = line[..start].chars().next_back();
+    let after = line[end..].chars().next();
+    !before.is_some_and(|c| c.is_ascii_alphanumeric())
+        && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
 fn accept(check: Check, secret: &str, caps: &Captures<'_>, path: &str) -> bool {
-    if is_placeholder(secret) {
+    if is_placeholder(secret) || low_randomness(secret) {
         return false;
     }
     match check {
         Plain => true,
-        Random(min) => entropy::shannon(secret) >= min,
+        // Generated values mix character classes; a run of one class is a word or a hash.
+        Random(min) => entropy::shannon(secret) >= min && entropy::classes(secret) >= 2,
         UrlPassword => !is_variable(secret) && secret.len() >= 3,
         Generic => generic_ok(secret, caps.get(1).map_or("", |m| m.as_str()), path),
     }
+}
+
+/// Values a person typed, not a generator: runs like `1234` or `abcd`, or two interleaved
+/// runs like `1a2b3c4d`, make up most of it.
+pub(crate) fn low_randomness(s: &str) -> bool {
+    let b: Vec<u8> = s.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    if b.len() < 6 {
+        return false;
+    }
+    let steps = |stride: usize| {
+        b.windows(stride + 1)
+            .filter(|w| w[stride] == w[0].wrapping_add(1) && w[0].is_ascii_alphanumeric())
+            .count()
+    };
+    let pairs = b.len() - 1;
+    steps(1) * 10 >= pairs * 4 || steps(2) * 10 >= (b.len() - 2) * 6
 }
 
 /// Documentation examples and template placeholders, never real secrets.
@@ -461,6 +513,12 @@ pub(crate) fn is_placeholder(s: &str) -> bool {
         "not_a_secret",
         "not-a-secret",
         "fake",
+        "randomstring",
+        "enc[",
+        "aes256_gcm",
+        "$ansible_vault",
+        "lorem",
+        "ipsum",
     ];
     if MARKERS.iter().any(|m| lower.contains(m)) {
         return true;
@@ -568,8 +626,51 @@ fn looks_like_uuid(s: &str) -> bool {
         })
 }
 
+/// Whether the name really says "secret": `pass` only as a whole last word (`DB_PASS`, not
+/// `passport_no`), `key` only at the end and not one of the keys of data structures.
+fn secret_name(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    const STRONG: &[&str] = &[
+        "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "api_key",
+        "api-key", "credential", "private_key", "privatekey", "access_key", "accesskey",
+        "auth_key", "authkey",
+    ];
+    if STRONG.iter().any(|w| k.contains(w)) {
+        return true;
+    }
+    let word = k.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+    if word.ends_with("pass") {
+        return true;
+    }
+    if let Some(stem) = word.strip_suffix("key") {
+        const DATA_KEYS: &[&str] = &[
+            "primary", "foreign", "sort", "partition", "cache", "public", "pub", "idempotency",
+            "unique", "lookup", "row", "composite", "routing", "dedup", "dedupe", "map", "dict",
+            "object", "registry", "hot", "shortcut", "translation", "i18n", "message", "locale",
+            "label", "field", "column", "index", "group", "hash", "range", "shard", "sharding",
+            "cluster", "tenant", "entity", "record", "item", "react", "list", "mon", "tur",
+            "hoc", "don", "jour", "whis", "storage_object", "s3", "bucket", "join", "natural",
+            "surrogate", "compound", "candidate", "dataset", "schema", "metric", "feature",
+            "config", "setting", "state", "redis", "kv", "cursor", "page", "next", "prev",
+            "parent", "child", "root", "node", "tree", "data", "request", "response", "event",
+            "query", "search", "filter", "order", "key", "hot_", "api_key_name",
+        ];
+        let stem = stem.trim_end_matches(['_', '-', '.']);
+        let last = stem
+            .rsplit(['_', '-', '.'])
+            .next()
+            .unwrap_or(stem);
+        return !stem.is_empty() && !DATA_KEYS.contains(&last) && !DATA_KEYS.contains(&stem);
+    }
+    false
+}
+
 fn generic_ok(value: &str, key: &str, path: &str) -> bool {
-    if benign_key(key) || is_variable(value) || looks_like_uuid(value) {
+    if !secret_name(key) || benign_key(key) || is_variable(value) || looks_like_uuid(value) {
+        return false;
+    }
+    // SOPS and Ansible Vault values are ciphertext, safe to share.
+    if value.starts_with("ENC[") || value.starts_with("$ANSIBLE_VAULT") {
         return false;
     }
     let file = path.rsplit('/').next().unwrap_or(path);
@@ -688,7 +789,7 @@ pub(crate) mod tests {
 
     fn ids(line: &str, path: &str) -> Vec<&'static str> {
         let mut out = Vec::new();
-        for r in &RULES {
+        for r in RULES.iter() {
             let mut hit = false;
             r.find(line, path, &mut |_, _| hit = true);
             if hit {
@@ -704,7 +805,7 @@ pub(crate) mod tests {
 
     #[test]
     fn every_pattern_compiles_and_case_folded_keywords_are_lower_case() {
-        for r in &RULES {
+        for r in RULES.iter() {
             let _ = r.regex();
             assert!(!r.keywords.is_empty(), "{} has keywords", r.id);
             if r.folds_case() {
@@ -789,15 +890,15 @@ pub(crate) mod tests {
     fn github_and_gitlab() {
         let mut g = Gen::new(3);
         assert!(hits("github-pat", &format!("ghp_{}", g.s(B62, 36))));
-        assert!(hits("github-pat", &format!("token: gho_{}", g.s(B62, 36))));
+        assert!(hits("github-oauth", &format!("token: gho_{}", g.s(B62, 36))));
         assert!(!hits("github-pat", "ghp_short"));
         assert!(hits(
             "github-fine-grained-pat",
             &format!("github_pat_{}_{}", g.s(B62, 22), g.s(B62, 59))
         ));
         assert!(!hits("github-fine-grained-pat", "github_pat_tooShort"));
-        assert!(hits("gitlab-token", &format!("glpat-{}", g.s(URLSAFE, 20))));
-        assert!(!hits("gitlab-token", "glpat-xxxxxxxxxxxxxxxxxxxx"));
+        assert!(hits("gitlab-pat", &format!("glpat-{}", g.s(URLSAFE, 20))));
+        assert!(!hits("gitlab-pat", "glpat-xxxxxxxxxxxxxxxxxxxx"));
     }
 
     #[test]
@@ -822,7 +923,7 @@ pub(crate) mod tests {
     fn messaging() {
         let mut g = Gen::new(5);
         assert!(hits(
-            "slack-token",
+            "slack-bot-token",
             &format!(
                 "xoxb-{}-{}-{}",
                 g.s("0123456789", 12),
@@ -830,7 +931,7 @@ pub(crate) mod tests {
                 g.s(B62, 24)
             )
         ));
-        assert!(!hits("slack-token", "xoxb-your-token-here"));
+        assert!(!hits("slack-bot-token", "xoxb-your-token-here"));
         assert!(hits(
             "slack-webhook",
             &format!(

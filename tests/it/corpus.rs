@@ -32,7 +32,7 @@ fn corpus_recall_and_false_positives() {
         let file = case["file"].as_str().expect("file");
         let content = case["content"].as_str().expect("content");
         types.insert(file.rsplit('.').next().unwrap_or(file).to_string());
-        let findings = scanner.scan_file_patch(&as_patch(file, content));
+        let findings = scanner.scan_file_patch(&as_patch(file, content), Default::default());
         // Content findings only: a positive must be found in what it says, not by its name.
         let content_hits: Vec<_> = findings.iter().filter(|f| f.line.is_some()).collect();
         if case["secret"].as_bool().expect("secret") {

@@ -3,6 +3,7 @@
 mod common;
 
 mod capture;
+mod channels;
 mod corpus;
 mod deliver;
 mod front;

@@ -1,0 +1,286 @@
+//! Every channel a secret can leave through: file content in any encoding, binary files,
+//! removed and context lines, file names, symlink targets, commit messages, branch, title and
+//! tags. Under `block` each one stops the handoff (exit 3); under `redact` the secret is in
+//! neither the request nor the upload, and the patch still applies to the base.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::*;
+
+/// A repository with one commit and no remote: its base is local `HEAD`, which no
+/// remote-tracking ref contains, so removed and context lines must be scanned.
+fn local_only(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    let work = root.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    git(&work, &["init", "-q"]);
+    for (p, c) in files {
+        write(&work.join(p), c);
+    }
+    write(&work.join("README.md"), "# app\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "initial"]);
+    (root, work)
+}
+
+/// A clone of a local bare repository with one pushed commit: its base is on the remote.
+fn with_remote() -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    git(root.path(), &["init", "-q", "--bare", "remote.git"]);
+    git(root.path(), &["clone", "-q", "remote.git", "work"]);
+    let work = root.path().join("work");
+    write(&work.join("README.md"), "# app\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "initial"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
+    (root, work)
+}
+
+fn dry(dir: &Path, policy: &str, extra: &[&str]) -> Output {
+    bin(dir)
+        .args(["create", "--dry-run", "--json", "--via", "inline", "--secrets", policy])
+        .args(extra)
+        .arg("carry on")
+        .output()
+        .expect("run")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Under `block`: exit 3, findings named, the secret itself never printed.
+fn assert_blocked(dir: &Path, extra: &[&str], secret: &str) -> serde_json::Value {
+    let out = dry(dir, "block", extra);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains(secret), "the secret was printed: {all}");
+    stdout_json(&out)
+}
+
+/// Under `redact`: exit 0, the secret nowhere in what would be sent, and the patch applies
+/// to the base in a clone of the repository. Returns the replayed tree.
+fn assert_redacted(dir: &Path, extra: &[&str], secret: &str) -> (serde_json::Value, PathBuf) {
+    let out = dry(dir, "redact", extra);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains(secret), "the secret would travel: {all}");
+    let json = stdout_json(&out);
+    let prompt = json["request"]["prompt"].as_str().expect("prompt");
+    let base = prompt
+        .lines()
+        .find_map(|l| l.strip_prefix("- Base commit: `"))
+        .and_then(|l| l.split('`').next())
+        .expect("base in prompt")
+        .to_string();
+    let clone = tempfile::TempDir::new().expect("tempdir").keep();
+    git(
+        &clone,
+        &["clone", "-q", dir.to_str().expect("utf8"), "replay"],
+    );
+    let replay = clone.join("replay");
+    git(&replay, &["checkout", "-q", "--detach", &base]);
+    if prompt.contains("\n### Patch\n") {
+        let patch_file = clone.join("handoff.patch");
+        std::fs::write(&patch_file, extract_patch(prompt)).expect("write patch");
+        git(&replay, &["apply", patch_file.to_str().expect("utf8")]);
+    }
+    (json, replay)
+}
+
+fn token(g: &mut Gen) -> String {
+    g.github_token()
+}
+
+fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+    let mut out = if bom { vec![0xff, 0xfe] } else { Vec::new() };
+    for u in s.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn hole_1_text_that_is_not_utf8_and_binary_files_are_scanned() {
+    let mut g = Gen::new(1101);
+    for name in ["latin1.txt", "nul.dat", "wide.txt", "wide-nobom.txt"] {
+        let (_root, work) = with_remote();
+        let t = token(&mut g);
+        let bytes = match name {
+            "latin1.txt" => {
+                let mut b = b"caf\xe9\nTOKEN=".to_vec();
+                b.extend_from_slice(t.as_bytes());
+                b.push(b'\n');
+                b
+            }
+            "nul.dat" => format!("bin\0TOKEN={t}\0").into_bytes(),
+            "wide.txt" => utf16le(&format!("x\r\nTOKEN={t}\r\n"), true),
+            _ => utf16le(&format!("TOKEN={t}\n"), false),
+        };
+        write(&work.join(name), &bytes);
+        write(&work.join("clean.txt"), "keep me\n");
+        let json = assert_blocked(&work, &[], &t);
+        let findings = json["findings"].as_array().expect("findings");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["path"] == name && f["rule"] == "github-pat"),
+            "{name}: {findings:?}"
+        );
+        let (json, replay) = assert_redacted(&work, &[], &t);
+        let withheld = &json["manifest"]["secrets"]["withheld"];
+        assert!(
+            withheld.to_string().contains(name),
+            "{name} withheld and listed: {withheld}"
+        );
+        assert!(!replay.join(name).exists());
+        assert_eq!(
+            std::fs::read(replay.join("clean.txt")).expect("clean"),
+            b"keep me\n"
+        );
+    }
+}
+
+#[test]
+fn hole_1_a_modified_binary_file_sent_as_a_delta_is_scanned() {
+    let mut g = Gen::new(1102);
+    let (_root, work) = with_remote();
+    // A large binary that changes a little: git encodes the change as a delta.
+    let mut big: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    write(&work.join("blob.bin"), &big);
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "blob"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
+    let t = token(&mut g);
+    big.splice(10_000..10_000, format!("\0TOKEN={t}\0").into_bytes());
+    write(&work.join("blob.bin"), &big);
+    assert_blocked(&work, &[], &t);
+    assert_redacted(&work, &[], &t);
+}
+
+#[test]
+fn hole_2_removed_and_context_lines_are_scanned_when_the_base_is_local() {
+    let mut g = Gen::new(1103);
+    let t = token(&mut g);
+    let before = format!("import os\nTOKEN = \"{t}\"\nDEBUG = False\nprint(1)\n");
+    let (_root, work) = local_only(&[("app.py", before.as_bytes())]);
+    // The committed token is replaced: the old line goes out as `-TOKEN = ...`.
+    write(
+        &work.join("app.py"),
+        "import os\nTOKEN = os.environ[\"T\"]\nDEBUG = False\nprint(1)\n",
+    );
+    let json = assert_blocked(&work, &[], &t);
+    let f = &json["findings"][0];
+    assert_eq!(f["side"], "removed", "{json}");
+    assert_eq!(f["line"], 2);
+    let (_, replay) = assert_redacted(&work, &[], &t);
+    assert_eq!(
+        std::fs::read_to_string(replay.join("app.py")).expect("app.py"),
+        "import os\nTOKEN = os.environ[\"T\"]\nDEBUG = False\nprint(1)\n"
+    );
+
+    // A line next to an edit travels as context.
+    let t2 = token(&mut g);
+    let before = format!("a = 1\nKEY = \"{t2}\"\nb = 2\n");
+    let (_root, work) = local_only(&[("ctx.py", before.as_bytes())]);
+    write(
+        &work.join("ctx.py"),
+        format!("a = 1\nKEY = \"{t2}\"\nb = 3\n"),
+    );
+    let json = assert_blocked(&work, &[], &t2);
+    assert_eq!(json["findings"][0]["side"], "context", "{json}");
+    let (_, replay) = assert_redacted(&work, &[], &t2);
+    assert_eq!(
+        std::fs::read_to_string(replay.join("ctx.py")).expect("ctx.py"),
+        "a = 1\nKEY = \"[REDACTED:github-pat]\"\nb = 3\n"
+    );
+}
+
+#[test]
+fn hole_2_removed_lines_already_on_the_remote_are_not_findings() {
+    let mut g = Gen::new(1104);
+    let (_root, work) = with_remote();
+    let t = token(&mut g);
+    write(&work.join("app.py"), format!("TOKEN = \"{t}\"\n"));
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "token"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
+    write(&work.join("app.py"), "TOKEN = os.environ[\"T\"]\n");
+    let out = dry(&work, "block", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn hole_3_title_tags_branch_and_a_local_base_commit_are_scanned() {
+    let mut g = Gen::new(1105);
+    let (_root, work) = local_only(&[("a.txt", b"a\n")]);
+    write(&work.join("a.txt"), "b\n");
+
+    let t = token(&mut g);
+    let title = format!("deploy with {t}");
+    let json = assert_blocked(&work, &["--title", &title], &t);
+    assert_eq!(json["findings"][0]["path"], "<title>");
+    let (json, _) = assert_redacted(&work, &["--title", &title], &t);
+    assert!(json["request"]["title"]
+        .as_str()
+        .expect("title")
+        .contains("[REDACTED:github-pat]"));
+
+    let json = assert_blocked(&work, &["--tag", &t], &t);
+    assert_eq!(json["findings"][0]["path"], "<tag>");
+    assert_redacted(&work, &["--tag", &t], &t);
+
+    git(&work, &["checkout", "-q", "-b", &format!("wip/{t}")]);
+    let json = assert_blocked(&work, &[], &t);
+    assert_eq!(json["findings"][0]["path"], "<branch>");
+    assert_redacted(&work, &[], &t);
+    git(&work, &["checkout", "-q", "-"]);
+
+    // The base commit's summary goes into the prompt; this one is on no remote.
+    let t2 = token(&mut g);
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", &format!("use {t2} for now")]);
+    write(&work.join("a.txt"), "c\n");
+    let json = assert_blocked(&work, &[], &t2);
+    assert_eq!(json["findings"][0]["path"], "<base commit>");
+    assert_redacted(&work, &[], &t2);
+}
+
+#[test]
+fn hole_3_a_secret_in_a_name_or_a_symlink_target_is_found() {
+    let mut g = Gen::new(1106);
+    let (_root, work) = with_remote();
+    let t = token(&mut g);
+    std::os::unix::fs::symlink(format!("/vault/{t}"), work.join("current")).expect("symlink");
+    let json = assert_blocked(&work, &[], &t);
+    assert_eq!(json["findings"][0]["path"], "current");
+    assert_redacted(&work, &[], &t);
+    std::fs::remove_file(work.join("current")).expect("rm");
+
+    // Renamed away from a secret name, with a local base: the old name travels.
+    let t2 = token(&mut g);
+    let name = format!("notes-{t2}.txt");
+    let (_root, work) = local_only(&[(name.as_str(), b"one\ntwo\nthree\n")]);
+    git(&work, &["mv", &name, "notes.txt"]);
+    let json = assert_blocked(&work, &[], &t2);
+    assert_eq!(json["findings"][0]["side"], "removed", "{json}");
+}
+
+#[test]
+fn hole_4_a_token_after_an_underscore_or_inside_a_file_name_is_found() {
+    let mut g = Gen::new(1107);
+    let (_root, work) = with_remote();
+    let t = token(&mut g);
+    write(&work.join("notes.txt"), format!("backup_{t}\n"));
+    let json = assert_blocked(&work, &[], &t);
+    assert_eq!(json["findings"][0]["rule"], "github-pat");
+    assert_redacted(&work, &[], &t);
+    std::fs::remove_file(work.join("notes.txt")).expect("rm");
+
+    let t2 = token(&mut g);
+    write(&work.join(format!("backup_{t2}.txt")), "hello\n");
+    let json = assert_blocked(&work, &[], &t2);
+    assert_eq!(json["findings"][0]["rule"], "github-pat");
+    assert!(json["findings"][0]["line"].is_null());
+}

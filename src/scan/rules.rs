@@ -42,11 +42,14 @@ pub(crate) enum Check {
     Generic,
     /// Values that need some randomness to count (bits per byte, Shannon).
     Random(f64),
+    /// As `Random`, and more than one character class: for short prefixes and bare values,
+    /// which words can imitate.
+    Mixed(f64),
     /// URL credentials: the password part must not be a placeholder or a variable.
     UrlPassword,
 }
 
-use Check::{Generic, Plain, Random, UrlPassword};
+use Check::{Generic, Mixed, Plain, Random, UrlPassword};
 
 /// How a name is bound to a value in the languages and formats secrets are written in:
 /// `=`, `:`, `:=`, `=>`, `<-`, Makefile's `?=` `::=` `:::=` `+=`, PHP's `.=`, a Go or
@@ -87,7 +90,16 @@ fn ctx(
     check: Check,
 ) -> Rule {
     let pattern = format!(r"(?i:{names})[A-Za-z0-9_.\-]{{0,30}}{ASSIGN}({value})");
+    let check = match check {
+        Random(min) => Mixed(min),
+        other => other,
+    };
     build(id, keywords, pattern, 1, check, true)
+}
+
+/// A token whose prefix is short enough for words to imitate: it must also mix classes.
+fn short(id: &'static str, keywords: &'static [&'static str], pattern: &str) -> Rule {
+    build(id, keywords, pattern.to_string(), 0, Mixed(3.0), true)
 }
 
 /// Any other pattern, with the secret in `group`.
@@ -150,10 +162,10 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         tok("heroku-key", &["HRKU-AA"], r"HRKU-AA[0-9A-Za-z_\-]{58}"),
         ctx("heroku-key", &["heroku"], r"heroku[a-z0-9_.\-]{0,20}(?:key|token|secret)", UUID, Plain),
         tok("flyio-token", &["fo1_", "fm1r_", "fm1a_", "fm2_"], r"(?:fo1_[A-Za-z0-9_\-]{43}|fm(?:1[ar]|2)_[A-Za-z0-9+/=,_\-]{100,})"),
-        tok("render-api-key", &["rnd_"], r"rnd_[A-Za-z0-9]{32}"),
-        tok("vercel-token", &["vcp_", "vci_", "vca_", "vcr_", "vck_"], r"vc[pikar]_[A-Za-z0-9]{40,60}"),
+        short("render-api-key", &["rnd_"], r"rnd_[A-Za-z0-9]{32}"),
+        short("vercel-token", &["vcp_", "vci_", "vca_", "vcr_", "vck_"], r"vc[pikar]_[A-Za-z0-9]{40,60}"),
         ctx("vercel-token", &["vercel"], "vercel", "[A-Za-z0-9]{24}", Random(3.5)),
-        tok("netlify-token", &["nfp_", "nfc_", "nfo_"], r"nf[pco]_[A-Za-z0-9]{36,40}"),
+        short("netlify-token", &["nfp_", "nfc_", "nfo_"], r"nf[pco]_[A-Za-z0-9]{36,40}"),
         ctx("netlify-token", &["netlify"], "netlify", r"[A-Za-z0-9_\-]{40,46}", Random(3.8)),
         tok("cloudflare-origin-ca-key", &["v1.0-"], r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}"),
         ctx("cloudflare-api-token", &["cloudflare", "cf_api", "cf_token", "cf_key"], r"cloudflare|cf_api|cf_(?:token|key)", r"[A-Za-z0-9_\-]{40}", Random(3.8)),
@@ -220,17 +232,17 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         tok("openshift-token", &["sha256~"], r"sha256~[A-Za-z0-9_\-]{43}"),
         pat("kubeconfig-client-key", &["client-key-data"], r"client-key-data:\s*([A-Za-z0-9+/=]{40,})", 1, Plain),
         // Package registries.
-        tok("npm-token", &["npm_"], r"npm_[A-Za-z0-9]{36}"),
+        short("npm-token", &["npm_"], r"npm_[A-Za-z0-9]{36}"),
         pat("npmrc-auth", &["_authtoken", "_auth", "_password"], r#"(?:^|[\s:'"])(?i:_authToken|_auth|_password)\s*=\s*["']?([^\s"']{8,})"#, 1, UrlPassword),
         tok("pypi-token", &["pypi-AgEIcHlwaS5vcmc", "pypi-AgENdGVzdC5weXBpLm9yZw"], r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,}"),
-        tok("rubygems-token", &["rubygems_"], r"rubygems_[a-f0-9]{48}"),
-        tok("nuget-key", &["oy2"], r"oy2[a-z0-9]{43}"),
+        short("rubygems-token", &["rubygems_"], r"rubygems_[a-f0-9]{48}"),
+        short("nuget-key", &["oy2"], r"oy2[a-z0-9]{43}"),
         tok("clojars-token", &["CLOJARS_"], r"CLOJARS_[a-z0-9]{60}"),
-        tok("crates-io-token", &["cio"], r"cio[A-Za-z0-9]{32}"),
+        short("crates-io-token", &["cio"], r"cio[A-Za-z0-9]{32}"),
         tok("docker-hub-token", &["dckr_pat_", "dckr_oat_"], r"dckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,32}"),
         tok("jfrog-token", &["AKCp", "cmVmdGtu"], r"(?:AKCp[A-Za-z0-9]{69}|cmVmdGtu[A-Za-z0-9]{56})"),
         ctx("jfrog-token", &["artifactory", "jfrog"], "artifactory|jfrog", "[A-Za-z0-9]{73}", Random(4.0)),
-        tok("hex-api-key", &["hex_"], r"hex_[A-Za-z0-9]{32}"),
+        short("hex-api-key", &["hex_"], r"hex_[A-Za-z0-9]{32}"),
         // Messaging.
         tok("slack-bot-token", &["xoxb-"], r"xoxb-[0-9]{8,14}-[0-9]{8,14}-?[A-Za-z0-9]{10,48}"),
         tok("slack-user-token", &["xoxp-", "xoxe.xoxp-"], r"(?:xoxe\.)?xoxp-[0-9]{8,14}-[0-9]{8,14}-[0-9]{8,14}-[a-fA-F0-9]{28,34}"),
@@ -256,7 +268,7 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ctx("postmark-token", &["postmark"], "postmark", UUID, Plain),
         tok("brevo-key", &["xkeysib-", "xsmtpsib-"], r"x(?:keysib|smtpsib)-[a-f0-9]{64}-[A-Za-z0-9]{16}"),
         tok("mailersend-token", &["mlsn."], r"mlsn\.[a-f0-9]{64}"),
-        tok("resend-key", &["re_"], r"re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}"),
+        short("resend-key", &["re_"], r"re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}"),
         ctx("intercom-token", &["intercom"], "intercom", r"[A-Za-z0-9=_\-]{60}", Random(4.0)),
         ctx("zendesk-token", &["zendesk"], "zendesk", "[A-Za-z0-9]{40}", Random(4.0)),
         ctx("freshdesk-key", &["freshdesk"], "freshdesk", "[A-Za-z0-9]{20}", Random(3.5)),
@@ -273,22 +285,22 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         tok("dropbox-token", &["sl."], r"sl\.(?:u\.)?[A-Za-z0-9_\-]{130,}"),
         ctx("dropbox-token", &["dropbox"], "dropbox", r"[A-Za-z0-9_\-]{11}AAAAAAAAAA[A-Za-z0-9_\-]{43}|[A-Za-z0-9_\-]{64}", Random(3.8)),
         // Productivity and developer platforms.
-        tok("notion-token", &["secret_", "ntn_"], r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})"),
-        tok("linear-api-key", &["lin_api_", "lin_oauth_"], r"lin_(?:api|oauth)_[A-Za-z0-9]{40}"),
-        tok("airtable-token", &["pat"], r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}"),
+        short("notion-token", &["secret_", "ntn_"], r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})"),
+        short("linear-api-key", &["lin_api_", "lin_oauth_"], r"lin_(?:api|oauth)_[A-Za-z0-9]{40}"),
+        short("airtable-token", &["pat"], r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}"),
         ctx("airtable-key", &["airtable"], "airtable", "key[A-Za-z0-9]{14}", Random(3.0)),
         tok("asana-token", &["1/", "2/"], r"[12]/[0-9]{10,16}/[0-9]{10,16}:[a-f0-9]{32}"),
         ctx("asana-token", &["asana"], "asana", "[0-9]{16}:[a-f0-9]{32}|[0-9]/[0-9]{16}:[a-f0-9]{32}", Random(3.0)),
-        tok("clickup-token", &["pk_"], r"pk_[0-9]{6,10}_[A-Z0-9]{32}"),
+        short("clickup-token", &["pk_"], r"pk_[0-9]{6,10}_[A-Z0-9]{32}"),
         tok("contentful-token", &["CFPAT-"], r"CFPAT-[A-Za-z0-9_\-]{43}"),
-        tok("figma-token", &["figd_"], r"figd_[A-Za-z0-9_\-]{40}"),
+        short("figma-token", &["figd_"], r"figd_[A-Za-z0-9_\-]{40}"),
         ctx("figma-token", &["figma"], "figma", &format!("[0-9]{{6}}-{UUID}"), Plain),
         tok("typeform-token", &["tfp_"], r"tfp_[A-Za-z0-9_.=\-]{59}"),
         tok("postman-key", &["PMAK-"], r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}"),
         tok("readme-key", &["rdme_"], r"rdme_[a-z0-9]{70}"),
-        tok("prefect-key", &["pnu_"], r"pnu_[A-Za-z0-9]{36}"),
+        short("prefect-key", &["pnu_"], r"pnu_[A-Za-z0-9]{36}"),
         tok("frameio-token", &["fio-u-"], r"fio-u-[A-Za-z0-9_=\-]{64}"),
-        tok("adafruit-key", &["aio_"], r"aio_[A-Za-z0-9]{28}"),
+        short("adafruit-key", &["aio_"], r"aio_[A-Za-z0-9]{28}"),
         tok("shippo-token", &["shippo_live_", "shippo_test_"], r"shippo_(?:live|test)_[a-f0-9]{40}"),
         tok("easypost-key", &["EZAK", "EZTK"], r"EZ[AT]K[A-Za-z0-9]{54}"),
         tok("duffel-token", &["duffel_live_", "duffel_test_"], r"duffel_(?:live|test)_[A-Za-z0-9_=\-]{43}"),
@@ -321,18 +333,18 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         tok("anthropic-key", &["sk-ant-"], r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\-]{80,120}"),
         tok("openai-key", &["T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"], r"(?:sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,200}|sk-[A-Za-z0-9_\-]{20,74}T3BlbkFJ[A-Za-z0-9_\-]{20,74})"),
         tok("openrouter-key", &["sk-or-v1-"], r"sk-or-v1-[a-f0-9]{64}"),
-        tok("groq-key", &["gsk_"], r"gsk_[A-Za-z0-9]{52}"),
-        tok("perplexity-key", &["pplx-"], r"pplx-[A-Za-z0-9]{48}"),
-        tok("xai-key", &["xai-"], r"xai-[A-Za-z0-9]{80}"),
-        tok("replicate-token", &["r8_"], r"r8_[A-Za-z0-9]{37}"),
-        tok("huggingface-token", &["hf_", "api_org_"], r"(?:hf_[A-Za-z0-9]{34,40}|api_org_[A-Za-z0-9]{34})"),
+        short("groq-key", &["gsk_"], r"gsk_[A-Za-z0-9]{52}"),
+        short("perplexity-key", &["pplx-"], r"pplx-[A-Za-z0-9]{48}"),
+        short("xai-key", &["xai-"], r"xai-[A-Za-z0-9]{80}"),
+        short("replicate-token", &["r8_"], r"r8_[A-Za-z0-9]{37}"),
+        short("huggingface-token", &["hf_", "api_org_"], r"(?:hf_[A-Za-z0-9]{34,40}|api_org_[A-Za-z0-9]{34})"),
         tok("langsmith-key", &["lsv2_"], r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}"),
-        tok("pinecone-key", &["pcsk_"], r"pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80}"),
+        short("pinecone-key", &["pcsk_"], r"pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80}"),
         tok("nvidia-key", &["nvapi-"], r"nvapi-[A-Za-z0-9_\-]{64}"),
-        tok("tavily-key", &["tvly-"], r"tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}"),
-        tok("cerebras-key", &["csk-"], r"csk-[a-z0-9]{48}"),
-        tok("fireworks-key", &["fw_"], r"fw_[A-Za-z0-9]{24}"),
-        tok("elevenlabs-key", &["sk_"], r"sk_[a-f0-9]{48}"),
+        short("tavily-key", &["tvly-"], r"tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}"),
+        short("cerebras-key", &["csk-"], r"csk-[a-z0-9]{48}"),
+        short("fireworks-key", &["fw_"], r"fw_[A-Za-z0-9]{24}"),
+        short("elevenlabs-key", &["sk_"], r"sk_[a-f0-9]{48}"),
         ctx("cohere-key", &["cohere", "co_api"], "cohere|co_api", "[A-Za-z0-9]{40}", Random(4.0)),
         ctx("mistral-key", &["mistral"], "mistral", "[A-Za-z0-9]{32}", Random(4.0)),
         ctx("deepseek-key", &["deepseek"], "deepseek", "sk-[a-f0-9]{32}", Random(3.0)),
@@ -445,8 +457,9 @@ fn accept(check: Check, secret: &str, caps: &Captures<'_>, path: &str) -> bool {
     }
     match check {
         Plain => true,
-        // Generated values mix character classes; a run of one class is a word or a hash.
-        Random(min) => entropy::shannon(secret) >= min && entropy::classes(secret) >= 2,
+        Random(min) => entropy::shannon(secret) >= min,
+        // Generated values mix character classes; a run of one class is a word.
+        Mixed(min) => entropy::shannon(secret) >= min && entropy::classes(secret) >= 2,
         UrlPassword => !is_variable(secret) && secret.len() >= 3,
         Generic => generic_ok(secret, caps.get(1).map_or("", |m| m.as_str()), path),
     }

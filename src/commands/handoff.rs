@@ -439,7 +439,11 @@ struct Guarded {
 
 /// The texts of a handoff besides the patch, each with the label its findings carry: the
 /// request's own fields and what the prompt says of the repository.
-fn metadata(args: &CreateArgs, inputs: &Inputs, state: Option<&RepoState>) -> Vec<(String, String)> {
+fn metadata(
+    args: &CreateArgs,
+    inputs: &Inputs,
+    state: Option<&RepoState>,
+) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     out.push(("<task>".into(), inputs.task.clone()));
     if let Some(c) = &inputs.context {
@@ -491,13 +495,18 @@ fn redact_metadata(
     state: Option<&mut RepoState>,
     findings: &[Finding],
 ) -> Result<usize> {
-    if let Some(f) = findings
-        .iter()
-        .find(|f| matches!(f.path.as_str(), "<playbook>" | "<repo>" | "<mode>" | "<knowledge>"))
-    {
+    if let Some(f) = findings.iter().find(|f| {
+        matches!(
+            f.path.as_str(),
+            "<playbook>" | "<repo>" | "<mode>" | "<knowledge>"
+        )
+    }) {
         return Err(Error::new(
             ErrorKind::NotSent,
-            format!("{} holds a possible secret ({}): nothing was sent", f.path, f.rule),
+            format!(
+                "{} holds a possible secret ({}): nothing was sent",
+                f.path, f.rule
+            ),
         ));
     }
     let mut n = 0;
@@ -627,8 +636,7 @@ fn guard(
             })
         }
         SecretsPolicy::Redact => {
-            let mut redacted =
-                redact_metadata(&scanner, inputs, state.as_deref_mut(), &findings)?;
+            let mut redacted = redact_metadata(&scanner, inputs, state.as_deref_mut(), &findings)?;
             if let Some(s) = state {
                 let r = redact::redact_changes(&scanner, &mut s.changes, scope);
                 redacted += r.redacted.iter().map(|f| f.secrets).sum::<usize>();

@@ -64,7 +64,12 @@ fn utf16(bytes: &[u8]) -> Option<bool> {
     }
     let pairs = sample.len() / 2;
     let even = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    let odd = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|b| **b == 0)
+        .count();
     if odd * 10 >= pairs * 4 && even * 10 <= pairs {
         Some(true)
     } else if even * 10 >= pairs * 4 && odd * 10 <= pairs {
@@ -156,7 +161,10 @@ mod tests {
         bytes.extend_from_slice(&utf16le("wide-run-of-text", false));
         bytes.extend_from_slice(&[0, 0, 9, 9]);
         let runs: Vec<String> = all(&bytes).into_iter().map(|(_, t)| t).collect();
-        assert!(runs.iter().any(|t| t.ends_with("narrow-run-of-text")), "{runs:?}");
+        assert!(
+            runs.iter().any(|t| t.ends_with("narrow-run-of-text")),
+            "{runs:?}"
+        );
         assert!(runs.iter().any(|t| t == "wide-run-of-text"), "{runs:?}");
     }
 }

@@ -81,6 +81,9 @@ impl Finding {
     }
 }
 
+/// Finds a blob's content by its full object id.
+pub type BlobLookup<'a> = dyn Fn(&str) -> Option<Vec<u8>> + 'a;
+
 /// What of a patch to scan beyond its added lines.
 #[derive(Clone, Copy, Default)]
 pub struct Scope<'a> {
@@ -89,7 +92,7 @@ pub struct Scope<'a> {
     pub old_side: bool,
     /// Old blobs by full object id, so a binary delta's whole new content can be rebuilt and
     /// scanned; without it only the bytes the delta inserts are scanned.
-    pub blobs: Option<&'a dyn Fn(&str) -> Option<Vec<u8>>>,
+    pub blobs: Option<&'a BlobLookup<'a>>,
 }
 
 impl std::fmt::Debug for Scope<'_> {
@@ -287,20 +290,56 @@ impl Scanner {
         }
     }
 
+    /// The secrets in one line of a stream of lines, with what the line before it left: a
+    /// secret's name alone on one line and its value on the next (a YAML `- name:` / `value:`
+    /// pair, an XML element around a lone value, an HCL `variable` with its `default`).
+    pub(crate) fn stream_spans(
+        &self,
+        line: &str,
+        path: &str,
+        carry: &mut Carry,
+        out: &mut Vec<Span>,
+    ) {
+        self.line_spans(line, path, out);
+        if let Some(name) = carry.name.take() {
+            if let Some((start, end)) = carried_value(line) {
+                let value = &line[start..end];
+                let joined = format!("{name} = \"{value}\"");
+                let at = joined.len() - value.len() - 1;
+                let mut extra = Vec::new();
+                self.line_spans(&joined, path, &mut extra);
+                for s in extra {
+                    let (s0, s1) = (s.start.wrapping_sub(at), s.end.wrapping_sub(at));
+                    if s.start >= at
+                        && s1 <= value.len()
+                        && !out
+                            .iter()
+                            .any(|o| start + s0 < o.end && o.start < start + s1)
+                    {
+                        out.push(Span {
+                            rule: s.rule,
+                            start: start + s0,
+                            end: start + s1,
+                        });
+                    }
+                }
+            }
+        }
+        carry.name = name_alone(line).map(str::to_string);
+    }
+
     /// Findings in free text (the task, the context, a transcript), labelled `label`.
     pub fn scan_text(&self, text: &str, label: &str) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut spans = Vec::new();
+        let mut gate = KeyGate::default();
+        let place = Place {
+            path: label,
+            shown: label,
+            side: Side::Added,
+        };
         for (i, line) in text.lines().enumerate() {
-            self.line_spans(line, label, &mut spans);
-            for s in &spans {
-                out.push(Finding::new(
-                    s.rule,
-                    label,
-                    Some(i + 1),
-                    mask(&line[s.start..s.end]),
-                ));
-            }
+            self.line_findings(line, &place, i + 1, &mut gate, &mut spans, &mut out);
         }
         out
     }
@@ -344,8 +383,10 @@ impl Scanner {
     ) {
         let mut spans = Vec::new();
         let before = out.len();
+        let mut gate = KeyGate::default();
+        let place = Place { path, shown, side };
         decode::text_runs(bytes, &mut |line, text| {
-            self.line_findings(text, path, shown, line, side, &mut spans, out);
+            self.line_findings(text, &place, line, &mut gate, &mut spans, out);
         });
         // The same run can be seen through two decodings; report it once.
         let mut seen = std::collections::HashSet::new();
@@ -420,22 +461,32 @@ impl Scanner {
         out
     }
 
-    /// Findings in one line of `path`, reported under `shown` (the path, masked if need be).
-    #[allow(clippy::too_many_arguments)]
+    /// Findings in one line of a stream (a text, a file's added lines, …). A private key's
+    /// BEGIN line counts only with a key body after it, on the same line or the next one of
+    /// the same stream: a bare marker line in documentation or a test is not a key.
     fn line_findings(
         &self,
         text: &str,
-        path: &str,
-        shown: &str,
+        place: &Place<'_>,
         line: usize,
-        side: Side,
+        gate: &mut KeyGate,
         spans: &mut Vec<Span>,
         out: &mut Vec<Finding>,
     ) {
-        self.line_spans(text, path, spans);
+        resolve_key(&mut gate.pending, text, out);
+        self.stream_spans(text, place.path, &mut gate.carry, spans);
         for s in spans.iter() {
-            let f = Finding::new(s.rule, shown, Some(line), mask(&text[s.start..s.end]));
-            out.push(f.on(side));
+            let value = &text[s.start..s.end];
+            let f = Finding::new(s.rule, place.shown, Some(line), mask(value)).on(place.side);
+            if s.rule == "private-key" && !value.contains("-----END") {
+                if looks_like_key_body(&text[s.end..]) {
+                    out.push(f);
+                } else {
+                    gate.pending = Some(f);
+                }
+            } else {
+                out.push(f);
+            }
         }
     }
 
@@ -465,21 +516,32 @@ impl Scanner {
             }
             Step::Added { text, line_no } => {
                 if w.in_key_block {
-                    // The body of a key whose BEGIN line was reported: not reported again.
+                    // The body of a key whose BEGIN line was seen: it confirms the key (see
+                    // `line_findings`), and is not reported again.
+                    resolve_key(&mut w.new_gate.pending, text, out);
                     w.in_key_block = !ends_key_block(text);
                     return;
                 }
-                let shown = w.shown.as_deref().unwrap_or(&w.path);
-                self.line_findings(text, &w.path, shown, line_no, Side::Added, spans, out);
+                let mut gate = std::mem::take(&mut w.new_gate);
+                let place = w.place(Side::Added);
+                self.line_findings(text, &place, line_no, &mut gate, spans, out);
+                w.new_gate = gate;
                 w.in_key_block = opens_key_block(spans, text);
             }
             Step::Removed { text, line_no } if scope.old_side => {
-                let shown = w.shown.as_deref().unwrap_or(&w.path);
-                self.line_findings(text, &w.path, shown, line_no, Side::Removed, spans, out);
+                let mut gate = std::mem::take(&mut w.old_gate);
+                let place = w.place(Side::Removed);
+                self.line_findings(text, &place, line_no, &mut gate, spans, out);
+                w.old_gate = gate;
             }
-            Step::Context { text, line_no } if scope.old_side => {
-                let shown = w.shown.as_deref().unwrap_or(&w.path);
-                self.line_findings(text, &w.path, shown, line_no, Side::Context, spans, out);
+            Step::Context { text, line_no } => {
+                w.new_gate.carry.follow(text);
+                if scope.old_side {
+                    let mut gate = std::mem::take(&mut w.old_gate);
+                    let place = w.place(Side::Context);
+                    self.line_findings(text, &place, line_no, &mut gate, spans, out);
+                    w.old_gate = gate;
+                }
             }
             Step::Binary { hunk, forward } => self.scan_binary(w, &hunk, forward, scope, out),
             _ => {}
@@ -525,6 +587,102 @@ impl Scanner {
     }
 }
 
+/// Where a line's findings are reported: the path rules see, the path shown, the side.
+struct Place<'a> {
+    path: &'a str,
+    shown: &'a str,
+    side: Side,
+}
+
+/// What one line of a stream leaves for the next: a private key's BEGIN line waiting for
+/// its body, and a secret's name waiting for its value.
+#[derive(Default)]
+pub(crate) struct KeyGate {
+    pending: Option<Finding>,
+    carry: Carry,
+}
+
+/// A name seen alone on a line, whose value may be on the next.
+#[derive(Default)]
+pub(crate) struct Carry {
+    name: Option<String>,
+}
+
+impl Carry {
+    /// Follows a line that is not scanned itself (context), so that its name still counts.
+    pub(crate) fn follow(&mut self, line: &str) {
+        self.name = name_alone(line).map(str::to_string);
+    }
+}
+
+/// Lines that name a value without holding it.
+static NAME_ALONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    // A constant pattern: a failure is a bug every test catches.
+    regex::Regex::new(
+        r#"^\s*(?:-\s*)?(?:(?i:name|key)\s*:\s*["']?([A-Za-z0-9_.\-]+)["']?|"(?i:name|key)"\s*:\s*"([A-Za-z0-9_.\-]+)"|<([A-Za-z0-9_.:\-]+)>|variable\s+"([A-Za-z0-9_\-]+)"\s*\{)\s*,?\s*$"#,
+    )
+    .expect("name pattern")
+});
+
+/// Lines that hold a value without naming it.
+static VALUE_ALONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r#"^\s*(?:(?:(?i:value|default)|"(?i:value|default)")\s*[:=]\s*["']?([^\s"',]{8,})["']?\s*,?|([^\s<>"'=:]{8,}))\s*$"#,
+    )
+    .expect("value pattern")
+});
+
+fn name_alone(line: &str) -> Option<&str> {
+    let c = NAME_ALONE.captures(line)?;
+    (1..c.len()).find_map(|i| c.get(i)).map(|m| m.as_str())
+}
+
+/// Where the value is in a line that holds only a value.
+fn carried_value(line: &str) -> Option<(usize, usize)> {
+    let c = VALUE_ALONE.captures(line)?;
+    (1..c.len())
+        .find_map(|i| c.get(i))
+        .map(|m| (m.start(), m.end()))
+}
+
+/// Reports a waiting BEGIN line if `text` is its key's body; an armor's blank line waits.
+fn resolve_key(pending: &mut Option<Finding>, text: &str, out: &mut Vec<Finding>) {
+    if pending.is_none() || text.trim().is_empty() {
+        return;
+    }
+    if let Some(f) = pending.take() {
+        if looks_like_key_body(text) {
+            out.push(f);
+        }
+    }
+}
+
+/// Whether `text` starts like the body of a PEM or PuTTY key: base64, or a PEM header.
+fn looks_like_key_body(text: &str) -> bool {
+    let t = text
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '+' | ','))
+        .trim_start_matches("\\n")
+        .trim_start_matches("\\r\\n")
+        .trim_start();
+    if [
+        "Proc-Type:",
+        "Comment:",
+        "Version:",
+        "Encryption:",
+        "Key-Derivation:",
+    ]
+    .iter()
+    .any(|h| t.starts_with(h))
+    {
+        return true;
+    }
+    let run = t
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .count();
+    run >= 16
+}
+
 /// Whether a line's findings open a private key block that continues on the next lines.
 pub(crate) fn opens_key_block(spans: &[Span], text: &str) -> bool {
     spans
@@ -543,13 +701,25 @@ pub(crate) enum Step<'a> {
     /// A file's old name, when it differs from the new one or the file is deleted.
     OldFile(String),
     /// An added line, with its number in the new file.
-    Added { text: &'a str, line_no: usize },
+    Added {
+        text: &'a str,
+        line_no: usize,
+    },
     /// A removed line, with its number in the old file.
-    Removed { text: &'a str, line_no: usize },
+    Removed {
+        text: &'a str,
+        line_no: usize,
+    },
     /// A context line, with its number in the new file.
-    Context { text: &'a str, line_no: usize },
+    Context {
+        text: &'a str,
+        line_no: usize,
+    },
     /// A whole hunk of a binary patch: the first (forward) or second (reverse) one.
-    Binary { hunk: binary::Hunk, forward: bool },
+    Binary {
+        hunk: binary::Hunk,
+        forward: bool,
+    },
     Other,
 }
 
@@ -562,6 +732,9 @@ pub(crate) struct PatchWalker {
     old_path: String,
     /// The path findings are shown under, when the name itself holds a secret.
     pub shown: Option<String>,
+    /// Private key BEGIN lines waiting for a body: among added lines, and among old ones.
+    new_gate: KeyGate,
+    old_gate: KeyGate,
     /// The old blob's id from the `index` line (full with `--full-index`, as captured).
     pub old_oid: String,
     old_left: usize,
@@ -711,6 +884,14 @@ impl PatchWalker {
         };
     }
 
+    fn place(&self, side: Side) -> Place<'_> {
+        Place {
+            path: &self.path,
+            shown: self.shown.as_deref().unwrap_or(&self.path),
+            side,
+        }
+    }
+
     /// Whether the current file is deleted (so far as its headers have said).
     pub(crate) fn deleted_file(&self) -> bool {
         self.deleted
@@ -830,7 +1011,9 @@ mod tests {
         assert_eq!(f[0].line, Some(2));
         assert_eq!(f[1].line, Some(3));
         assert!(f.iter().all(|x| !x.masked.contains(&tok[4..])));
-        let streamed = s.scan_patch_reader(patch.as_bytes(), Scope::default()).expect("read");
+        let streamed = s
+            .scan_patch_reader(patch.as_bytes(), Scope::default())
+            .expect("read");
         assert_eq!(streamed, f);
     }
 
@@ -861,6 +1044,29 @@ mod tests {
         assert_eq!(f[0].line, None);
         let deleted = "diff --git a/.env b/.env\ndeleted file mode 100644\n--- a/.env\n+++ /dev/null\n@@ -1 +0,0 @@\n-DEBUG=1\n";
         assert!(s.scan_file_patch(deleted, Scope::default()).is_empty());
+    }
+
+    #[test]
+    fn a_private_key_needs_its_body() {
+        let s = Scanner::new();
+        let mut g = Gen::new(42);
+        let body = g.s(B62, 64);
+        assert!(s.scan_text("-----BEGIN PRIVATE KEY-----", "<t>").is_empty());
+        assert!(s
+            .scan_text(
+                "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
+                "<t>"
+            )
+            .is_empty());
+        let pem =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
+        assert_eq!(s.scan_text(&pem, "<t>").len(), 1);
+        let json = format!(
+            "{{\"key\": \"-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n\"}}"
+        );
+        assert_eq!(s.scan_text(&json, "<t>").len(), 1, "{json}");
+        let encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n";
+        assert_eq!(s.scan_text(encrypted, "<t>").len(), 1);
     }
 
     #[test]

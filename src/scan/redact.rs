@@ -38,6 +38,7 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
     let mut out = String::with_capacity(text.len());
     let mut count = 0;
     let mut spans = Vec::new();
+    let mut carry = super::Carry::default();
     let mut in_key = false;
     for piece in text.split_inclusive('\n') {
         let (line, eol) = split_eol(piece);
@@ -47,7 +48,7 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
             out.push_str(eol);
             continue;
         }
-        scanner.line_spans(line, label, &mut spans);
+        scanner.stream_spans(line, label, &mut carry, &mut spans);
         count += spans.len();
         in_key = opens_key_block(&spans, line);
         out.push_str(&replace_spans(line, &spans));
@@ -117,7 +118,7 @@ fn as_redacted_binary(
     scanner: &Scanner,
     patch: &str,
     path: &str,
-    blobs: &dyn Fn(&str) -> Option<Vec<u8>>,
+    blobs: &super::BlobLookup<'_>,
 ) -> Option<String> {
     let mut walker = PatchWalker::default();
     let mut head = String::new();
@@ -186,7 +187,11 @@ fn apply_hunks(old: &[u8], patch: &str) -> Option<Vec<u8>> {
             continue;
         };
         let ((start, old_count), (_, new_count)) = parse_hunk(rest)?;
-        let first = if old_count == 0 { start } else { start.checked_sub(1)? };
+        let first = if old_count == 0 {
+            start
+        } else {
+            start.checked_sub(1)?
+        };
         for line in old_lines.get(at..first)? {
             out.extend_from_slice(line);
         }
@@ -237,16 +242,21 @@ fn redact_patch(scanner: &Scanner, patch: &str) -> (String, usize) {
     let mut out = String::with_capacity(patch.len());
     let mut count = 0;
     let mut spans = Vec::new();
+    let mut carry = super::Carry::default();
     for piece in patch.split_inclusive('\n') {
         let (line, eol) = split_eol(piece);
         match walker.step(line) {
+            Step::Context { text, .. } => {
+                carry.follow(text);
+                out.push_str(line);
+            }
             Step::Added { text, .. } => {
                 out.push('+');
                 if walker.in_key_block {
                     walker.in_key_block = !ends_key_block(text);
                     out.push_str(&placeholder("private-key"));
                 } else {
-                    scanner.line_spans(text, &walker.path, &mut spans);
+                    scanner.stream_spans(text, &walker.path, &mut carry, &mut spans);
                     count += spans.len();
                     walker.in_key_block = opens_key_block(&spans, text);
                     out.push_str(&replace_spans(text, &spans));

@@ -39,7 +39,15 @@ fn with_remote() -> (tempfile::TempDir, PathBuf) {
 
 fn dry(dir: &Path, policy: &str, extra: &[&str]) -> Output {
     bin(dir)
-        .args(["create", "--dry-run", "--json", "--via", "inline", "--secrets", policy])
+        .args([
+            "create",
+            "--dry-run",
+            "--json",
+            "--via",
+            "inline",
+            "--secrets",
+            policy,
+        ])
         .args(extra)
         .arg("carry on")
         .output()

@@ -619,7 +619,7 @@ impl Carry {
 static NAME_ALONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     // A constant pattern: a failure is a bug every test catches.
     regex::Regex::new(
-        r#"^\s*(?:-\s*)?(?:(?i:name|key)\s*:\s*["']?([A-Za-z0-9_.\-]+)["']?|"(?i:name|key)"\s*:\s*"([A-Za-z0-9_.\-]+)"|<([A-Za-z0-9_.:\-]+)>|variable\s+"([A-Za-z0-9_\-]+)"\s*\{)\s*,?\s*$"#,
+        r#"^\s*(?:-\s*)?(?:(?i:name|key)\s*:\s*["']?([A-Za-z0-9_.\-]+)["']?|"(?i:name|key)"\s*:\s*"([A-Za-z0-9_.\-]+)"|<([A-Za-z0-9_.:\-]+)>|variable\s+"([A-Za-z0-9_\-]+)"\s*\{|([A-Za-z0-9_.\-]+)\s*:\s*[|>][-+]?)\s*,?\s*$"#,
     )
     .expect("name pattern")
 });

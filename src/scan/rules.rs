@@ -1448,9 +1448,9 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 
 /// The generic `NAME = value` rule, for names that say "secret" in any of the usual ways.
 fn generic() -> Rule {
-    const NAMES: &str = r"(?:password|passwd|pwd|pass|secret|token|api[_\-]?key|access[_\-]?key|auth[_\-]?key|credential|private[_\-]?key|client[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|session[_\-]?key|[a-z0-9][_\-.]?key)";
+    const NAMES: &str = r"(?:password|passwd|pwd|pass|secret|token|creds|auth|api[_\-]?key|access[_\-]?key|auth[_\-]?key|credential|private[_\-]?key|client[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|session[_\-]?key|[a-z0-9][_\-.]?key)";
     let pattern = format!(
-        r#"(?i)([A-Za-z0-9_.\-]*{NAMES}[A-Za-z0-9_.\-]*){ASSIGN}([^\s"'`,;)\]}}<>\\]{{8,200}})"#
+        r#"(?i)([A-Za-z0-9_.\-]*{NAMES}[A-Za-z0-9_.\-]*)(?:{ASSIGN}|(?P<sp>[ \t]+))([^\s"'`,;)\]}}<>\\]{{8,200}})"#
     );
     build(
         "generic-secret",
@@ -1463,9 +1463,11 @@ fn generic() -> Rule {
             "token",
             "key",
             "credential",
+            "creds",
+            "auth",
         ],
         pattern,
-        2,
+        3,
         Generic,
         true,
     )
@@ -1546,22 +1548,39 @@ fn accept(check: Check, secret: &str, caps: &Captures<'_>, path: &str) -> bool {
         // Generated values mix character classes; a run of one class is a word.
         Mixed(min) => entropy::shannon(secret) >= min && entropy::classes(secret) >= 2,
         UrlPassword => !is_variable(secret) && secret.len() >= 3 && !default_password(secret),
-        Generic => generic_ok(secret, caps.get(1).map_or("", |m| m.as_str()), path),
+        Generic => generic_ok(secret, caps, path),
     }
 }
 
-/// Values a person typed, not a generator: runs like `1234` or `abcd`, or two interleaved
-/// runs like `1a2b3c4d`, make up most of it.
+/// Values a person typed, not a generator. Short ones: runs like `1234` or `abcd`, or two
+/// interleaved runs like `1a2b3c4d`, make up most of it. Long ones: a character set written
+/// out (`ABCDEFGHIJ…`), or hardly any distinct characters.
 pub(crate) fn low_randomness(s: &str) -> bool {
     let b: Vec<u8> = s.bytes().map(|c| c.to_ascii_lowercase()).collect();
     if b.len() < 6 {
         return false;
     }
-    let steps = |stride: usize| {
-        b.windows(stride + 1)
-            .filter(|w| w[stride] == w[0].wrapping_add(1) && w[0].is_ascii_alphanumeric())
-            .count()
-    };
+    let next =
+        |w: &[u8], stride: usize| w[stride] == w[0].wrapping_add(1) && w[0].is_ascii_alphanumeric();
+    if b.len() >= 24 {
+        let mut run = 1;
+        let mut longest = 1;
+        for w in b.windows(2) {
+            run = if next(w, 1) { run + 1 } else { 1 };
+            longest = longest.max(run);
+        }
+        let mut distinct = b.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        // Ascending triples (`123`, `def`) are rare in generated text: one in some 4,000
+        // positions for base64, 256 for hex. One every 16 characters is a person's keyboard.
+        let triples = b
+            .windows(3)
+            .filter(|w| next(&w[..2], 1) && next(&w[1..], 1))
+            .count();
+        return longest >= 10 || distinct.len() <= 3 || (triples >= 3 && triples * 16 >= b.len());
+    }
+    let steps = |stride: usize| b.windows(stride + 1).filter(|w| next(w, stride)).count();
     let pairs = b.len() - 1;
     steps(1) * 10 >= pairs * 4 || steps(2) * 10 >= (b.len() - 2) * 6
 }
@@ -1574,6 +1593,12 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "pk_test_TYooMQauvdEDq54NiTphI7jx",
     // jwt.io's example token.
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    // The Algolia search key yarnpkg's documentation site publishes in its pages.
+    "6fe4476ee5a1832882e326b506d14126",
+    // Firebase's documentation of a web app's config.
+    "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
+    // The example UUID of RFC 9562 and countless docs.
+    "123e4567-e89b-12d3-a456-426614174000",
     // AWS's IAM guide.
     "AKIAIOSFODNN7EXAMPLE",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -1737,6 +1762,14 @@ fn benign_key(key: &str) -> bool {
         "token_usage",
         "max_tokens",
         "num_tokens",
+        "public",
+        "publishable",
+        "keyvault",
+        "key_vault",
+        "tostoresecrets",
+        "jsonwebtoken",
+        "author",
+        "oauth_url",
     ];
     WORDS.iter().any(|w| k.contains(w))
 }
@@ -1748,6 +1781,23 @@ fn looks_like_uuid(s: &str) -> bool {
             8 | 13 | 18 | 23 => *c == b'-',
             _ => c.is_ascii_hexdigit(),
         })
+}
+
+/// Names that say the value is the secret itself, not something about one.
+fn strong_name(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "apikey",
+        "api_key",
+        "api-key",
+        "credential",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }
 
 /// Whether the name really says "secret": `pass` only as a whole last word (`DB_PASS`, not
@@ -1776,7 +1826,7 @@ fn secret_name(key: &str) -> bool {
         return true;
     }
     let word = k.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-    if word.ends_with("pass") {
+    if word.ends_with("pass") || word.ends_with("creds") || word.ends_with("auth") {
         return true;
     }
     if let Some(stem) = word.strip_suffix("key") {
@@ -1873,8 +1923,23 @@ fn secret_name(key: &str) -> bool {
     false
 }
 
-fn generic_ok(value: &str, key: &str, path: &str) -> bool {
-    if !secret_name(key) || benign_key(key) || is_variable(value) || looks_like_uuid(value) {
+fn generic_ok(value: &str, caps: &Captures<'_>, path: &str) -> bool {
+    let key = caps.get(1).map_or("", |m| m.as_str());
+    if !secret_name(key) || benign_key(key) || is_variable(value) {
+        return false;
+    }
+    // The value is itself a name (`import { a_Key, b_Key }`), or code (`->x==0`).
+    if secret_name(value) || value.contains("==") && !value.ends_with("==") || value.contains("->")
+    {
+        return false;
+    }
+    // A UUID is an ID unless the name says it is the secret itself (`api_token = <uuid>`).
+    if looks_like_uuid(value) && !strong_name(key) {
+        return false;
+    }
+    // `name value` with only blanks between: prose does that too, so only a long, mixed value.
+    if caps.name("sp").is_some() && (value.len() < 20 || !value.bytes().any(|b| b.is_ascii_digit()))
+    {
         return false;
     }
     // SOPS and Ansible Vault values are ciphertext, safe to share.
@@ -1952,10 +2017,13 @@ fn generic_ok(value: &str, key: &str, path: &str) -> bool {
     let has_alpha = value.bytes().any(|b| b.is_ascii_alphabetic());
     let e = entropy::shannon(value);
     // Words and identifiers have few digits and little entropy; generated secrets have both.
-    let random = has_digit
-        && has_alpha
-        && entropy::classes(value) >= 2
-        && (e >= 3.0 || (value.len() >= 20 && e >= 2.8));
+    // Longer values need less entropy per character to be as unlikely as a word.
+    let floor = match value.len() {
+        0..16 => 3.0,
+        16..24 => 2.8,
+        _ => 2.5,
+    };
+    let random = has_digit && has_alpha && entropy::classes(value) >= 2 && e >= floor;
     // A slash suggests a path; only very random values with one are secrets (base64).
     random && (!value.contains('/') || e >= 4.3)
 }

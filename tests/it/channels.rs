@@ -292,3 +292,234 @@ fn hole_4_a_token_after_an_underscore_or_inside_a_file_name_is_found() {
     assert_eq!(json["findings"][0]["rule"], "github-pat");
     assert!(json["findings"][0]["line"].is_null());
 }
+
+/// Where the property test puts its secret.
+#[derive(Debug, Clone, Copy)]
+enum Channel {
+    Utf8,
+    Latin1,
+    Utf16Bom,
+    Utf16Be,
+    Binary,
+    BinaryDelta,
+    FileName,
+    SymlinkTarget,
+    BaseCommitMessage,
+    Branch,
+    Title,
+    Tag,
+    RemovedLine,
+    ContextLine,
+}
+
+const CHANNELS: [Channel; 14] = [
+    Channel::Utf8,
+    Channel::Latin1,
+    Channel::Utf16Bom,
+    Channel::Utf16Be,
+    Channel::Binary,
+    Channel::BinaryDelta,
+    Channel::FileName,
+    Channel::SymlinkTarget,
+    Channel::BaseCommitMessage,
+    Channel::Branch,
+    Channel::Title,
+    Channel::Tag,
+    Channel::RemovedLine,
+    Channel::ContextLine,
+];
+
+/// A token in one of several providers' documented shapes.
+fn any_token(g: &mut Gen, pick: u64) -> String {
+    const HEX: &str = "0123456789abcdef";
+    match pick % 6 {
+        0 => g.github_token(),
+        1 => g.aws_key_id(),
+        2 => format!(
+            "xoxb-{}-{}-{}",
+            g.s("0123456789", 12),
+            g.s("0123456789", 13),
+            g.s(B62, 24)
+        ),
+        3 => format!("sk_live_{}", g.s(B62, 40)),
+        4 => format!("glpat-{}", g.s(B62, 20)),
+        _ => format!("dop_v1_{}", g.s(HEX, 64)),
+    }
+}
+
+/// The bytes of `text` in UTF-16, little- or big-endian.
+fn utf16(text: &str, bom: bool, big: bool) -> Vec<u8> {
+    let mut out = match (bom, big) {
+        (false, _) => Vec::new(),
+        (true, false) => vec![0xff, 0xfe],
+        (true, true) => vec![0xfe, 0xff],
+    };
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&if big {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+/// One random repository with one secret in one channel, and clean changes around it.
+/// Returns the working tree, extra flags, and the secret.
+fn plant(seed: u64, root: &Path) -> (PathBuf, Vec<String>, String, Channel) {
+    let mut g = Gen::new(seed);
+    let roll = |g: &mut Gen, n: usize| -> usize {
+        g.s("0123456789", 6).parse::<usize>().expect("digits") % n
+    };
+    let channel = CHANNELS[roll(&mut g, CHANNELS.len())];
+    let kind = roll(&mut g, 6) as u64;
+    let token = any_token(&mut g, kind);
+    // Removed and context lines, and a base commit's message, travel only from a base that
+    // is on no remote; every other channel is tried both ways.
+    let local_only = matches!(
+        channel,
+        Channel::RemovedLine | Channel::ContextLine | Channel::BaseCommitMessage
+    ) || roll(&mut g, 2) == 0;
+    let work = root.join("work");
+    if local_only {
+        std::fs::create_dir_all(&work).expect("mkdir");
+        git(&work, &["init", "-q"]);
+    } else {
+        git(root, &["init", "-q", "--bare", "remote.git"]);
+        git(root, &["clone", "-q", "remote.git", "work"]);
+    }
+    let noise = g.s("abcdefghij ", 40);
+    write(&work.join("README.md"), format!("# project\n\n{noise}\n"));
+    write(&work.join("src/lib.rs"), "pub fn f() -> u32 {\n    1\n}\n");
+    let blob: Vec<u8> = (0..9000u32).map(|i| (i * 31 % 253) as u8).collect();
+    write(&work.join("assets/blob.bin"), &blob);
+    match channel {
+        Channel::RemovedLine => write(&work.join("app.cfg"), format!("a=1\ntoken={token}\nb=2\n")),
+        Channel::ContextLine => write(&work.join("app.cfg"), format!("a=1\ntoken={token}\nb=2\n")),
+        _ => {}
+    }
+    git(&work, &["add", "-A"]);
+    let message = if matches!(channel, Channel::BaseCommitMessage) {
+        format!("temporary {token}")
+    } else {
+        "initial".to_string()
+    };
+    git(&work, &["commit", "-q", "-m", &message]);
+    if !local_only {
+        git(&work, &["push", "-q", "origin", "HEAD"]);
+    }
+    // Clean changes every run carries.
+    write(&work.join("src/lib.rs"), "pub fn f() -> u32 {\n    2\n}\n");
+    write(
+        &work.join(format!("notes/{}.txt", g.s("abcdef", 6))),
+        "plain\n",
+    );
+    let mut flags = Vec::new();
+    match channel {
+        Channel::Utf8 => write(&work.join("config.py"), format!("TOKEN = \"{token}\"\n")),
+        Channel::Latin1 => {
+            let mut b = b"# r\xe9glages\nTOKEN=".to_vec();
+            b.extend_from_slice(token.as_bytes());
+            b.push(b'\n');
+            write(&work.join("legacy.ini"), b);
+        }
+        Channel::Utf16Bom => write(
+            &work.join("win.reg"),
+            utf16(
+                &format!("REGEDIT4\r\n\"Token\"=\"{token}\"\r\n"),
+                true,
+                false,
+            ),
+        ),
+        Channel::Utf16Be => write(
+            &work.join("be.txt"),
+            utf16(&format!("token: {token}\n"), true, true),
+        ),
+        Channel::Binary => {
+            let mut b: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 256) as u8).collect();
+            b.splice(1500..1500, format!("\0{token}\0").into_bytes());
+            write(&work.join("data.db"), b);
+        }
+        Channel::BinaryDelta => {
+            let mut b = blob.clone();
+            b.splice(4000..4000, format!("\0{token}\0").into_bytes());
+            write(&work.join("assets/blob.bin"), b);
+        }
+        Channel::FileName => write(&work.join(format!("keys/{token}.txt")), "x\n"),
+        Channel::SymlinkTarget => {
+            std::os::unix::fs::symlink(format!("../vault/{token}"), work.join("current"))
+                .expect("symlink");
+        }
+        Channel::BaseCommitMessage => {}
+        Channel::Branch => {
+            git(&work, &["checkout", "-q", "-b", &format!("fix/{token}")]);
+        }
+        Channel::Title => flags.extend(["--title".to_string(), format!("rotate {token}")]),
+        Channel::Tag => flags.extend(["--tag".to_string(), token.clone()]),
+        Channel::RemovedLine => write(&work.join("app.cfg"), "a=1\ntoken=${TOKEN}\nb=2\n"),
+        Channel::ContextLine => {
+            write(&work.join("app.cfg"), format!("a=1\ntoken={token}\nb=3\n"));
+        }
+    }
+    (work, flags, token, channel)
+}
+
+/// The property of the guard, over random repositories: for every byte of the request body
+/// and of every upload, either it was scanned or it is already on the remote. Operationally:
+/// under `block` every planted secret stops the handoff (exit 3, nothing printed of it); under
+/// `redact` the secret appears neither in the request nor in the upload, and the patch still
+/// applies to the base. `DEVIN_HANDOFF_GUARD_SEEDS=N` runs more seeds than the default.
+#[test]
+fn property_every_channel_is_scanned_or_on_the_remote() {
+    let seeds: u64 = std::env::var("DEVIN_HANDOFF_GUARD_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(42);
+    let api = FakeApi::start();
+    for seed in 0..seeds {
+        let root = tempfile::TempDir::new().expect("tempdir");
+        let (work, flags, token, channel) = plant(seed, root.path());
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let why = format!("seed {seed}, channel {channel:?}");
+
+        let out = dry(&work, "block", &flags);
+        assert_eq!(out.status.code(), Some(3), "{why}: {}", stderr(&out));
+        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(!printed.contains(&token), "{why}: printed");
+
+        assert_redacted(&work, &flags, &token);
+
+        // Through the fake API, as an upload: neither the session request nor the upload
+        // holds the secret.
+        let before = api.requests().len();
+        let out = bin_api(&work, &api)
+            .args([
+                "create",
+                "--yes",
+                "--json",
+                "--via",
+                "attachment",
+                "--secrets",
+                "redact",
+            ])
+            .args(&flags)
+            .arg("carry on")
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{why}: {}", stderr(&out));
+        for r in &api.requests()[before..] {
+            assert!(
+                !String::from_utf8_lossy(&r.body).contains(&token),
+                "{why}: {} {} holds the secret",
+                r.method,
+                r.path
+            );
+        }
+        for u in api.uploads() {
+            assert!(
+                !String::from_utf8_lossy(&u.bytes).contains(&token),
+                "{why}: upload"
+            );
+        }
+    }
+}

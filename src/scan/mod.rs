@@ -103,6 +103,16 @@ impl std::fmt::Debug for Scope<'_> {
     }
 }
 
+/// Every rule the guard runs: content rules and file-name rules, sorted, each once.
+pub fn rule_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = rules::RULES.iter().map(|r| r.id).collect();
+    ids.extend(paths::RULE_IDS);
+    ids.push("undecodable-binary");
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// Shows at most the first four characters of a secret, and only of a long one.
 pub fn mask(secret: &str) -> String {
     let n = secret.chars().count();

@@ -1,5 +1,16 @@
 //! Sensitive file names: files flagged by name alone, whatever they contain.
 
+/// The rules of this file, for listings.
+pub(crate) const RULE_IDS: [&str; 7] = [
+    "env-file",
+    "ssh-private-key-file",
+    "key-file",
+    "credentials-file",
+    "terraform-state",
+    "kubeconfig",
+    "docker-config",
+];
+
 /// The rule id for a sensitive file name, if `path` is one.
 pub(crate) fn sensitive_path(path: &str) -> Option<&'static str> {
     let lower = path.to_ascii_lowercase();

@@ -127,107 +127,90 @@ pub fn mask(secret: &str) -> String {
 /// The scanner: a keyword prefilter (aho-corasick) in front of the rule regexes, so that most
 /// lines touch no regex at all.
 pub struct Scanner {
-    /// Keywords of case-insensitive rules, lower-cased, matched against the lower-cased line.
-    folded: Prefilter,
-    /// Keywords of case-sensitive rules, matched exactly.
-    exact: Prefilter,
+    /// Every rule's keywords.
+    keywords: Keywords,
     allow: AhoCorasick,
-    /// Scratch space for the lower-cased line, reused so that no line allocates.
-    lowered: std::cell::RefCell<String>,
     /// Scratch space for the rules a line fires.
     fired: std::cell::RefCell<Fired>,
+
+    /// While a patch line is walked: the rules its keywords fire, found for the whole block
+    /// at once (see `scan_block`).
+    preset: std::cell::RefCell<Fired>,
+    preset_on: std::cell::Cell<bool>,
+    /// Whether that line holds any keyword (when not, `preset` is stale and unread).
+    preset_any: std::cell::Cell<bool>,
 }
 
 /// One bit per rule: the rules whose keywords a line holds. Sized from the table, so any
 /// number of rules fits.
 type Fired = Vec<u64>;
 
-/// One keyword automaton and, for each of its patterns, the rules it triggers.
-struct Prefilter {
+/// The keyword automaton: every rule's keywords in one case-insensitive pass, and for each
+/// pattern the rules it triggers. Keywords of case-sensitive rules (`SK` must not fire on
+/// every `task`) are checked for their exact bytes at each match.
+struct Keywords {
     automaton: AhoCorasick,
-    triggers: Vec<Vec<usize>>,
+    /// Per pattern: the bytes a match must equal exactly (`None`: any case), and the rules.
+    patterns: Vec<(Option<Vec<u8>>, Vec<usize>)>,
 }
 
-impl Prefilter {
-    fn build(fold: bool) -> Prefilter {
-        let mut words: Vec<&str> = Vec::new();
-        let mut triggers: Vec<Vec<usize>> = Vec::new();
-        for (i, r) in rules::RULES
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.folds_case() == fold)
-        {
+impl Keywords {
+    fn build() -> Keywords {
+        // (text searched for, exact bytes) → rules
+        let mut keys: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+        let mut patterns: Vec<(Option<Vec<u8>>, Vec<usize>)> = Vec::new();
+        for (i, r) in rules::RULES.iter().enumerate() {
             for k in r.keywords {
-                match words.iter().position(|w| w == k) {
-                    Some(p) => triggers[p].push(i),
+                let key = (
+                    k.to_ascii_lowercase(),
+                    (!r.folds_case()).then(|| k.as_bytes().to_vec()),
+                );
+                match keys.iter().position(|x| *x == key) {
+                    Some(p) => patterns[p].1.push(i),
                     None => {
-                        words.push(k);
-                        triggers.push(vec![i]);
+                        patterns.push((key.1.clone(), vec![i]));
+                        keys.push(key);
                     }
                 }
             }
         }
-        // A keyword found implies every keyword inside it: fold their rules in, so that the
-        // search below can report only the longest keyword at each position.
-        let expanded: Vec<Vec<usize>> = words
-            .iter()
-            .map(|w| {
-                let mut rules: Vec<usize> = Vec::new();
-                for (v, t) in words.iter().zip(&triggers) {
-                    let inside = if fold {
-                        w.to_ascii_lowercase().contains(&v.to_ascii_lowercase())
-                    } else {
-                        w.contains(v)
-                    };
-                    if inside {
-                        rules.extend(t);
-                    }
-                }
-                rules.sort_unstable();
-                rules.dedup();
-                rules
-            })
-            .collect();
         // Built from constant keywords: a failure would be a bug that every test catches.
+        // A dense DFA with standard semantics: hundreds of keywords are past what a SIMD
+        // prefilter takes, a DFA costs one table lookup per byte (case folding included),
+        // and standard semantics allow one overlapping pass that sees every keyword.
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            // Case folding is done on the line instead (see `line_spans`): an automaton
-            // that ignores case cannot use the SIMD prefilter that makes clean lines cheap.
-            .build(words.iter().map(|w| {
-                if fold {
-                    w.to_ascii_lowercase()
-                } else {
-                    w.to_string()
-                }
-            }))
+            .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .ascii_case_insensitive(true)
+            .prefilter(false)
+            .build(keys.iter().map(|k| k.0.as_str()))
             .expect("keyword automaton");
-        Prefilter {
+        Keywords {
             automaton,
-            triggers: expanded,
+            patterns,
         }
     }
 
-    /// Marks the rules whose keywords occur in `line`; true if any.
-    ///
-    /// Overlapping search would find every keyword but cannot use the automaton's SIMD
-    /// prefilter, and it dominated the scan. Instead: the longest keyword at each position,
-    /// restarting one byte after each match's start, so that keywords that begin inside
-    /// another one are still seen (and the ones wholly inside are implied, see `build`).
-    fn fire(&self, line: &str, fired: &mut Fired) -> bool {
-        let mut any = false;
-        let mut at = 0;
-        while at < line.len() {
-            let input = aho_corasick::Input::new(line).span(at..line.len());
-            let Some(m) = self.automaton.find(input) else {
-                break;
-            };
-            for &r in &self.triggers[m.pattern().as_usize()] {
-                fired[r / 64] |= 1 << (r % 64);
-                any = true;
+    /// Calls `hit(start, rules)` for every keyword occurrence in `haystack`, in one pass.
+    fn each<'s>(&'s self, haystack: &[u8], mut hit: impl FnMut(usize, &'s [usize])) {
+        for m in self.automaton.find_overlapping_iter(haystack) {
+            let (exact, rules) = &self.patterns[m.pattern().as_usize()];
+            if exact
+                .as_ref()
+                .is_none_or(|e| haystack[m.start()..m.end()] == e[..])
+            {
+                hit(m.start(), rules);
             }
-            at = m.start() + 1;
         }
-        any
+    }
+
+    /// Marks the rules whose keywords occur in `line`.
+    fn fire(&self, line: &str, fired: &mut Fired) {
+        self.each(line.as_bytes(), |_, rules| {
+            for &r in rules {
+                fired[r / 64] |= 1 << (r % 64);
+            }
+        });
     }
 }
 
@@ -258,30 +241,29 @@ impl Scanner {
             .build(ALLOW_MARKERS)
             .expect("allow automaton");
         Scanner {
-            folded: Prefilter::build(true),
-            exact: Prefilter::build(false),
+            keywords: Keywords::build(),
             allow,
-            lowered: std::cell::RefCell::new(String::new()),
             fired: std::cell::RefCell::new(Vec::new()),
+
+            preset: std::cell::RefCell::new(Vec::new()),
+            preset_on: std::cell::Cell::new(false),
+            preset_any: std::cell::Cell::new(false),
         }
     }
 
     /// The secrets in one line of `path`, earliest rule first, overlaps dropped.
     pub(crate) fn line_spans(&self, line: &str, path: &str, out: &mut Vec<Span>) {
-        out.clear();
         let mut fired = self.fired.borrow_mut();
         fired.clear();
         fired.resize(rules::RULES.len().div_ceil(64), 0);
-        let fired = &mut *fired;
-        let folded = {
-            let mut lowered = self.lowered.borrow_mut();
-            lowered.clear();
-            lowered.push_str(line);
-            lowered.make_ascii_lowercase();
-            self.folded.fire(&lowered, fired)
-        };
-        let exact = self.exact.fire(line, fired);
-        if !(folded || exact) || self.allow.is_match(line) {
+        self.keywords.fire(line, &mut fired);
+        self.spans_with(line, path, &fired, out);
+    }
+
+    /// The secrets in `line`, running only the rules marked in `fired`.
+    fn spans_with(&self, line: &str, path: &str, fired: &Fired, out: &mut Vec<Span>) {
+        out.clear();
+        if fired.iter().all(|w| *w == 0) || self.allow.is_match(line) {
             return;
         }
         for (i, rule) in rules::RULES.iter().enumerate() {
@@ -310,7 +292,15 @@ impl Scanner {
         carry: &mut Carry,
         out: &mut Vec<Span>,
     ) {
-        self.line_spans(line, path, out);
+        if self.preset_on.get() {
+            if self.preset_any.get() {
+                self.spans_with(line, path, &self.preset.borrow(), out);
+            } else {
+                out.clear();
+            }
+        } else {
+            self.line_spans(line, path, out);
+        }
         if let Some(name) = carry.name.take() {
             if let Some((start, end)) = carried_value(line) {
                 let value = &line[start..end];
@@ -432,25 +422,39 @@ impl Scanner {
     }
 
     /// Findings in a unified diff read line by line: memory does not grow with the input
-    /// (beyond one binary hunk at a time).
+    /// (beyond one binary hunk, and a block of about a megabyte, at a time).
     pub fn scan_patch_reader<R: BufRead>(
         &self,
         mut reader: R,
         scope: Scope<'_>,
     ) -> std::io::Result<Vec<Finding>> {
+        const BLOCK: usize = 1 << 20;
         let mut walker = PatchWalker::default();
         let mut out = Vec::new();
-        let mut buf = Vec::with_capacity(4096);
         let mut spans = Vec::new();
+        let mut buf = vec![0u8; BLOCK];
+        let mut filled = 0;
         loop {
-            buf.clear();
-            if reader.read_until(b'\n', &mut buf)? == 0 {
+            if filled == buf.len() {
+                // One line longer than the buffer: let it grow rather than cut the line.
+                buf.resize(buf.len() * 2, 0);
+            }
+            let n = match reader.read(&mut buf[filled..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                self.scan_block(&buf[..filled], &mut walker, scope, &mut spans, &mut out);
                 break;
             }
-            let line = String::from_utf8_lossy(&buf);
-            let line = line.trim_end_matches(['\n', '\r']);
-            let step = walker.step(line);
-            self.on_step(&mut walker, step, scope, &mut spans, &mut out);
+            filled += n;
+            // Whole lines go now; a partial last line waits for the rest of it.
+            if let Some(last) = memchr::memrchr(b'\n', &buf[..filled]) {
+                self.scan_block(&buf[..=last], &mut walker, scope, &mut spans, &mut out);
+                buf.copy_within(last + 1..filled, 0);
+                filled -= last + 1;
+            }
         }
         let last = walker.finish();
         self.on_step(&mut walker, last, scope, &mut spans, &mut out);
@@ -462,13 +466,68 @@ impl Scanner {
         let mut walker = PatchWalker::default();
         let mut out = Vec::new();
         let mut spans = Vec::new();
-        for line in patch.lines() {
-            let step = walker.step(line);
-            self.on_step(&mut walker, step, scope, &mut spans, &mut out);
-        }
+        self.scan_block(patch.as_bytes(), &mut walker, scope, &mut spans, &mut out);
         let last = walker.finish();
         self.on_step(&mut walker, last, scope, &mut spans, &mut out);
         out
+    }
+
+    /// Walks whole lines of a patch. The keyword automata run once over the block, not once
+    /// per line: for short lines the cost of starting a search dominates. Each line then runs
+    /// only the rules its own keywords fired, and most lines fire none.
+    fn scan_block(
+        &self,
+        block: &[u8],
+        walker: &mut PatchWalker,
+        scope: Scope<'_>,
+        spans: &mut Vec<Span>,
+        out: &mut Vec<Finding>,
+    ) {
+        // (position, rules to fire) for every keyword occurrence, in order.
+        let mut hits: Vec<(usize, &[usize])> = Vec::new();
+        self.keywords
+            .each(block, |at, rules| hits.push((at, rules)));
+        let words = rules::RULES.len().div_ceil(64);
+        // Valid UTF-8 (nearly always) is checked once for the block, not once per line.
+        let text = std::str::from_utf8(block).ok();
+        let mut next_hit = 0;
+        let mut start = 0;
+        while start < block.len() {
+            let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+            let any = next_hit < hits.len() && hits[next_hit].0 < end;
+            if any {
+                let mut fired = self.preset.borrow_mut();
+                fired.clear();
+                fired.resize(words, 0);
+                while next_hit < hits.len() && hits[next_hit].0 < end {
+                    for &r in hits[next_hit].1 {
+                        fired[r / 64] |= 1 << (r % 64);
+                    }
+                    next_hit += 1;
+                }
+            }
+            let lossy;
+            let line = match text {
+                Some(t) => &t[start..end],
+                None => {
+                    lossy = String::from_utf8_lossy(&block[start..end]);
+                    &lossy
+                }
+            };
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let step = walker.step(line);
+            // Only a patch line's own text takes the block's keywords; a binary hunk's
+            // decoded content and file names are searched afresh.
+            let own = matches!(
+                step,
+                Step::Added { .. } | Step::Removed { .. } | Step::Context { .. }
+            );
+            self.preset_on.set(own);
+            self.preset_any.set(any);
+            self.on_step(walker, step, scope, spans, out);
+            self.preset_on.set(false);
+            start = end + 1;
+        }
     }
 
     /// Findings in one line of a stream (a text, a file's added lines, …). A private key's
@@ -532,25 +591,31 @@ impl Scanner {
                     w.in_key_block = !ends_key_block(text);
                     return;
                 }
-                let mut gate = std::mem::take(&mut w.new_gate);
-                let place = w.place(Side::Added);
-                self.line_findings(text, &place, line_no, &mut gate, spans, out);
-                w.new_gate = gate;
+                let place = Place {
+                    path: &w.path,
+                    shown: w.shown.as_deref().unwrap_or(&w.path),
+                    side: Side::Added,
+                };
+                self.line_findings(text, &place, line_no, &mut w.new_gate, spans, out);
                 w.in_key_block = opens_key_block(spans, text);
             }
             Step::Removed { text, line_no } if scope.old_side => {
-                let mut gate = std::mem::take(&mut w.old_gate);
-                let place = w.place(Side::Removed);
-                self.line_findings(text, &place, line_no, &mut gate, spans, out);
-                w.old_gate = gate;
+                let place = Place {
+                    path: &w.path,
+                    shown: w.shown.as_deref().unwrap_or(&w.path),
+                    side: Side::Removed,
+                };
+                self.line_findings(text, &place, line_no, &mut w.old_gate, spans, out);
             }
             Step::Context { text, line_no } => {
                 w.new_gate.carry.follow(text);
                 if scope.old_side {
-                    let mut gate = std::mem::take(&mut w.old_gate);
-                    let place = w.place(Side::Context);
-                    self.line_findings(text, &place, line_no, &mut gate, spans, out);
-                    w.old_gate = gate;
+                    let place = Place {
+                        path: &w.path,
+                        shown: w.shown.as_deref().unwrap_or(&w.path),
+                        side: Side::Context,
+                    };
+                    self.line_findings(text, &place, line_no, &mut w.old_gate, spans, out);
                 }
             }
             Step::Binary { hunk, forward } => self.scan_binary(w, &hunk, forward, scope, out),
@@ -643,6 +708,19 @@ static VALUE_ALONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
 });
 
 fn name_alone(line: &str) -> Option<&str> {
+    // Every form starts with `name`, `key`, `-` or `"`, is `<…>`, is `variable "…" {`, or
+    // ends a YAML key with a block scalar (`|`, `>`, with `-`/`+`): byte tests keep the
+    // regex off almost every line (code lines often end in `{`).
+    let b = line.as_bytes();
+    let first = *b.iter().find(|c| !c.is_ascii_whitespace())?;
+    let last = *b.iter().rev().find(|c| !c.is_ascii_whitespace())?;
+    let named = matches!(first, b'n' | b'N' | b'k' | b'K' | b'-' | b'"');
+    let tag = first == b'<' && last == b'>';
+    let variable = first == b'v' && last == b'{';
+    let block = matches!(last, b'|' | b'>' | b'-' | b'+') && line.contains(':');
+    if !(named || tag || variable || block) {
+        return None;
+    }
     let c = NAME_ALONE.captures(line)?;
     (1..c.len()).find_map(|i| c.get(i)).map(|m| m.as_str())
 }
@@ -892,14 +970,6 @@ impl PatchWalker {
             old_path,
             ..PatchWalker::default()
         };
-    }
-
-    fn place(&self, side: Side) -> Place<'_> {
-        Place {
-            path: &self.path,
-            shown: self.shown.as_deref().unwrap_or(&self.path),
-            side,
-        }
     }
 
     /// Whether the current file is deleted (so far as its headers have said).

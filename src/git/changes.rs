@@ -318,7 +318,34 @@ pub(crate) fn collect_changes(
     if !needs_binary.is_empty() {
         fill_binary(&source, opts, &mut set, &needs_binary)?;
     }
+    for f in &mut set.files {
+        pure_rename(f);
+    }
+    // `git apply` writes files in the patch's order: every deletion must come before an
+    // addition that needs its place (a file replaced by a directory or a symlink, or the
+    // two halves of a typechange).
+    set.files
+        .sort_by_key(|f| u8::from(f.kind != ChangeKind::Deleted));
     Ok(set)
+}
+
+/// A rename with unchanged content is headers alone, as git writes it. libgit2 adds a
+/// `Binary files … differ` line for binary files, which `git apply` refuses.
+fn pure_rename(f: &mut FileChange) {
+    if f.kind != ChangeKind::Renamed || !f.patch.contains("\nsimilarity index 100%\n") {
+        return;
+    }
+    let mut kept = String::with_capacity(f.patch.len());
+    for line in f.patch.split_inclusive('\n') {
+        if line.starts_with("Binary files ")
+            || line.starts_with("GIT binary patch")
+            || line.starts_with("index ")
+        {
+            break;
+        }
+        kept.push_str(line);
+    }
+    f.patch = kept;
 }
 
 /// Text that is not valid UTF-8 cannot travel in a JSON prompt, so those files are

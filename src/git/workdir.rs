@@ -236,8 +236,11 @@ pub(crate) fn snapshot(
             };
             let path = d.new_file().path().or(d.old_file().path())?;
             let path = path.as_os_str().as_bytes().to_vec();
-            old.insert(path.clone(), side(d.old_file()));
-            new.insert(path, side(d.new_file()));
+            // A typechange comes as a deletion and an addition of one path: keep both sides.
+            let before = old.get(&path).copied().flatten();
+            let after = new.get(&path).copied().flatten();
+            old.insert(path.clone(), side(d.old_file()).or(before));
+            new.insert(path, side(d.new_file()).or(after));
         }
     }
 
@@ -507,6 +510,59 @@ struct DirCtx<'a> {
     listed_at: (i64, u32),
 }
 
+/// Opens a tracked directory without following a symlink anywhere below the working tree:
+/// git does not descend through links, and neither may the capture.
+#[cfg(target_os = "linux")]
+fn open_dir_no_links(
+    workdir: &Path,
+    rel: &[u8],
+    abs: &Path,
+) -> rustix::io::Result<rustix::fd::OwnedFd> {
+    let flags = OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    if rel.is_empty() {
+        return rustix::fs::open(abs, flags, Mode::empty());
+    }
+    let root = rustix::fs::open(
+        workdir,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let how = rustix::fs::ResolveFlags::NO_SYMLINKS | rustix::fs::ResolveFlags::BENEATH;
+    match rustix::fs::openat2(&root, OsStr::from_bytes(rel), flags, Mode::empty(), how) {
+        // Kernels before 5.6 have no openat2: check each component instead.
+        Err(rustix::io::Errno::NOSYS) => open_dir_checked(workdir, rel, abs, flags),
+        other => other,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_dir_no_links(
+    workdir: &Path,
+    rel: &[u8],
+    abs: &Path,
+) -> rustix::io::Result<rustix::fd::OwnedFd> {
+    let flags = OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    open_dir_checked(workdir, rel, abs, flags)
+}
+
+/// The portable form: every component below the working tree must be a real directory.
+fn open_dir_checked(
+    workdir: &Path,
+    rel: &[u8],
+    abs: &Path,
+    flags: OFlags,
+) -> rustix::io::Result<rustix::fd::OwnedFd> {
+    let mut at = workdir.to_path_buf();
+    for part in rel.split(|b| *b == b'/') {
+        at.push(OsStr::from_bytes(part));
+        let st = rustix::fs::lstat(&at)?;
+        if FileType::from_raw_mode(st.st_mode) == FileType::Symlink {
+            return Err(rustix::io::Errno::LOOP);
+        }
+    }
+    rustix::fs::open(abs, flags, Mode::empty())
+}
+
 // stat field types differ between platforms; the casts are not all no-ops everywhere.
 #[allow(clippy::unnecessary_cast)]
 fn list_one(ctx: &DirCtx<'_>, files: &[Tracked<'_>], out: &mut Listing) {
@@ -517,13 +573,15 @@ fn list_one(ctx: &DirCtx<'_>, files: &[Tracked<'_>], out: &mut Listing) {
     };
     // One descriptor per directory: each file is then stat'ed by name, without resolving
     // the whole path again.
-    let fd = match rustix::fs::open(
-        &abs,
-        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) {
+    let fd = match open_dir_no_links(ctx.workdir, ctx.dir, &abs) {
         Ok(fd) => fd,
-        Err(rustix::io::Errno::NOENT) | Err(rustix::io::Errno::NOTDIR) => {
+        // Gone, a file now, or a symlink (to a directory or not): git sees none of its
+        // tracked files there any more, so each one is a deletion. Reading through a link
+        // would report them unchanged and lose the deletions.
+        Err(rustix::io::Errno::NOENT)
+        | Err(rustix::io::Errno::NOTDIR)
+        | Err(rustix::io::Errno::LOOP)
+        | Err(rustix::io::Errno::XDEV) => {
             // The whole directory is gone (or became a file): every tracked file in it changed.
             out.changed.extend(
                 files

@@ -1,6 +1,7 @@
 //! Capture: opens the repository and produces an owned [`RepoState`]. No git2 type leaves here.
 
 mod changes;
+mod ignores;
 pub mod remote;
 mod state;
 mod ucache;

@@ -338,17 +338,16 @@ fn untracked(
 ) -> Option<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut queue = unknown;
+    let ignores = super::ignores::Ignores::new(repo, workdir);
     while let Some((rel, is_dir)) = queue.pop() {
         let path = Path::new(OsStr::from_bytes(&rel));
         if !is_dir {
-            if !repo.is_path_ignored(path).ok()? {
+            if !ignores.is_ignored(path, false) {
                 out.push(rel);
             }
             continue;
         }
-        let mut probe = path.as_os_str().to_owned();
-        probe.push("/");
-        if repo.is_path_ignored(Path::new(&probe)).ok()? {
+        if ignores.is_ignored(path, true) {
             continue;
         }
         let abs = workdir.join(path);

@@ -278,16 +278,48 @@ pub(crate) fn collect_changes(
                     && meta.len() > opts.max_binary_bytes
                     && super::workdir::looks_binary(&abs)
                 {
+                    let renamed = delta.status() == Delta::Renamed;
                     set.left_out.push(LeftOut {
                         path,
                         reason: format!(
-                            "binary file of {} bytes, over the {} byte limit",
+                            "binary file of {} bytes, over the {} byte limit{}",
                             meta.len(),
-                            opts.max_binary_bytes
+                            opts.max_binary_bytes,
+                            if renamed {
+                                format!(" (moved from {old_path}, which the patch deletes)")
+                            } else {
+                                String::new()
+                            }
                         ),
                     });
+                    // A move still deletes its old path: otherwise the replay keeps it.
+                    if renamed {
+                        set.files.push(binary_deletion(&old_path, &delta));
+                    }
                     continue;
                 }
+            }
+        }
+        // libgit2's full diff reports a file removed from the index but still on disk
+        // (`git rm --cached`) as deleted, and drops it as untracked: the replay would delete
+        // a file the working tree has. Diff its base blob against the file on disk instead.
+        if delta.status() == Delta::Deleted && matches!(source, Source::Workdir { .. }) {
+            let abs = workdir.join(&old_path);
+            if opts.include_untracked
+                && std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file())
+                && !repo.is_path_ignored(&old_path).unwrap_or(false)
+            {
+                match kept_on_disk(repo, &delta, &abs, &old_path)? {
+                    Kept::Same => {}
+                    Kept::Changed(fc) => set.files.push(*fc),
+                    Kept::NotText => set.left_out.push(LeftOut {
+                        path: old_path.clone(),
+                        reason:
+                            "removed from the index but kept on disk, changed, and not UTF-8 text"
+                                .into(),
+                    }),
+                }
+                continue;
             }
         }
         let mut patch = match Patch::from_diff(&diff, idx) {
@@ -321,6 +353,16 @@ pub(crate) fn collect_changes(
     for f in &mut set.files {
         pure_rename(f);
     }
+    // Both capture stages may leave out one path (the snapshot and the size check here):
+    // list it once, with the later, fuller reason.
+    let mut seen = std::collections::HashSet::new();
+    let mut deduped: Vec<LeftOut> = std::mem::take(&mut set.left_out)
+        .into_iter()
+        .rev()
+        .filter(|l| seen.insert(l.path.clone()))
+        .collect();
+    deduped.reverse();
+    set.left_out = deduped;
     // `git apply` writes files in the patch's order: every deletion must come before an
     // addition that needs its place (a file replaced by a directory or a symlink, or the
     // two halves of a typechange).
@@ -346,6 +388,69 @@ fn pure_rename(f: &mut FileChange) {
         kept.push_str(line);
     }
     f.patch = kept;
+}
+
+/// The deletion of a binary file, without its content: `git apply` checks the old blob's id
+/// and needs no reverse hunk.
+fn binary_deletion(path: &str, delta: &git2::DiffDelta<'_>) -> FileChange {
+    let mode = u32::from(delta.old_file().mode());
+    let id = delta.old_file().id();
+    let patch = format!(
+        "diff --git a/{path} b/{path}\ndeleted file mode {mode:o}\nindex {id}..{}\nGIT binary patch\n{}",
+        git2::Oid::zero(),
+        crate::scan::binary::literal_hunk(b"")
+    );
+    FileChange {
+        path: path.to_string(),
+        old_path: None,
+        kind: ChangeKind::Deleted,
+        binary: true,
+        additions: 0,
+        deletions: 0,
+        patch,
+    }
+}
+
+/// A file deleted from the index but present on disk: its base blob against its content now.
+/// `None` when they are the same (nothing changes in the working tree).
+fn kept_on_disk(
+    repo: &Repository,
+    delta: &git2::DiffDelta<'_>,
+    abs: &Path,
+    path: &str,
+) -> Result<Kept> {
+    let old = repo.find_blob(delta.old_file().id())?;
+    let now = std::fs::read(abs).map_err(|e| Error::other(format!("cannot read {path}: {e}")))?;
+    let mut d = DiffOptions::new();
+    d.show_binary(true)
+        .id_abbrev(40)
+        .context_lines(3)
+        .old_prefix("a/")
+        .new_prefix("b/");
+    let mut patch = Patch::from_blob_and_buffer(
+        &old,
+        Some(Path::new(path)),
+        &now,
+        Some(Path::new(path)),
+        Some(&mut d),
+    )?;
+    if old.content() == now.as_slice() {
+        return Ok(Kept::Same);
+    }
+    match file_change(&mut patch, path, path, true)? {
+        FileText::Utf8(mut fc) => {
+            fc.kind = ChangeKind::Modified;
+            Ok(Kept::Changed(Box::new(fc)))
+        }
+        FileText::NotUtf8(_) => Ok(Kept::NotText),
+    }
+}
+
+/// What became of a file deleted from the index but still on disk.
+enum Kept {
+    Same,
+    Changed(Box<FileChange>),
+    NotText,
 }
 
 /// Text that is not valid UTF-8 cannot travel in a JSON prompt, so those files are

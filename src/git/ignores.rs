@@ -41,7 +41,9 @@ impl Ignores {
                 let base = std::env::var_os("XDG_CONFIG_HOME")
                     .filter(|v| !v.is_empty())
                     .map(PathBuf::from)
-                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+                    .or_else(|| {
+                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config"))
+                    })?;
                 Some(base.join("git/ignore"))
             });
         let global = global_file.and_then(|f| load(workdir, &f));
@@ -59,12 +61,10 @@ impl Ignores {
         let mut dir = rel.parent();
         while let Some(d) = dir {
             let mut cache = self.per_dir.borrow_mut();
-            let gi = cache
-                .entry(d.to_path_buf())
-                .or_insert_with(|| {
-                    let root = self.workdir.join(d);
-                    load(&root, &root.join(".gitignore"))
-                });
+            let gi = cache.entry(d.to_path_buf()).or_insert_with(|| {
+                let root = self.workdir.join(d);
+                load(&root, &root.join(".gitignore"))
+            });
             if let Some(gi) = gi {
                 match gi.matched(&abs, is_dir) {
                     Match::Ignore(_) => return true,
@@ -88,11 +88,7 @@ impl Ignores {
     pub(crate) fn is_ignored(&self, rel: &Path, is_dir: bool) -> bool {
         let mut parents: Vec<&Path> = rel.ancestors().skip(1).collect();
         parents.pop(); // the empty path: the working tree itself
-        parents
-            .iter()
-            .rev()
-            .any(|p| self.decide(p, true))
-            || self.decide(rel, is_dir)
+        parents.iter().rev().any(|p| self.decide(p, true)) || self.decide(rel, is_dir)
     }
 }
 

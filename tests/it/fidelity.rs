@@ -1,0 +1,191 @@
+//! Fidelity regressions found by trying repository shapes from outside: each builds the
+//! shape in a real repository, hands it off with the real binary (dry run), replays the
+//! patch in a fresh clone at the base, and compares the replayed tree with the working tree.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// A clone of a local bare remote with `files` committed and pushed.
+fn repo(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    git(root.path(), &["init", "-q", "--bare", "remote.git"]);
+    git(root.path(), &["clone", "-q", "remote.git", "work"]);
+    let work = root.path().join("work");
+    for (p, c) in files {
+        write(&work.join(p), c);
+    }
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "initial"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
+    (root, work)
+}
+
+fn sh(dir: &Path, script: &str) {
+    let ok = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("HOME", home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("sh")
+        .success();
+    assert!(ok, "{script}");
+}
+
+/// Hands `work` off (dry run), replays in a fresh clone of the remote, and returns the
+/// replayed tree and the manifest's left-out paths.
+fn replay(work: &Path) -> (PathBuf, Vec<String>) {
+    let out = bin(work)
+        .args([
+            "create",
+            "--dry-run",
+            "--json",
+            "--via",
+            "inline",
+            "--secrets",
+            "allow",
+            "go on",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = stdout_json(&out);
+    let prompt = json["request"]["prompt"].as_str().expect("prompt");
+    let base = prompt
+        .lines()
+        .find_map(|l| l.strip_prefix("- Base commit: `"))
+        .and_then(|l| l.split('`').next())
+        .expect("base")
+        .to_string();
+    let dest = tempfile::TempDir::new().expect("tempdir").keep();
+    let remote = work.parent().expect("root").join("remote.git");
+    git(
+        &dest,
+        &["clone", "-q", remote.to_str().expect("utf8"), "replay"],
+    );
+    let replay = dest.join("replay");
+    git(&replay, &["checkout", "-q", "--detach", &base]);
+    if prompt.contains("\n### Patch\n") {
+        let file = dest.join("h.patch");
+        std::fs::write(&file, extract_patch(prompt)).expect("write");
+        git(&replay, &["apply", file.to_str().expect("utf8")]);
+    }
+    let left_out = json["manifest"]["left_out"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|l| l["path"].as_str().expect("path").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (replay, left_out)
+}
+
+/// The replayed tree equals the working tree, but for ignored files (which are never sent)
+/// and the paths `also_ignore`.
+fn assert_replays(work: &Path, also_ignore: &[&str]) {
+    let (replay, left_out) = replay(work);
+    let ignored = git(
+        work,
+        &["ls-files", "-o", "-i", "--exclude-standard", "--directory"],
+    );
+    let mut skip: Vec<String> = ignored.lines().map(str::to_string).collect();
+    skip.extend(also_ignore.iter().map(|s| s.to_string()));
+    skip.extend(left_out);
+    let refs: Vec<&str> = skip.iter().map(String::as_str).collect();
+    let mut expected = snapshot(work);
+    let mut actual = snapshot(&replay);
+    for s in &refs {
+        expected.remove(s.trim_end_matches('/'));
+        actual.remove(s.trim_end_matches('/'));
+    }
+    assert_eq!(
+        expected.keys().collect::<Vec<_>>(),
+        actual.keys().collect::<Vec<_>>(),
+        "same paths"
+    );
+    for (k, v) in &expected {
+        assert_eq!(Some(v), actual.get(k), "content of {k}");
+    }
+}
+
+#[test]
+fn an_untracked_file_re_included_by_a_nested_gitignore_is_sent() {
+    let (_root, work) = repo(&[(".gitignore", b"*.tmp\n"), ("a.txt", b"a\n")]);
+    write(&work.join("pkg/keep.tmp"), "k\n");
+    write(&work.join("pkg/.gitignore"), "!keep.tmp\n");
+    write(&work.join("pkg/drop.tmp"), "ignored\n");
+    assert!(git(&work, &["status", "--porcelain", "-uall"]).contains("pkg/keep.tmp"));
+    assert_replays(&work, &[]);
+}
+
+#[test]
+fn a_file_removed_from_the_index_but_kept_on_disk_is_not_deleted() {
+    // `text=auto` sends the capture down libgit2's full diff.
+    let (_root, work) = repo(&[
+        (".gitattributes", b"* text=auto\n"),
+        ("pkg/mod.py", b"x = 1\n"),
+    ]);
+    git(&work, &["rm", "-q", "--cached", "pkg/mod.py"]);
+    assert_replays(&work, &[]);
+    // Changed as well as untracked: the change travels.
+    write(&work.join("pkg/mod.py"), "x = 2\n");
+    assert_replays(&work, &[]);
+}
+
+#[test]
+fn a_renamed_binary_file_applies() {
+    let (_root, work) = repo(&[("a.bin", b"bin\0ary")]);
+    sh(&work, "mv a.bin b.bin");
+    assert_replays(&work, &[]);
+    let (_root, work) = repo(&[("a.bin", b"bin\0ary")]);
+    git(&work, &["mv", "a.bin", "b.bin"]);
+    assert_replays(&work, &[]);
+}
+
+#[test]
+fn typechanges_keep_both_halves_in_order() {
+    for how in ["staged", "committed", "unstaged-with-rename"] {
+        let (_root, work) = repo(&[
+            ("f.txt", b"hello\n"),
+            ("t.txt", b"target\n"),
+            ("r1.txt", b"some content here\nmore\nlines\n"),
+        ]);
+        sh(&work, "rm f.txt && ln -s t.txt f.txt");
+        match how {
+            "staged" => git(&work, &["add", "-A"]),
+            "committed" => {
+                git(&work, &["add", "-A"]);
+                git(&work, &["commit", "-q", "-m", "typechange"])
+            }
+            _ => git(&work, &["mv", "r1.txt", "r2.txt"]),
+        };
+        assert_replays(&work, &[]);
+    }
+}
+
+#[test]
+fn a_tracked_directory_replaced_by_a_symlink_to_it_replays() {
+    let (_root, work) = repo(&[("conf/a.cfg", b"a\n"), ("conf/b.cfg", b"b\n")]);
+    sh(&work, "mv conf conf.real && ln -s conf.real conf");
+    assert_replays(&work, &[]);
+}
+
+#[test]
+fn a_big_binary_moved_with_git_mv_is_listed_and_its_old_path_deleted() {
+    let big: Vec<u8> = (0..1_200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let (_root, work) = repo(&[("big.bin", &big), ("x.txt", b"x\n")]);
+    git(&work, &["mv", "big.bin", "moved.bin"]);
+    let (replay, left_out) = replay(&work);
+    assert_eq!(left_out, vec!["moved.bin".to_string()]);
+    assert!(!replay.join("big.bin").exists(), "the old path is deleted");
+    assert!(!replay.join("moved.bin").exists());
+}

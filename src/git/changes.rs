@@ -229,6 +229,11 @@ pub(crate) fn collect_changes(
     let diff = source.diff(&mut base_diff_options(opts))?;
 
     let mut needs_binary: Vec<usize> = Vec::new();
+    // The index, on the full-diff path only: which deleted paths it no longer holds.
+    let unindexed_paths = match source {
+        Source::Workdir { .. } => Some(repo.index()?),
+        Source::Snapshot(_) => None,
+    };
     for (idx, delta) in diff.deltas().enumerate() {
         let new_path = path_str(delta.new_file().path());
         let old_path = path_str(delta.old_file().path());
@@ -302,25 +307,16 @@ pub(crate) fn collect_changes(
         }
         // libgit2's full diff reports a file removed from the index but still on disk
         // (`git rm --cached`) as deleted, and drops it as untracked: the replay would delete
-        // a file the working tree has. Diff its base blob against the file on disk instead.
-        if delta.status() == Delta::Deleted && matches!(source, Source::Workdir { .. }) {
-            let abs = workdir.join(&old_path);
-            if opts.include_untracked
-                && std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file())
-                && !repo.is_path_ignored(&old_path).unwrap_or(false)
-            {
-                match kept_on_disk(repo, &delta, &abs, &old_path)? {
-                    Kept::Same => {}
-                    Kept::Changed(fc) => set.files.push(*fc),
-                    Kept::NotText => set.left_out.push(LeftOut {
-                        path: old_path.clone(),
-                        reason:
-                            "removed from the index but kept on disk, changed, and not UTF-8 text"
-                                .into(),
-                    }),
-                }
-                continue;
-            }
+        // a file the working tree has. Such paths are settled after the loop, by comparing
+        // the base with the disk directly (see `unindexed`).
+        if delta.status() == Delta::Deleted
+            && opts.include_untracked
+            && unindexed_paths
+                .as_ref()
+                .is_some_and(|idx| idx.get_path(Path::new(&old_path), 0).is_none())
+            && std::fs::symlink_metadata(workdir.join(&old_path)).is_ok()
+        {
+            continue;
         }
         let mut patch = match Patch::from_diff(&diff, idx) {
             Ok(Some(p)) => p,
@@ -350,8 +346,33 @@ pub(crate) fn collect_changes(
     if !needs_binary.is_empty() {
         fill_binary(&source, opts, &mut set, &needs_binary)?;
     }
-    for f in &mut set.files {
-        pure_rename(f);
+    if let (
+        Source::Workdir {
+            base: Some(base), ..
+        },
+        true,
+    ) = (&source, opts.include_untracked)
+    {
+        unindexed(repo, workdir, base, opts, &mut set)?;
+    }
+    if matches!(source, Source::Workdir { .. }) && opts.include_untracked {
+        for path in re_included(repo, workdir)? {
+            let excluded = !opts.excludes.is_empty() && excludes.is_match(&path);
+            let never = never_sent
+                .as_ref()
+                .is_some_and(|ig| ig.matched_path_or_any_parents(&path, false).is_ignore());
+            if excluded || never {
+                set.left_out.push(LeftOut {
+                    path,
+                    reason: "excluded by --exclude or .handoffignore".into(),
+                });
+                continue;
+            }
+            match new_file(workdir, &path, opts.max_binary_bytes) {
+                Ok(fc) => set.files.push(fc),
+                Err(reason) => set.left_out.push(LeftOut { path, reason }),
+            }
+        }
     }
     // Both capture stages may leave out one path (the snapshot and the size check here):
     // list it once, with the later, fuller reason.
@@ -371,23 +392,118 @@ pub(crate) fn collect_changes(
     Ok(set)
 }
 
-/// A rename with unchanged content is headers alone, as git writes it. libgit2 adds a
-/// `Binary files … differ` line for binary files, which `git apply` refuses.
-fn pure_rename(f: &mut FileChange) {
-    if f.kind != ChangeKind::Renamed || !f.patch.contains("\nsimilarity index 100%\n") {
-        return;
-    }
+/// A change that leaves the content as it was (a pure rename, a mode change) is headers
+/// alone, as git writes it. libgit2 adds a `Binary files … differ` line for binary files,
+/// which `git apply` refuses.
+fn headers_only(f: &mut FileChange) {
     let mut kept = String::with_capacity(f.patch.len());
     for line in f.patch.split_inclusive('\n') {
         if line.starts_with("Binary files ")
             || line.starts_with("GIT binary patch")
             || line.starts_with("index ")
+            || line.starts_with("--- ")
         {
             break;
         }
         kept.push_str(line);
     }
     f.patch = kept;
+}
+
+/// Untracked files libgit2 calls ignored but git does not (a nested `.gitignore` negation
+/// re-including them): libgit2's full diff leaves them out, so they are added here.
+fn re_included(repo: &Repository, workdir: &Path) -> Result<Vec<String>> {
+    let mut so = git2::StatusOptions::new();
+    so.include_ignored(true)
+        .recurse_ignored_dirs(false)
+        .include_untracked(false)
+        .exclude_submodules(true);
+    let statuses = repo.statuses(Some(&mut so))?;
+    let ignores = super::ignores::Ignores::new(repo, workdir);
+    let mut out = Vec::new();
+    for e in statuses.iter() {
+        if !e.status().contains(git2::Status::IGNORED) {
+            continue;
+        }
+        let Some(path) = e.path() else { continue };
+        if path.ends_with('/') {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(workdir.join(path));
+        let is_file = meta.is_ok_and(|m| m.is_file() || m.file_type().is_symlink());
+        if is_file && !ignores.is_ignored(Path::new(path), false) {
+            out.push(path.to_string());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// An untracked file as a new-file patch, written the way git writes one.
+fn new_file(
+    workdir: &Path,
+    path: &str,
+    max_binary: u64,
+) -> std::result::Result<FileChange, String> {
+    let abs = workdir.join(path);
+    let meta = std::fs::symlink_metadata(&abs).map_err(|e| format!("unreadable: {e}"))?;
+    let (content, mode) = if meta.file_type().is_symlink() {
+        let t = std::fs::read_link(&abs).map_err(|e| format!("unreadable: {e}"))?;
+        (t.as_os_str().as_encoded_bytes().to_vec(), "120000")
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.len() > max_binary && super::workdir::looks_binary(&abs) {
+            return Err(format!(
+                "binary file of {} bytes, over the {max_binary} byte limit",
+                meta.len()
+            ));
+        }
+        let c = std::fs::read(&abs).map_err(|e| format!("unreadable: {e}"))?;
+        let exec = meta.permissions().mode() & 0o100 != 0;
+        (c, if exec { "100755" } else { "100644" })
+    };
+    let id = git2::Oid::hash_object(git2::ObjectType::Blob, &content)
+        .map_err(|e| e.message().to_string())?;
+    let mut patch = format!(
+        "diff --git a/{path} b/{path}\nnew file mode {mode}\nindex {}..{id}\n",
+        git2::Oid::zero()
+    );
+    let text = std::str::from_utf8(&content)
+        .ok()
+        .filter(|t| !t.contains('\0'));
+    let (mut additions, mut binary) = (0, false);
+    match text {
+        Some("") => {}
+        Some(t) => {
+            let lines: Vec<&str> = t.split_inclusive('\n').collect();
+            additions = lines.len();
+            patch.push_str(&format!(
+                "--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{} @@\n",
+                lines.len()
+            ));
+            for l in lines {
+                patch.push('+');
+                patch.push_str(l);
+                if !l.ends_with('\n') {
+                    patch.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+        None => {
+            binary = true;
+            patch.push_str("GIT binary patch\n");
+            patch.push_str(&crate::scan::binary::literal_hunk(&content));
+        }
+    }
+    Ok(FileChange {
+        path: path.to_string(),
+        old_path: None,
+        kind: ChangeKind::Untracked,
+        binary,
+        additions,
+        deletions: 0,
+        patch,
+    })
 }
 
 /// The deletion of a binary file, without its content: `git apply` checks the old blob's id
@@ -411,46 +527,189 @@ fn binary_deletion(path: &str, delta: &git2::DiffDelta<'_>) -> FileChange {
     }
 }
 
-/// A file deleted from the index but present on disk: its base blob against its content now.
-/// `None` when they are the same (nothing changes in the working tree).
-fn kept_on_disk(
+/// Paths of the base that the index no longer has (`git rm --cached`, or removed outright):
+/// libgit2's full diff gets these wrong when the file is still on disk (a deletion, or
+/// nothing at all when its ignore rules misjudge the file). Each is settled here the way
+/// git sees it: the base's entry against what is on disk, unless git ignores it there, in
+/// which case it is a deletion.
+fn unindexed(
     repo: &Repository,
-    delta: &git2::DiffDelta<'_>,
-    abs: &Path,
-    path: &str,
-) -> Result<Kept> {
-    let old = repo.find_blob(delta.old_file().id())?;
-    let now = std::fs::read(abs).map_err(|e| Error::other(format!("cannot read {path}: {e}")))?;
-    let mut d = DiffOptions::new();
-    d.show_binary(true)
-        .id_abbrev(40)
-        .context_lines(3)
-        .old_prefix("a/")
-        .new_prefix("b/");
-    let mut patch = Patch::from_blob_and_buffer(
-        &old,
-        Some(Path::new(path)),
-        &now,
-        Some(Path::new(path)),
-        Some(&mut d),
-    )?;
-    if old.content() == now.as_slice() {
-        return Ok(Kept::Same);
-    }
-    match file_change(&mut patch, path, path, true)? {
-        FileText::Utf8(mut fc) => {
-            fc.kind = ChangeKind::Modified;
-            Ok(Kept::Changed(Box::new(fc)))
+    workdir: &Path,
+    base: &git2::Tree<'_>,
+    opts: &CaptureOptions,
+    set: &mut ChangeSet,
+) -> Result<()> {
+    let index = repo.index()?;
+    let mut gone: Vec<(String, Oid, i32)> = Vec::new();
+    base.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return git2::TreeWalkResult::Ok;
         }
-        FileText::NotUtf8(_) => Ok(Kept::NotText),
+        let path = format!("{root}{}", String::from_utf8_lossy(entry.name_bytes()));
+        let in_index = (0..=3).any(|stage| index.get_path(Path::new(&path), stage).is_some());
+        if !in_index {
+            gone.push((path, entry.id(), entry.filemode()));
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let ignores = super::ignores::Ignores::new(repo, workdir);
+    let listed: std::collections::HashSet<String> = set
+        .files
+        .iter()
+        .flat_map(|f| std::iter::once(f.path.clone()).chain(f.old_path.clone()))
+        .chain(set.left_out.iter().map(|l| l.path.clone()))
+        .collect();
+    let odb = git2::Odb::new()?;
+    odb.add_new_mempack_backend(1000)?;
+    if let Some(objects) = repo.commondir().join("objects").to_str() {
+        odb.add_disk_alternate(objects)?;
+    }
+    let mem = Repository::from_odb(odb)?;
+    let empty_id = mem.treebuilder(None)?.write()?;
+    let mut old_up = git2::build::TreeUpdateBuilder::new();
+    let mut new_up = git2::build::TreeUpdateBuilder::new();
+    let mut any = false;
+    for (path, id, mode) in gone {
+        // A deletion the diff already carries stands; a rename's old side too.
+        if listed.contains(&path) && !std::fs::symlink_metadata(workdir.join(&path)).is_ok() {
+            continue;
+        }
+        set.files
+            .retain(|f| !(f.path == path && f.kind == ChangeKind::Deleted));
+        let mode = match mode {
+            0o100755 => FileMode::BlobExecutable,
+            0o120000 => FileMode::Link,
+            _ => FileMode::Blob,
+        };
+        old_up.upsert(path.as_str(), id, mode);
+        any = true;
+        let abs = workdir.join(&path);
+        let Ok(meta) = std::fs::symlink_metadata(&abs) else {
+            continue;
+        };
+        if ignores.is_ignored(Path::new(&path), false) {
+            continue;
+        }
+        let now = if meta.file_type().is_symlink() {
+            let t = std::fs::read_link(&abs).map_err(|e| Error::other(e.to_string()))?;
+            Some((mem.blob(t.as_os_str().as_encoded_bytes())?, FileMode::Link))
+        } else if meta.is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            let mut c = std::fs::read(&abs).map_err(|e| Error::other(e.to_string()))?;
+            if normalizes_line_endings(repo, &path, &c) {
+                c = crlf_to_lf(&c);
+            }
+            let exec = meta.permissions().mode() & 0o100 != 0;
+            let m = if exec {
+                FileMode::BlobExecutable
+            } else {
+                FileMode::Blob
+            };
+            Some((mem.blob(&c)?, m))
+        } else {
+            None
+        };
+        if let Some((nid, nmode)) = now {
+            new_up.upsert(path.as_str(), nid, nmode);
+        }
+    }
+    if !any {
+        return Ok(());
+    }
+    let empty = mem.find_tree(empty_id)?;
+    let old = old_up.create_updated(&mem, &empty)?;
+    let new = new_up.create_updated(&mem, &empty)?;
+    let (a, b) = (mem.find_tree(old)?, mem.find_tree(new)?);
+    let mut d = base_diff_options(opts);
+    let diff = mem.diff_tree_to_tree(Some(&a), Some(&b), Some(&mut d))?;
+    for idx in 0..diff.deltas().len() {
+        let Some(mut patch) = Patch::from_diff(&diff, idx)? else {
+            continue;
+        };
+        let (path, status) = {
+            let delta = patch.delta();
+            (
+                path_str(delta.new_file().path().or(delta.old_file().path())),
+                delta.status(),
+            )
+        };
+        match file_change(&mut patch, &path, &path, false)? {
+            FileText::Utf8(fc) => set.files.push(fc),
+            FileText::NotUtf8(mut fc) => {
+                // Redo as a binary patch, as the main diff does.
+                let mut bd = base_diff_options(opts);
+                bd.force_binary(true);
+                let bdiff = mem.diff_tree_to_tree(Some(&a), Some(&b), Some(&mut bd))?;
+                let text = (0..bdiff.deltas().len()).find_map(|i| {
+                    let mut p = Patch::from_diff(&bdiff, i).ok()??;
+                    let dl = p.delta();
+                    let same = path_str(dl.new_file().path().or(dl.old_file().path())) == path
+                        && dl.status() == status;
+                    if !same {
+                        return None;
+                    }
+                    String::from_utf8(p.to_buf().ok()?.to_vec()).ok()
+                });
+                match text {
+                    Some(t) => {
+                        fc.patch = t;
+                        set.files.push(fc);
+                    }
+                    None => set.left_out.push(LeftOut {
+                        path,
+                        reason: "its contents cannot be represented in the prompt".into(),
+                    }),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether git's clean filter would turn this file's CRLF line endings into LF: a `text`
+/// attribute (`text=auto` for text content), or `core.autocrlf` set to true or input.
+fn normalizes_line_endings(repo: &Repository, path: &str, content: &[u8]) -> bool {
+    if content.contains(&0) || !content.windows(2).any(|w| w == b"\r\n") {
+        return false;
+    }
+    let attr = repo
+        .get_attr(
+            Path::new(path),
+            "text",
+            git2::AttrCheckFlags::FILE_THEN_INDEX,
+        )
+        .ok()
+        .flatten();
+    match attr {
+        Some("auto") => true,
+        Some(v) if git2::AttrValue::from_string(Some(v)) == git2::AttrValue::True => true,
+        Some(v) if git2::AttrValue::from_string(Some(v)) == git2::AttrValue::False => false,
+        _ => {
+            let autocrlf = repo
+                .config()
+                .and_then(|c| c.get_string("core.autocrlf"))
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            matches!(autocrlf.as_str(), "true" | "input")
+        }
     }
 }
 
-/// What became of a file deleted from the index but still on disk.
-enum Kept {
-    Same,
-    Changed(Box<FileChange>),
-    NotText,
+fn crlf_to_lf(content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len());
+    let mut i = 0;
+    while i < content.len() {
+        if content[i] == b'\r' && content.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(content[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Text that is not valid UTF-8 cannot travel in a JSON prompt, so those files are
@@ -532,6 +791,8 @@ fn file_change(
     untracked: bool,
 ) -> Result<FileText> {
     let delta = patch.delta();
+    let (a, b) = (delta.old_file().id(), delta.new_file().id());
+    let same_content = a == b && !a.is_zero();
     let (_, additions, deletions) = patch.line_stats()?;
     let mut fc = FileChange {
         path: path.to_string(),
@@ -545,6 +806,9 @@ fn file_change(
     match String::from_utf8(patch.to_buf()?.to_vec()) {
         Ok(text) => {
             fc.patch = text;
+            if same_content {
+                headers_only(&mut fc);
+            }
             Ok(FileText::Utf8(fc))
         }
         Err(_) => {

@@ -6,6 +6,7 @@ mod capture;
 mod channels;
 mod corpus;
 mod deliver;
+mod differential;
 mod fidelity;
 mod front;
 mod guard;

@@ -574,7 +574,7 @@ fn unindexed(
     let mut any = false;
     for (path, id, mode) in gone {
         // A deletion the diff already carries stands; a rename's old side too.
-        if listed.contains(&path) && !std::fs::symlink_metadata(workdir.join(&path)).is_ok() {
+        if listed.contains(&path) && std::fs::symlink_metadata(workdir.join(&path)).is_err() {
             continue;
         }
         set.files

@@ -323,7 +323,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
         push_checkout(
             &mut p,
             state,
-            Some("the Patch block below, saved as a file"),
+            Some("the Patch block below"),
         );
         let fence = fence_for(&patch);
         let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
@@ -422,14 +422,18 @@ fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>) {
                 Head::Unborn { name } | Head::Branch { name, .. } => name.as_str(),
                 Head::Detached { .. } => "handoff",
             };
+            // `--ignore-unmatch`: on an empty remote there is nothing to remove, and a plain
+            // `git rm` would fail the steps.
             let _ = writeln!(steps, "git checkout --orphan {}", shell_word(name));
-            steps.push_str("git rm -rf --quiet .\n");
+            steps.push_str("git rm -rf --quiet --ignore-unmatch .\n");
         }
     }
     if let Some(source) = patch {
+        // The patch lives inside .git, never in the work tree: a tracked file of the same
+        // name cannot collide with it, and it cannot end up in a commit.
         let _ = writeln!(
             steps,
-            "git apply --whitespace=nowarn {PATCH_NAME}   # {source}"
+            "git apply --whitespace=nowarn \"$(git rev-parse --git-path {PATCH_NAME})\"   # {source}, saved there"
         );
     }
     p.push_str(

@@ -189,3 +189,51 @@ fn a_big_binary_moved_with_git_mv_is_listed_and_its_old_path_deleted() {
     assert!(!replay.join("big.bin").exists(), "the old path is deleted");
     assert!(!replay.join("moved.bin").exists());
 }
+
+/// Runs the prompt's own replay steps in a fresh clone of `remote`, with the patch saved
+/// where the steps say, and returns the clone.
+fn run_prompt_steps(work: &Path, remote: &Path) -> PathBuf {
+    let out = bin(work)
+        .args(["create", "--dry-run", "--json", "--via", "inline", "--secrets", "allow", "go on"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let prompt = stdout_json(&out)["request"]["prompt"]
+        .as_str()
+        .expect("prompt")
+        .to_string();
+    let start = prompt.find("```sh\n").expect("steps") + 6;
+    let steps = &prompt[start..start + prompt[start..].find("```").expect("end of steps")];
+    let dest = tempfile::TempDir::new().expect("tempdir").keep();
+    git(&dest, &["clone", "-q", remote.to_str().expect("utf8"), "replay"]);
+    let replay = dest.join("replay");
+    let patch_at = git(&replay, &["rev-parse", "--git-path", "handoff.patch"]);
+    std::fs::write(replay.join(patch_at.trim()), extract_patch(&prompt)).expect("save patch");
+    sh(&replay, steps);
+    replay
+}
+
+#[test]
+fn the_prompts_steps_work_on_an_empty_remote_and_beside_a_file_named_handoff_patch() {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    git(root.path(), &["init", "-q", "--bare", "remote.git"]);
+    git(root.path(), &["clone", "-q", "remote.git", "work"]);
+    let work = root.path().join("work");
+    write(&work.join("handoff.patch"), "a file of the project, not the patch\n");
+    write(&work.join("src/main.rs"), "fn main() {}\n");
+    let replay = run_prompt_steps(&work, &root.path().join("remote.git"));
+    assert_eq!(
+        std::fs::read_to_string(replay.join("handoff.patch")).expect("read"),
+        "a file of the project, not the patch\n"
+    );
+    assert!(replay.join("src/main.rs").exists());
+
+    // With history on the remote, and the tracked file named like the patch changed.
+    let (root, work) = repo(&[("handoff.patch", b"v1\n"), ("a.txt", b"a\n")]);
+    write(&work.join("handoff.patch"), "v2\n");
+    let replay = run_prompt_steps(&work, &root.path().join("remote.git"));
+    assert_eq!(
+        std::fs::read_to_string(replay.join("handoff.patch")).expect("read"),
+        "v2\n"
+    );
+}

@@ -83,6 +83,8 @@ pub enum BaseSource {
     Upstream,
     /// Merge-base with the remote's default branch.
     DefaultBranch,
+    /// Merge-base with another remote-tracking branch: the one that shares the most history.
+    RemoteBranch,
     /// HEAD itself, because nothing shows what the remote has.
     Head,
     /// No commit at all (unborn branch): the patch starts from an empty tree.
@@ -180,8 +182,9 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
     let base = choose_base(&repo, head_oid, upstream.as_ref(), remote_name.as_deref())?;
     if base.source == BaseSource::Head {
         warnings.push(format!(
-            "no remote-tracking branch shows what the remote has; using HEAD ({}) as the base. \
-             The cloud cannot see local-only history: push the branch first if HEAD is not on the remote",
+            "no remote-tracking branch shares history with HEAD; using HEAD ({}) itself as the \
+             base. The cloud cannot check out a commit the remote does not have: push the \
+             branch (or fetch) first",
             short(base.commit.as_deref().unwrap_or(""))
         ));
     }
@@ -355,7 +358,43 @@ fn choose_base(
             }
         }
     }
+    // No upstream, and no default branch that shares history (none named main or master,
+    // no `origin/HEAD`): any remote-tracking branch that does, the nearest to HEAD first.
+    if let Some((name, mb)) = nearest_remote_branch(repo, head_oid) {
+        return make(mb, BaseSource::RemoteBranch, Some(name));
+    }
     make(head_oid, BaseSource::Head, None)
+}
+
+/// The remote-tracking branch whose merge-base with HEAD leaves the fewest local commits.
+fn nearest_remote_branch(repo: &Repository, head: Oid) -> Option<(String, Oid)> {
+    let refs = repo.references_glob("refs/remotes/*").ok()?;
+    let mut best: Option<(usize, String, Oid)> = None;
+    for r in refs.flatten() {
+        let Some(name) = r.name().map(str::to_string) else {
+            continue;
+        };
+        if name.ends_with("/HEAD") {
+            continue;
+        }
+        let Ok(tip) = r.peel_to_commit() else {
+            continue;
+        };
+        let Ok(mb) = repo.merge_base(head, tip.id()) else {
+            continue;
+        };
+        let ahead = repo
+            .graph_ahead_behind(head, mb)
+            .map_or(usize::MAX, |(a, _)| a);
+        let short = name
+            .strip_prefix("refs/remotes/")
+            .unwrap_or(&name)
+            .to_string();
+        if best.as_ref().is_none_or(|b| (ahead, &short) < (b.0, &b.1)) {
+            best = Some((ahead, short, mb));
+        }
+    }
+    best.map(|(_, name, mb)| (name, mb))
 }
 
 /// Whether any remote-tracking branch contains `oid`.

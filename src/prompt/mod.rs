@@ -234,7 +234,9 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
     match (&state.base.commit, state.base.source) {
         (Some(c), source) => {
             let how = match (source, &state.base.via) {
-                (BaseSource::Upstream, Some(v)) | (BaseSource::DefaultBranch, Some(v)) => {
+                (BaseSource::Upstream, Some(v))
+                | (BaseSource::DefaultBranch, Some(v))
+                | (BaseSource::RemoteBranch, Some(v)) => {
                     format!("merge-base with `{v}`")
                 }
                 _ => "local HEAD: no remote-tracking branch shows what the remote has".to_string(),
@@ -320,11 +322,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
             }
         };
         p.push_str("\n### Reproduce the local state\n\n");
-        push_checkout(
-            &mut p,
-            state,
-            Some("the Patch block below"),
-        );
+        push_checkout(&mut p, state, Some("the Patch block below"));
         let fence = fence_for(&patch);
         let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
         if !patch.ends_with('\n') {

@@ -194,10 +194,23 @@ fn a_big_binary_moved_with_git_mv_is_listed_and_its_old_path_deleted() {
 /// where the steps say, and returns the clone.
 fn run_prompt_steps(work: &Path, remote: &Path) -> PathBuf {
     let out = bin(work)
-        .args(["create", "--dry-run", "--json", "--via", "inline", "--secrets", "allow", "go on"])
+        .args([
+            "create",
+            "--dry-run",
+            "--json",
+            "--via",
+            "inline",
+            "--secrets",
+            "allow",
+            "go on",
+        ])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let prompt = stdout_json(&out)["request"]["prompt"]
         .as_str()
         .expect("prompt")
@@ -205,7 +218,10 @@ fn run_prompt_steps(work: &Path, remote: &Path) -> PathBuf {
     let start = prompt.find("```sh\n").expect("steps") + 6;
     let steps = &prompt[start..start + prompt[start..].find("```").expect("end of steps")];
     let dest = tempfile::TempDir::new().expect("tempdir").keep();
-    git(&dest, &["clone", "-q", remote.to_str().expect("utf8"), "replay"]);
+    git(
+        &dest,
+        &["clone", "-q", remote.to_str().expect("utf8"), "replay"],
+    );
     let replay = dest.join("replay");
     let patch_at = git(&replay, &["rev-parse", "--git-path", "handoff.patch"]);
     std::fs::write(replay.join(patch_at.trim()), extract_patch(&prompt)).expect("save patch");
@@ -219,7 +235,10 @@ fn the_prompts_steps_work_on_an_empty_remote_and_beside_a_file_named_handoff_pat
     git(root.path(), &["init", "-q", "--bare", "remote.git"]);
     git(root.path(), &["clone", "-q", "remote.git", "work"]);
     let work = root.path().join("work");
-    write(&work.join("handoff.patch"), "a file of the project, not the patch\n");
+    write(
+        &work.join("handoff.patch"),
+        "a file of the project, not the patch\n",
+    );
     write(&work.join("src/main.rs"), "fn main() {}\n");
     let replay = run_prompt_steps(&work, &root.path().join("remote.git"));
     assert_eq!(
@@ -236,4 +255,45 @@ fn the_prompts_steps_work_on_an_empty_remote_and_beside_a_file_named_handoff_pat
         std::fs::read_to_string(replay.join("handoff.patch")).expect("read"),
         "v2\n"
     );
+}
+
+#[test]
+fn without_an_upstream_or_a_main_branch_the_base_is_a_remote_branch_sharing_history() {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    git(root.path(), &["init", "-q", "--bare", "remote.git"]);
+    git(root.path(), &["clone", "-q", "remote.git", "work"]);
+    let work = root.path().join("work");
+    git(&work, &["checkout", "-q", "-b", "trunk"]);
+    write(&work.join("a.txt"), "a\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "on trunk"]);
+    git(&work, &["push", "-q", "origin", "trunk"]);
+    let pushed = git(&work, &["rev-parse", "HEAD"]).trim().to_string();
+    // A local branch with no upstream and one local commit; origin/HEAD is not set.
+    git(&work, &["checkout", "-q", "-b", "feature"]);
+    write(&work.join("b.txt"), "b\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "local only"]);
+    let _ = std::process::Command::new("git")
+        .args(["remote", "set-head", "origin", "-d"])
+        .current_dir(&work)
+        .output();
+    let out = bin(&work)
+        .args(["create", "--dry-run", "--json", "go on"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = stdout_json(&out);
+    assert_eq!(
+        json["manifest"]["base"]["commit"],
+        pushed.as_str(),
+        "{json}"
+    );
+    assert_eq!(json["manifest"]["base"]["source"], "remote_branch");
+    assert_eq!(json["manifest"]["base"]["via"], "origin/trunk");
+    assert_replays(&work, &[]);
 }

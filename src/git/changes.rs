@@ -374,6 +374,32 @@ pub(crate) fn collect_changes(
             }
         }
     }
+    // A patch that still says only `Binary files … differ` (libgit2 gives no data for an
+    // intent-to-add entry with a binary attribute) cannot apply: a new file is written
+    // from disk; anything else is listed, never sent broken.
+    let mut broken = Vec::new();
+    for (i, f) in set.files.iter_mut().enumerate() {
+        if !f.patch.contains("\nBinary files ") || f.patch.contains("\nGIT binary patch\n") {
+            continue;
+        }
+        let fresh = matches!(f.kind, ChangeKind::Added | ChangeKind::Untracked)
+            .then(|| new_file(workdir, &f.path, opts.max_binary_bytes).ok())
+            .flatten();
+        match fresh {
+            Some(mut fc) => {
+                fc.kind = f.kind;
+                *f = fc;
+            }
+            None => broken.push(i),
+        }
+    }
+    for i in broken.into_iter().rev() {
+        let f = set.files.remove(i);
+        set.left_out.push(LeftOut {
+            path: f.path,
+            reason: "git gives no binary data for this change, so no patch could carry it".into(),
+        });
+    }
     // Both capture stages may leave out one path (the snapshot and the size check here):
     // list it once, with the later, fuller reason.
     let mut seen = std::collections::HashSet::new();
@@ -804,6 +830,12 @@ fn file_change(
         patch: String::new(),
     };
     match String::from_utf8(patch.to_buf()?.to_vec()) {
+        // `Binary files … differ` carries no data, and `git apply` refuses it: redone as a
+        // git binary patch, like text that is not UTF-8.
+        Ok(text) if !same_content && text.contains("\nBinary files ") => {
+            fc.binary = true;
+            Ok(FileText::NotUtf8(fc))
+        }
         Ok(text) => {
             fc.patch = text;
             if same_content {

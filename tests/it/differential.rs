@@ -393,7 +393,13 @@ fn check(seed: u64) {
     let mut got = snapshot(&replay);
     // Line endings in the working tree follow the local checkout's settings; the replay's
     // checkout is git's default, so files are compared as git stores them.
-    let attrs = work.join(".gitattributes").exists();
+    let attrs = work.join(".gitattributes").exists()
+        || !git(&work, &["ls-files", ".gitattributes"])
+            .trim()
+            .is_empty()
+        || !git(&work, &["ls-tree", &h.base, ".gitattributes"])
+            .trim()
+            .is_empty();
     want.retain(|k, _| {
         !skip
             .iter()

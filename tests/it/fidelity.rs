@@ -297,3 +297,13 @@ fn without_an_upstream_or_a_main_branch_the_base_is_a_remote_branch_sharing_hist
     assert_eq!(json["manifest"]["base"]["via"], "origin/trunk");
     assert_replays(&work, &[]);
 }
+
+/// Found by the differential test (seed 1000278): an intent-to-add file with a `binary`
+/// attribute came out as `Binary files … differ`, with no data, and the patch did not apply.
+#[test]
+fn an_intent_to_add_binary_file_carries_its_data() {
+    let (_root, work) = repo(&[(".gitattributes", b"*.bin binary\n"), ("a.txt", b"a\n")]);
+    write(&work.join("hs.bin"), "some text marked binary\n");
+    git(&work, &["add", "-N", "hs.bin"]);
+    assert_replays(&work, &[]);
+}

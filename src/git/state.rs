@@ -183,8 +183,8 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
     if base.source == BaseSource::Head {
         warnings.push(format!(
             "no remote-tracking branch shares history with HEAD; using HEAD ({}) itself as the \
-             base. The cloud cannot check out a commit the remote does not have: push the \
-             branch (or fetch) first",
+             base. The cloud cannot check out local-only history: push the branch (or fetch) \
+             first",
             short(base.commit.as_deref().unwrap_or(""))
         ));
     }

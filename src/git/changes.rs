@@ -355,6 +355,9 @@ pub(crate) fn collect_changes(
     {
         unindexed(repo, workdir, base, opts, &mut set)?;
     }
+    if let Some(index) = &unindexed_paths {
+        hidden_edits(index, workdir, &mut set);
+    }
     if matches!(source, Source::Workdir { .. }) && opts.include_untracked {
         for path in re_included(repo, workdir)? {
             let excluded = !opts.excludes.is_empty() && excludes.is_match(&path);
@@ -434,6 +437,37 @@ fn headers_only(f: &mut FileChange) {
         kept.push_str(line);
     }
     f.patch = kept;
+}
+
+/// Files marked assume-unchanged or skip-worktree whose content on disk differs from the
+/// index: git (and libgit2's diff) does not look at them, so they are listed as left out.
+fn hidden_edits(index: &git2::Index, workdir: &Path, set: &mut ChangeSet) {
+    const ASSUME_VALID: u16 = 0x8000;
+    const SKIP_WORKTREE: u16 = 0x4000;
+    for e in index.iter() {
+        let hidden = e.flags & ASSUME_VALID != 0 || e.flags_extended & SKIP_WORKTREE != 0;
+        if !hidden || e.mode == 0o160000 {
+            continue;
+        }
+        let path = String::from_utf8_lossy(&e.path).into_owned();
+        let abs = workdir.join(&path);
+        let content = match std::fs::symlink_metadata(&abs) {
+            Ok(m) if m.file_type().is_symlink() => std::fs::read_link(&abs)
+                .ok()
+                .map(|t| t.as_os_str().as_encoded_bytes().to_vec()),
+            Ok(m) if m.is_file() => std::fs::read(&abs).ok(),
+            _ => None,
+        };
+        let differs = content.is_some_and(|c| {
+            git2::Oid::hash_object(git2::ObjectType::Blob, &c).is_ok_and(|now| now != e.id)
+        });
+        if differs {
+            set.left_out.push(LeftOut {
+                path,
+                reason: super::workdir::HIDDEN_EDIT.into(),
+            });
+        }
+    }
 }
 
 /// Untracked files libgit2 calls ignored but git does not (a nested `.gitignore` negation

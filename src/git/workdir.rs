@@ -71,6 +71,9 @@ struct Listing {
     listed: Vec<(Vec<u8>, Listed)>,
     /// Whether any directory had to be read again (so the cache needs writing).
     relisted: bool,
+    /// Files marked assume-unchanged or skip-worktree that are on disk with other stat data:
+    /// git does not look at them, so their edits are listed, not lost in silence.
+    hidden: Vec<(Vec<u8>, Oid)>,
 }
 
 /// A path's state in one of the two trees.
@@ -244,6 +247,27 @@ pub(crate) fn snapshot(
         }
     }
 
+    // Edits git does not look at: listed when the content really differs.
+    for (rel, id) in &listing.hidden {
+        let abs = workdir.join(OsStr::from_bytes(rel));
+        let content = match std::fs::symlink_metadata(&abs) {
+            Ok(m) if m.file_type().is_symlink() => std::fs::read_link(&abs)
+                .ok()
+                .map(|t| t.as_os_str().as_bytes().to_vec()),
+            Ok(m) if m.is_file() => std::fs::read(&abs).ok(),
+            _ => None,
+        };
+        let differs = content.is_some_and(|c| {
+            Oid::hash_object(git2::ObjectType::Blob, &c).is_ok_and(|now| now != *id)
+        });
+        if differs {
+            left_out.push(LeftOut {
+                path: String::from_utf8_lossy(rel).into_owned(),
+                reason: HIDDEN_EDIT.into(),
+            });
+        }
+    }
+
     // Paths that changed on disk: the base side is the index's (they agree unless staged).
     let mut untracked = HashSet::new();
     let changed = listing.changed.iter().map(|(p, b)| (p, Some(*b)));
@@ -315,6 +339,11 @@ pub(crate) fn snapshot(
         left_out,
     })
 }
+
+/// Why an assume-unchanged or skip-worktree file's edits are not sent.
+pub(crate) const HIDDEN_EDIT: &str =
+    "edited, but marked assume-unchanged or skip-worktree, so git does not look at it; \
+     `git update-index --no-assume-unchanged --no-skip-worktree PATH` sends it";
 
 /// A tree holding just these paths (absent ones left out).
 fn sparse_tree(mem: &Repository, entries: &HashMap<Vec<u8>, Option<Blob>>) -> Option<Oid> {
@@ -495,6 +524,7 @@ fn list_dirs(
         all.unknown.extend(p.unknown);
         all.listed.extend(p.listed);
         all.relisted |= p.relisted;
+        all.hidden.extend(p.hidden);
     }
     all
 }
@@ -600,6 +630,12 @@ fn list_one(ctx: &DirCtx<'_>, files: &[Tracked<'_>], out: &mut Listing) {
             return;
         }
     };
+    for t in files.iter().filter(|t| t.skip && t.mode != 0o160000) {
+        let on_disk = rustix::fs::statat(&fd, t.name, AtFlags::SYMLINK_NOFOLLOW).is_ok();
+        if on_disk && stat_differs(&fd, t, ctx.index_mtime) != Some(false) {
+            out.hidden.push((t.path.to_vec(), t.id));
+        }
+    }
     for t in files.iter().filter(|t| !t.skip) {
         match stat_differs(&fd, t, ctx.index_mtime) {
             Some(true) => out.changed.push((t.path.to_vec(), t.blob())),

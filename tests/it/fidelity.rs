@@ -307,3 +307,26 @@ fn an_intent_to_add_binary_file_carries_its_data() {
     git(&work, &["add", "-N", "hs.bin"]);
     assert_replays(&work, &[]);
 }
+
+#[test]
+fn edits_git_does_not_look_at_are_listed_as_left_out() {
+    for flag in ["--assume-unchanged", "--skip-worktree"] {
+        // Both capture paths: plain, and with attributes (libgit2's full diff).
+        for attrs in [false, true] {
+            let mut files: Vec<(&str, &[u8])> = vec![("a.txt", b"a\n"), ("b.txt", b"b\n")];
+            if attrs {
+                files.push((".gitattributes", b"* text=auto\n"));
+            }
+            let (_root, work) = repo(&files);
+            git(&work, &["update-index", flag, "a.txt"]);
+            write(&work.join("a.txt"), "changed where git does not look\n");
+            write(&work.join("b.txt"), "b2\n");
+            let (replay, left_out) = replay(&work);
+            assert_eq!(left_out, vec!["a.txt".to_string()], "{flag} attrs={attrs}");
+            assert_eq!(
+                std::fs::read_to_string(replay.join("b.txt")).expect("b"),
+                "b2\n"
+            );
+        }
+    }
+}

@@ -56,6 +56,9 @@ pub struct LeftOut {
 pub struct ChangeSet {
     pub files: Vec<FileChange>,
     pub left_out: Vec<LeftOut>,
+    /// Paths with merge conflicts: sent as the working tree has them, markers included.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmerged: Vec<String>,
 }
 
 impl ChangeSet {
@@ -234,9 +237,23 @@ pub(crate) fn collect_changes(
         Source::Workdir { .. } => Some(repo.index()?),
         Source::Snapshot(_) => None,
     };
+    let mut unmerged: Vec<String> = Vec::new();
     for (idx, delta) in diff.deltas().enumerate() {
         let new_path = path_str(delta.new_file().path());
         let old_path = path_str(delta.old_file().path());
+        // A conflicted path's index holds three versions, none of them the working tree's:
+        // it is settled against the disk below (conflict markers and all).
+        if delta.status() == Delta::Conflicted {
+            let p = if new_path.is_empty() {
+                &old_path
+            } else {
+                &new_path
+            };
+            if !unmerged.contains(p) {
+                unmerged.push(p.clone());
+            }
+            continue;
+        }
         let path = if delta.status() == Delta::Deleted {
             old_path.clone()
         } else {
@@ -353,8 +370,11 @@ pub(crate) fn collect_changes(
         true,
     ) = (&source, opts.include_untracked)
     {
-        unindexed(repo, workdir, base, opts, &mut set)?;
+        unindexed(repo, workdir, Some(base), &unmerged, opts, &mut set)?;
+    } else if !unmerged.is_empty() {
+        unindexed(repo, workdir, None, &unmerged, opts, &mut set)?;
     }
+    set.unmerged = unmerged;
     if let Some(index) = &unindexed_paths {
         hidden_edits(index, workdir, &mut set);
     }
@@ -595,23 +615,41 @@ fn binary_deletion(path: &str, delta: &git2::DiffDelta<'_>) -> FileChange {
 fn unindexed(
     repo: &Repository,
     workdir: &Path,
-    base: &git2::Tree<'_>,
+    base: Option<&git2::Tree<'_>>,
+    unmerged: &[String],
     opts: &CaptureOptions,
     set: &mut ChangeSet,
 ) -> Result<()> {
     let index = repo.index()?;
     let mut gone: Vec<(String, Oid, i32)> = Vec::new();
-    base.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
-        if entry.kind() != Some(git2::ObjectType::Blob) {
-            return git2::TreeWalkResult::Ok;
+    if let Some(base) = base {
+        base.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            if entry.kind() != Some(git2::ObjectType::Blob) {
+                return git2::TreeWalkResult::Ok;
+            }
+            let path = format!("{root}{}", String::from_utf8_lossy(entry.name_bytes()));
+            let in_index = (0..=3).any(|stage| index.get_path(Path::new(&path), stage).is_some());
+            if !in_index || unmerged.contains(&path) {
+                gone.push((path, entry.id(), entry.filemode()));
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+    }
+    // Unmerged paths the base does not have (added on both sides): new files from disk.
+    for path in unmerged {
+        if gone.iter().any(|g| &g.0 == path) {
+            continue;
         }
-        let path = format!("{root}{}", String::from_utf8_lossy(entry.name_bytes()));
-        let in_index = (0..=3).any(|stage| index.get_path(Path::new(&path), stage).is_some());
-        if !in_index {
-            gone.push((path, entry.id(), entry.filemode()));
+        if std::fs::symlink_metadata(workdir.join(path)).is_ok() {
+            match new_file(workdir, path, opts.max_binary_bytes) {
+                Ok(fc) => set.files.push(fc),
+                Err(reason) => set.left_out.push(LeftOut {
+                    path: path.clone(),
+                    reason,
+                }),
+            }
         }
-        git2::TreeWalkResult::Ok
-    })?;
+    }
     if gone.is_empty() {
         return Ok(());
     }
@@ -650,7 +688,7 @@ fn unindexed(
         let Ok(meta) = std::fs::symlink_metadata(&abs) else {
             continue;
         };
-        if ignores.is_ignored(Path::new(&path), false) {
+        if !unmerged.contains(&path) && ignores.is_ignored(Path::new(&path), false) {
             continue;
         }
         let now = if meta.file_type().is_symlink() {

@@ -202,15 +202,29 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
         _ => 0,
     };
 
-    let operation_in_progress = describe_state(repo.state());
-    if let Some(op) = &operation_in_progress {
+    let base_oid = base.commit.as_deref().map(Oid::from_str).transpose()?;
+    let changes = collect_changes(&repo, &workdir, base_oid, opts)?;
+
+    let mut operation_in_progress = describe_state(repo.state());
+    if let Some(op) = &mut operation_in_progress {
+        // Name what is being merged, and which paths still hold conflict markers: the
+        // cloud gets the working tree as it is, and must know it is mid-merge.
+        let merge_head = std::fs::read_to_string(repo.path().join("MERGE_HEAD"))
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_string));
+        if let Some(h) = merge_head {
+            op.push_str(&format!(" of {h} (MERGE_HEAD)"));
+        }
+        if !changes.unmerged.is_empty() {
+            op.push_str(&format!(
+                ", with unmerged paths holding conflict markers: {}",
+                changes.unmerged.join(", ")
+            ));
+        }
         warnings.push(format!(
             "a {op} is in progress; the patch captures the working tree as it is"
         ));
     }
-
-    let base_oid = base.commit.as_deref().map(Oid::from_str).transpose()?;
-    let changes = collect_changes(&repo, &workdir, base_oid, opts)?;
 
     Ok(Some(RepoState {
         workdir,

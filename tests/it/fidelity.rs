@@ -330,3 +330,47 @@ fn edits_git_does_not_look_at_are_listed_as_left_out() {
         }
     }
 }
+
+#[test]
+fn a_conflicted_merge_travels_with_its_markers_and_names_what_is_unmerged() {
+    let (_root, work) = repo(&[("c.txt", b"base\n"), ("both.txt", b"x\n")]);
+    git(&work, &["checkout", "-q", "-b", "other"]);
+    write(&work.join("c.txt"), "theirs\n");
+    write(&work.join("added.txt"), "added on other\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "other"]);
+    let merge_head = git(&work, &["rev-parse", "HEAD"]).trim().to_string();
+    git(&work, &["checkout", "-q", "main"]);
+    write(&work.join("c.txt"), "ours\n");
+    write(&work.join("added.txt"), "added on main\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "ours"]);
+    let merged = std::process::Command::new("git")
+        .args(["merge", "-q", "other"])
+        .current_dir(&work)
+        .env("HOME", home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("merge");
+    assert!(!merged.status.success(), "the merge conflicts");
+    assert!(std::fs::read_to_string(work.join("c.txt"))
+        .expect("c")
+        .contains("<<<<<<<"));
+    assert_replays(&work, &[]);
+    let out = bin(&work)
+        .args([
+            "create",
+            "--dry-run",
+            "--json",
+            "--secrets",
+            "allow",
+            "finish the merge",
+        ])
+        .output()
+        .expect("run");
+    let json = stdout_json(&out);
+    let prompt = json["request"]["prompt"].as_str().expect("prompt");
+    assert!(prompt.contains(&merge_head), "names the merge head");
+    assert!(prompt.contains("unmerged paths"), "{prompt}");
+    assert!(prompt.contains("c.txt") && prompt.contains("added.txt"));
+}

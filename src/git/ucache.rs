@@ -35,8 +35,12 @@ pub(crate) struct Listed {
 }
 
 impl Listed {
+    /// Git's answer to racy timestamps: a directory whose stat time is not strictly older
+    /// than the listing, in whole seconds, may have changed right after it was listed, on
+    /// a filesystem that keeps only seconds (HFS+, old ext4, some network mounts) as on one
+    /// that keeps nanoseconds. Such a listing is not trusted, and the directory is read again.
     fn valid_for(&self, stamp: &Stamp) -> bool {
-        self.stamp == *stamp && stamp.mtime < self.listed_at && stamp.ctime < self.listed_at
+        self.stamp == *stamp && stamp.mtime.0 < self.listed_at.0 && stamp.ctime.0 < self.listed_at.0
     }
 }
 
@@ -209,6 +213,18 @@ mod tests {
         assert!(
             Cache::load(dir.path()).get(b"src", &stamp(300)).is_none(),
             "changed as it was listed"
+        );
+        // A filesystem with one-second timestamps: the directory changed at 300.7, after the
+        // listing at 300.5, yet records 300.0. Within the same second nothing is trusted.
+        let coarse = Listed {
+            stamp: stamp(300),
+            listed_at: (300, 500_000_000),
+            names: Vec::new(),
+        };
+        Cache::save(dir.path(), &[(b"src".to_vec(), coarse)]).expect("save");
+        assert!(
+            Cache::load(dir.path()).get(b"src", &stamp(300)).is_none(),
+            "the same second is racy"
         );
     }
 

@@ -677,6 +677,18 @@ fn unindexed(
         }
         set.files
             .retain(|f| !(f.path == path && f.kind == ChangeKind::Deleted));
+        // Rename detection may have paired this path, still on disk, with a new file: the
+        // new file is then an addition of its own, and this path is settled below.
+        if std::fs::symlink_metadata(workdir.join(&path)).is_ok() {
+            for f in set.files.iter_mut() {
+                if f.kind == ChangeKind::Renamed && f.old_path.as_deref() == Some(path.as_str()) {
+                    if let Ok(mut fresh) = new_file(workdir, &f.path, opts.max_binary_bytes) {
+                        fresh.kind = ChangeKind::Added;
+                        *f = fresh;
+                    }
+                }
+            }
+        }
         let mode = match mode {
             0o100755 => FileMode::BlobExecutable,
             0o120000 => FileMode::Link,

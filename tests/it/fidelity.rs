@@ -374,3 +374,15 @@ fn a_conflicted_merge_travels_with_its_markers_and_names_what_is_unmerged() {
     assert!(prompt.contains("unmerged paths"), "{prompt}");
     assert!(prompt.contains("c.txt") && prompt.contains("added.txt"));
 }
+
+/// Found by the differential test (seed 4000170): a file removed from the index but kept on
+/// disk was paired by rename detection with a new file of the same content, and the replay
+/// deleted it.
+#[test]
+fn a_file_kept_on_disk_is_not_renamed_away() {
+    let (_root, work) = repo(&[("pkg/kcqe.md", b""), ("a.txt", b"a\n")]);
+    git(&work, &["rm", "-q", "--cached", "pkg/kcqe.md"]);
+    write(&work.join("h"), "");
+    git(&work, &["add", "-N", "h"]);
+    assert_replays(&work, &[]);
+}

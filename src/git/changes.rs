@@ -470,18 +470,7 @@ fn hidden_edits(index: &git2::Index, workdir: &Path, set: &mut ChangeSet) {
             continue;
         }
         let path = String::from_utf8_lossy(&e.path).into_owned();
-        let abs = workdir.join(&path);
-        let content = match std::fs::symlink_metadata(&abs) {
-            Ok(m) if m.file_type().is_symlink() => std::fs::read_link(&abs)
-                .ok()
-                .map(|t| t.as_os_str().as_encoded_bytes().to_vec()),
-            Ok(m) if m.is_file() => std::fs::read(&abs).ok(),
-            _ => None,
-        };
-        let differs = content.is_some_and(|c| {
-            git2::Oid::hash_object(git2::ObjectType::Blob, &c).is_ok_and(|now| now != e.id)
-        });
-        if differs {
+        if super::workdir::disk_differs(&workdir.join(&path), e.id) {
             set.left_out.push(LeftOut {
                 path,
                 reason: super::workdir::HIDDEN_EDIT.into(),

@@ -249,18 +249,7 @@ pub(crate) fn snapshot(
 
     // Edits git does not look at: listed when the content really differs.
     for (rel, id) in &listing.hidden {
-        let abs = workdir.join(OsStr::from_bytes(rel));
-        let content = match std::fs::symlink_metadata(&abs) {
-            Ok(m) if m.file_type().is_symlink() => std::fs::read_link(&abs)
-                .ok()
-                .map(|t| t.as_os_str().as_bytes().to_vec()),
-            Ok(m) if m.is_file() => std::fs::read(&abs).ok(),
-            _ => None,
-        };
-        let differs = content.is_some_and(|c| {
-            Oid::hash_object(git2::ObjectType::Blob, &c).is_ok_and(|now| now != *id)
-        });
-        if differs {
+        if disk_differs(&workdir.join(OsStr::from_bytes(rel)), *id) {
             left_out.push(LeftOut {
                 path: String::from_utf8_lossy(rel).into_owned(),
                 reason: HIDDEN_EDIT.into(),
@@ -338,6 +327,19 @@ pub(crate) fn snapshot(
         untracked,
         left_out,
     })
+}
+
+/// Whether the file (or symlink) at `abs` holds other content than the blob `id`; false when
+/// it is not there at all.
+pub(crate) fn disk_differs(abs: &Path, id: Oid) -> bool {
+    let content = match std::fs::symlink_metadata(abs) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::read_link(abs)
+            .ok()
+            .map(|t| t.as_os_str().as_bytes().to_vec()),
+        Ok(m) if m.is_file() => std::fs::read(abs).ok(),
+        _ => None,
+    };
+    content.is_some_and(|c| Oid::hash_object(git2::ObjectType::Blob, &c).is_ok_and(|now| now != id))
 }
 
 /// Why an assume-unchanged or skip-worktree file's edits are not sent.

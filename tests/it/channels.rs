@@ -74,14 +74,12 @@ fn assert_redacted(dir: &Path, extra: &[&str], secret: &str) -> (serde_json::Val
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(!all.contains(secret), "the secret would travel: {all}");
-    let json = stdout_json(&out);
-    let prompt = json["request"]["prompt"].as_str().expect("prompt");
-    let base = prompt
-        .lines()
-        .find_map(|l| l.strip_prefix("- Base commit: `"))
-        .and_then(|l| l.split('`').next())
-        .expect("base in prompt")
-        .to_string();
+    let DryRun {
+        json,
+        prompt,
+        base,
+        patch,
+    } = parse_dry_run(stdout_json(&out));
     let clone = tempfile::TempDir::new().expect("tempdir").keep();
     git(
         &clone,
@@ -91,7 +89,7 @@ fn assert_redacted(dir: &Path, extra: &[&str], secret: &str) -> (serde_json::Val
     git(&replay, &["checkout", "-q", "--detach", &base]);
     if prompt.contains("\n### Patch\n") {
         let patch_file = clone.join("handoff.patch");
-        std::fs::write(&patch_file, extract_patch(prompt)).expect("write patch");
+        std::fs::write(&patch_file, &patch).expect("write patch");
         git(&replay, &["apply", patch_file.to_str().expect("utf8")]);
     }
     (json, replay)

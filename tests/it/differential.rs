@@ -260,38 +260,10 @@ struct Handoff {
     left_out: BTreeSet<String>,
 }
 
-fn handoff(work: &Path, seed: u64) -> Handoff {
-    let out = bin(work)
-        .args([
-            "create",
-            "--dry-run",
-            "--json",
-            "--via",
-            "inline",
-            "--secrets",
-            "allow",
-            "go on",
-        ])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "seed {seed}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json = stdout_json(&out);
-    let prompt = json["request"]["prompt"].as_str().expect("prompt");
-    let base = prompt
-        .lines()
-        .find_map(|l| l.strip_prefix("- Base commit: `"))
-        .and_then(|l| l.split('`').next())
-        .expect("base")
-        .to_string();
-    let patch = if prompt.contains("\n### Patch\n") {
-        extract_patch(prompt)
-    } else {
-        String::new()
-    };
+fn handoff(work: &Path, _seed: u64) -> Handoff {
+    let DryRun {
+        json, base, patch, ..
+    } = dry_run(work, "allow");
     let mut paths = BTreeSet::new();
     for f in json["manifest"]["files"].as_array().into_iter().flatten() {
         paths.insert(f["path"].as_str().expect("path").to_string());

@@ -37,32 +37,12 @@ fn sh(dir: &Path, script: &str) {
 /// Hands `work` off (dry run), replays in a fresh clone of the remote, and returns the
 /// replayed tree and the manifest's left-out paths.
 fn replay(work: &Path) -> (PathBuf, Vec<String>) {
-    let out = bin(work)
-        .args([
-            "create",
-            "--dry-run",
-            "--json",
-            "--via",
-            "inline",
-            "--secrets",
-            "allow",
-            "go on",
-        ])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json = stdout_json(&out);
-    let prompt = json["request"]["prompt"].as_str().expect("prompt");
-    let base = prompt
-        .lines()
-        .find_map(|l| l.strip_prefix("- Base commit: `"))
-        .and_then(|l| l.split('`').next())
-        .expect("base")
-        .to_string();
+    let DryRun {
+        json,
+        prompt,
+        base,
+        patch,
+    } = dry_run(work, "allow");
     let dest = tempfile::TempDir::new().expect("tempdir").keep();
     let remote = work.parent().expect("root").join("remote.git");
     git(
@@ -73,7 +53,7 @@ fn replay(work: &Path) -> (PathBuf, Vec<String>) {
     git(&replay, &["checkout", "-q", "--detach", &base]);
     if prompt.contains("\n### Patch\n") {
         let file = dest.join("h.patch");
-        std::fs::write(&file, extract_patch(prompt)).expect("write");
+        std::fs::write(&file, &patch).expect("write");
         git(&replay, &["apply", file.to_str().expect("utf8")]);
     }
     let left_out = json["manifest"]["left_out"]
@@ -193,28 +173,7 @@ fn a_big_binary_moved_with_git_mv_is_listed_and_its_old_path_deleted() {
 /// Runs the prompt's own replay steps in a fresh clone of `remote`, with the patch saved
 /// where the steps say, and returns the clone.
 fn run_prompt_steps(work: &Path, remote: &Path) -> PathBuf {
-    let out = bin(work)
-        .args([
-            "create",
-            "--dry-run",
-            "--json",
-            "--via",
-            "inline",
-            "--secrets",
-            "allow",
-            "go on",
-        ])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let prompt = stdout_json(&out)["request"]["prompt"]
-        .as_str()
-        .expect("prompt")
-        .to_string();
+    let DryRun { prompt, patch, .. } = dry_run(work, "allow");
     let start = prompt.find("```sh\n").expect("steps") + 6;
     let steps = &prompt[start..start + prompt[start..].find("```").expect("end of steps")];
     let dest = tempfile::TempDir::new().expect("tempdir").keep();
@@ -224,7 +183,7 @@ fn run_prompt_steps(work: &Path, remote: &Path) -> PathBuf {
     );
     let replay = dest.join("replay");
     let patch_at = git(&replay, &["rev-parse", "--git-path", "handoff.patch"]);
-    std::fs::write(replay.join(patch_at.trim()), extract_patch(&prompt)).expect("save patch");
+    std::fs::write(replay.join(patch_at.trim()), &patch).expect("save patch");
     sh(&replay, steps);
     replay
 }

@@ -312,3 +312,62 @@ pub fn pty_handoff(dir: &Path, api: &FakeApi) -> rexpect::session::PtySession {
         .arg("please continue");
     rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
 }
+
+/// A dry run's output, parsed: what a handoff from `work` would send.
+pub struct DryRun {
+    pub json: serde_json::Value,
+    pub prompt: String,
+    /// The base commit the prompt names (empty when the branch has no commit yet).
+    pub base: String,
+    /// The inline patch (empty when there are no changes).
+    pub patch: String,
+}
+
+/// `create --dry-run --json --via inline --secrets POLICY` in `work`, which must succeed.
+pub fn dry_run(work: &Path, policy: &str) -> DryRun {
+    let out = bin(work)
+        .args([
+            "create",
+            "--dry-run",
+            "--json",
+            "--via",
+            "inline",
+            "--secrets",
+            policy,
+        ])
+        .arg("go on")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "dry run failed in {}: {}",
+        work.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_dry_run(stdout_json(&out))
+}
+
+/// Parses a dry run's JSON: prompt, base and inline patch.
+pub fn parse_dry_run(json: serde_json::Value) -> DryRun {
+    let prompt = json["request"]["prompt"]
+        .as_str()
+        .expect("prompt")
+        .to_string();
+    let base = prompt
+        .lines()
+        .find_map(|l| l.strip_prefix("- Base commit: `"))
+        .and_then(|l| l.split('`').next())
+        .unwrap_or_default()
+        .to_string();
+    let patch = if prompt.contains("\n### Patch\n") {
+        extract_patch(&prompt)
+    } else {
+        String::new()
+    };
+    DryRun {
+        json,
+        prompt,
+        base,
+        patch,
+    }
+}

@@ -326,6 +326,16 @@ pub(crate) fn collect_changes(
         // (`git rm --cached`) as deleted, and drops it as untracked: the replay would delete
         // a file the working tree has. Such paths are settled after the loop, by comparing
         // the base with the disk directly (see `unindexed`).
+        // Outside a sparse checkout's cone, files are absent by design: git marks them
+        // skip-worktree and sees no change; libgit2's full diff reports them deleted.
+        if delta.status() == Delta::Deleted
+            && unindexed_paths.as_ref().is_some_and(|idx| {
+                idx.get_path(Path::new(&old_path), 0)
+                    .is_some_and(|e| e.flags_extended & 0x4000 != 0)
+            })
+        {
+            continue;
+        }
         if delta.status() == Delta::Deleted
             && opts.include_untracked
             && unindexed_paths

@@ -345,3 +345,28 @@ fn a_file_kept_on_disk_is_not_renamed_away() {
     git(&work, &["add", "-N", "h"]);
     assert_replays(&work, &[]);
 }
+
+#[test]
+fn files_outside_a_sparse_checkout_are_not_deleted() {
+    // Plain, and with attributes (libgit2's full diff).
+    for attrs in [false, true] {
+        let mut files: Vec<(&str, &[u8])> = vec![("in/a.txt", b"a\n"), ("out/b.txt", b"b\n")];
+        if attrs {
+            files.push((".gitattributes", b"* text=auto\n"));
+        }
+        let (_root, work) = repo(&files);
+        git(&work, &["sparse-checkout", "set", "--cone", "in"]);
+        assert!(!work.join("out/b.txt").exists());
+        write(&work.join("in/a.txt"), "a2\n");
+        let (replay, left_out) = replay(&work);
+        assert!(left_out.is_empty(), "{left_out:?}");
+        assert!(
+            replay.join("out/b.txt").exists(),
+            "attrs={attrs}: not deleted"
+        );
+        assert_eq!(
+            std::fs::read_to_string(replay.join("in/a.txt")).expect("a"),
+            "a2\n"
+        );
+    }
+}

@@ -779,18 +779,29 @@ fn unindexed(
 }
 
 /// Whether git's clean filter would turn this file's CRLF line endings into LF: a `text`
-/// attribute (`text=auto` for text content), or `core.autocrlf` set to true or input.
+/// attribute (`text=auto` for text content), or `core.autocrlf` set to true or input. The
+/// attributes are the working tree's: those the replayed tree will have.
 fn normalizes_line_endings(repo: &Repository, path: &str, content: &[u8]) -> bool {
     if content.contains(&0) || !content.windows(2).any(|w| w == b"\r\n") {
         return false;
     }
-    let attr = repo
-        .get_attr(
-            Path::new(path),
-            "text",
-            git2::AttrCheckFlags::FILE_THEN_INDEX,
-        )
-        .ok()
+    // libgit2 falls back to the index's `.gitattributes` when the working tree has none; the
+    // replayed tree will have the working tree's, so only those count.
+    let in_tree = repo.path().join("info/attributes").exists()
+        || Path::new(path).ancestors().skip(1).any(|d| {
+            repo.workdir()
+                .is_some_and(|w| w.join(d).join(".gitattributes").is_file())
+        });
+    let attr = in_tree
+        .then(|| {
+            repo.get_attr(
+                Path::new(path),
+                "text",
+                git2::AttrCheckFlags::FILE_THEN_INDEX,
+            )
+            .ok()
+            .flatten()
+        })
         .flatten();
     match attr {
         Some("auto") => true,

@@ -370,3 +370,18 @@ fn files_outside_a_sparse_checkout_are_not_deleted() {
         );
     }
 }
+
+/// Found by the differential test (seed 4000462): with `.gitattributes` deleted from the
+/// working tree but still in the index, a CRLF file kept on disk after `git rm --cached` was
+/// normalized by the index's attributes, which the replayed tree no longer has.
+#[test]
+fn line_endings_follow_the_working_trees_attributes() {
+    let (_root, work) = repo(&[
+        (".gitattributes", b"* text=auto\n"),
+        ("pkg/t.md", b"line\n"),
+    ]);
+    std::fs::remove_file(work.join(".gitattributes")).expect("rm");
+    git(&work, &["rm", "-q", "--cached", "pkg/t.md"]);
+    write(&work.join("pkg/t.md"), "line\r\n");
+    assert_replays(&work, &[]);
+}

@@ -411,6 +411,10 @@ pub(crate) fn collect_changes(
     // intent-to-add entry with a binary attribute) cannot apply: a new file is written
     // from disk; anything else is listed, never sent broken.
     let mut broken = Vec::new();
+    // A file libgit2 lists though nothing changed (stat data only: same content, same mode,
+    // same path) is a header alone; git lists nothing, and nothing is sent.
+    set.files
+        .retain(|f| f.patch.lines().skip(1).any(|l| !l.starts_with("index ")));
     for (i, f) in set.files.iter_mut().enumerate() {
         if !f.patch.contains("\nBinary files ") || f.patch.contains("\nGIT binary patch\n") {
             continue;

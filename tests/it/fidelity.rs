@@ -385,3 +385,17 @@ fn line_endings_follow_the_working_trees_attributes() {
     write(&work.join("pkg/t.md"), "line\r\n");
     assert_replays(&work, &[]);
 }
+
+/// Found by the differential test (seed 4000672): a file whose stat data changed but whose
+/// content and mode did not came out as a bare `diff --git` header and a listed change git
+/// does not see.
+#[test]
+fn a_file_touched_but_unchanged_is_not_a_change() {
+    let (_root, work) = repo(&[
+        (".gitattributes", b"*.txt eol=lf\n"),
+        (".gitignore", b"*.log\n"),
+    ]);
+    write(&work.join(".gitignore"), "*.log\n");
+    let DryRun { json, .. } = dry_run(&work, "allow");
+    assert_eq!(json["manifest"]["files"], serde_json::json!([]), "{json}");
+}

@@ -609,6 +609,11 @@ pub struct CreateArgs {
     #[arg(long)]
     pub no_untracked: bool,
 
+    /// Send unpushed commits as commits (a git bundle, with the same IDs, messages and
+    /// authors) and the uncommitted work as a patch on top of HEAD
+    #[arg(long)]
+    pub history: bool,
+
     /// How the patch travels: in the prompt, or uploaded as an attachment when over budget
     #[arg(long, value_enum, default_value_t = Via::Auto, value_name = "HOW")]
     pub via: Via,

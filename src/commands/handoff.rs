@@ -178,6 +178,7 @@ pub async fn handoff(args: &CreateArgs, settings: &Settings, dir: &Path) -> Resu
     let opts = CaptureOptions {
         include_untracked: !args.no_untracked,
         excludes: args.exclude.clone(),
+        history: args.history,
         ..CaptureOptions::default()
     };
     let mut state = git::capture(dir, &opts)?;
@@ -202,26 +203,34 @@ pub async fn handoff(args: &CreateArgs, settings: &Settings, dir: &Path) -> Resu
             Via::Inline => false,
             Via::Auto => patch_len > budget,
         };
-    let compose = |url: Option<&str>| -> Result<(Composed, CreateSessionRequest)> {
-        let delivery = match url {
-            Some(u) => Delivery::Attachment(u),
-            None if args.via == Via::Inline => Delivery::InlineCut(budget),
-            None => Delivery::Inline,
+    let has_history = state.as_ref().is_some_and(|s| s.history.is_some());
+    let compose =
+        |url: Option<&str>, bundle: Option<&str>| -> Result<(Composed, CreateSessionRequest)> {
+            let delivery = match url {
+                Some(u) => Delivery::Attachment(u),
+                None if args.via == Via::Inline => Delivery::InlineCut(budget),
+                None => Delivery::Inline,
+            };
+            let mut composed = prompt::compose(&Handoff {
+                task: &inputs.task,
+                context: inputs.context.as_deref(),
+                state: state.as_ref(),
+                delivery,
+                bundle_url: bundle,
+            });
+            composed.manifest.secrets = guard.report.clone();
+            let mut req = build_request(args, settings, &inputs, &composed, state.as_ref());
+            let urls: Vec<String> = url.into_iter().chain(bundle).map(str::to_string).collect();
+            req.attachment_urls = (!urls.is_empty()).then_some(urls);
+            Ok((composed, req))
         };
-        let mut composed = prompt::compose(&Handoff {
-            task: &inputs.task,
-            context: inputs.context.as_deref(),
-            state: state.as_ref(),
-            delivery,
-        });
-        composed.manifest.secrets = guard.report.clone();
-        let mut req = build_request(args, settings, &inputs, &composed, state.as_ref());
-        req.attachment_urls = url.map(|u| vec![u.to_string()]);
-        Ok((composed, req))
-    };
-    // Until the upload happens, the prompt names where its URL will go.
+    // Until the uploads happen, the prompt names where their URLs will go.
     const PENDING_URL: &str = "(the uploaded patch's URL, assigned when sent)";
-    let (composed, req) = compose(upload.then_some(PENDING_URL))?;
+    const PENDING_BUNDLE: &str = "(the uploaded bundle's URL, assigned when sent)";
+    let (composed, req) = compose(
+        upload.then_some(PENDING_URL),
+        has_history.then_some(PENDING_BUNDLE),
+    )?;
     if settings.user_id.is_some()
         && settings
             .known_key()
@@ -251,6 +260,18 @@ pub async fn handoff(args: &CreateArgs, settings: &Settings, dir: &Path) -> Resu
             })));
         }
     }
+    let bundle_url = match state.as_ref().and_then(|s| s.history.as_ref()) {
+        Some(h) => {
+            let bar = ui::upload_progress(h.bundle.len() as u64, settings.json);
+            let data = bytes::Bytes::from(h.bundle.clone());
+            Some(
+                client
+                    .upload(prompt::BUNDLE_NAME, data, bar.as_ref())
+                    .await?,
+            )
+        }
+        None => None,
+    };
     let (composed, req) = match (&state, upload) {
         (Some(s), true) => {
             let bar = ui::upload_progress(patch_len as u64, settings.json);
@@ -261,8 +282,9 @@ pub async fn handoff(args: &CreateArgs, settings: &Settings, dir: &Path) -> Resu
                     bar.as_ref(),
                 )
                 .await?;
-            compose(Some(&url))?
+            compose(Some(&url), bundle_url.as_deref())?
         }
+        _ if bundle_url.is_some() => compose(None, bundle_url.as_deref())?,
         _ => (composed, req),
     };
     let session = client.create_session(&req).await?;
@@ -570,6 +592,24 @@ fn guard(
             findings.extend(scanner.scan_file_patch(&f.patch, scope));
         }
     }
+    // With `--history` every commit travels: its message, and its own change.
+    let mut history_findings = 0;
+    if let Some((s, h)) = state
+        .as_deref()
+        .and_then(|s| s.history.as_ref().map(|h| (s, h)))
+    {
+        let before = findings.len();
+        for c in &h.commits {
+            let label = format!("<commit {}>", c.id.get(..12).unwrap_or(&c.id));
+            findings.extend(scanner.scan_text(&c.message, &label));
+            findings.extend(scanner.scan_text(&c.author, &label));
+        }
+        let ids: Vec<String> = h.commits.iter().map(|c| c.id.clone()).collect();
+        for patch in git::commit_patches(&s.workdir, &ids)? {
+            findings.extend(scanner.scan_file_patch(&patch, scope));
+        }
+        history_findings = findings.len() - before;
+    }
     if findings.is_empty() {
         return Ok(Guarded {
             report: None,
@@ -635,6 +675,12 @@ fn guard(
                 confirmed,
             })
         }
+        SecretsPolicy::Redact if history_findings > 0 => Err(Error::new(
+            ErrorKind::NotSent,
+            format!("{headline}: the unpushed commits hold secrets, and redacting them would change their IDs: nothing was sent"),
+        )
+        .hint("send without --history (the patch can be redacted), or rewrite the commits first")
+        .with_detail("findings", serde_json::to_value(&findings).unwrap_or_default())),
         SecretsPolicy::Redact => {
             let mut redacted = redact_metadata(&scanner, inputs, state.as_deref_mut(), &findings)?;
             if let Some(s) = state {

@@ -948,6 +948,29 @@ fn file_change(
     }
 }
 
+/// Each commit's own change (against its first parent) as patch text, for the guard: with
+/// `--history` the bundle carries every one of them, not only their sum.
+pub fn commit_patches(dir: &Path, commits: &[String]) -> Result<Vec<String>> {
+    let repo = Repository::discover(dir)?;
+    let opts = CaptureOptions::default();
+    let mut out = Vec::with_capacity(commits.len());
+    for id in commits {
+        let c = repo.find_commit(Oid::from_str(id)?)?;
+        let parent = c.parents().next().map(|p| p.tree()).transpose()?;
+        let mut d = base_diff_options(&opts);
+        d.force_binary(false);
+        let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&c.tree()?), Some(&mut d))?;
+        let mut text = String::new();
+        for idx in 0..diff.deltas().len() {
+            if let Ok(Some(mut p)) = Patch::from_diff(&diff, idx) {
+                text.push_str(&String::from_utf8_lossy(&p.to_buf()?));
+            }
+        }
+        out.push(text);
+    }
+    Ok(out)
+}
+
 /// The staged changes (HEAD against the index) as per-file patch text, for scanning before a
 /// commit. `Ok(None)` outside a repository. Text is decoded lossily: it is only scanned.
 pub fn staged_patches(dir: &Path) -> Result<Option<Vec<String>>> {

@@ -8,10 +8,10 @@ mod ucache;
 mod workdir;
 
 pub(crate) use changes::exclude_set;
-pub use changes::staged_patches;
+pub use changes::{commit_patches, staged_patches};
 pub use changes::{ChangeKind, ChangeSet, FileChange, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};
 pub use state::{
-    capture, locate, remote_repo, Base, BaseSource, Blobs, CaptureOptions, Head, RepoState,
-    Upstream,
+    capture, locate, remote_repo, Base, BaseSource, Blobs, CaptureOptions, CommitInfo, Head,
+    History, RepoState, Upstream,
 };

@@ -21,6 +21,8 @@ pub struct CaptureOptions {
     /// Use libgit2's full working-tree diff instead of the parallel fast path. Slower; the
     /// two must agree, and tests check that they do.
     pub full_scan: bool,
+    /// Unpushed commits travel as commits (a git bundle), and the patch starts at HEAD.
+    pub history: bool,
 }
 
 impl Default for CaptureOptions {
@@ -30,6 +32,7 @@ impl Default for CaptureOptions {
             excludes: Vec::new(),
             max_binary_bytes: 1024 * 1024,
             full_scan: false,
+            history: false,
         }
     }
 }
@@ -123,8 +126,36 @@ pub struct RepoState {
     /// A merge, rebase, cherry-pick or similar in progress, if any.
     pub operation_in_progress: Option<String>,
     pub changes: ChangeSet,
+    /// With `--history`: the unpushed commits, which travel as a bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
     /// Things a person should know (shown on stderr and recorded in the manifest).
     pub warnings: Vec<String>,
+}
+
+/// Unpushed commits, as they travel with `--history`: a git bundle whose one ref points at
+/// HEAD and whose prerequisite is the base.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// Oldest first.
+    pub commits: Vec<CommitInfo>,
+    /// The ref the bundle carries (`refs/heads/BRANCH`, or `refs/handoff/head` when detached).
+    pub refname: String,
+    pub tip: String,
+    /// The bundle file (git's v2 format); not part of the manifest.
+    #[serde(skip)]
+    pub bundle: Vec<u8>,
+    pub bundle_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    /// The whole message (scanned by the guard; shown as its first line).
+    #[serde(skip)]
+    pub message: String,
+    pub summary: String,
 }
 
 /// Opens the repository containing `dir` and captures its state. Returns `Ok(None)` when
@@ -203,7 +234,17 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
     };
 
     let base_oid = base.commit.as_deref().map(Oid::from_str).transpose()?;
-    let changes = collect_changes(&repo, &workdir, base_oid, opts)?;
+    let history = match (opts.history, base_oid, head_oid) {
+        (true, Some(b), Some(h)) if b != h => Some(bundle(&repo, b, h, &head)?),
+        _ => None,
+    };
+    // With history, the commits carry everything up to HEAD; the patch starts there.
+    let patch_from = if history.is_some() {
+        head_oid
+    } else {
+        base_oid
+    };
+    let changes = collect_changes(&repo, &workdir, patch_from, opts)?;
 
     let mut operation_in_progress = describe_state(repo.state());
     if let Some(op) = &mut operation_in_progress {
@@ -236,6 +277,7 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
         unpushed_commits,
         operation_in_progress,
         changes,
+        history,
         warnings,
     }))
 }
@@ -378,6 +420,51 @@ fn choose_base(
         return make(mb, BaseSource::RemoteBranch, Some(name));
     }
     make(head_oid, BaseSource::Head, None)
+}
+
+/// The commits from `base` (excluded) to `head` as a git v2 bundle (`gitformat-bundle`): a
+/// header naming the prerequisite and the one ref, then a pack of the new objects.
+fn bundle(repo: &Repository, base: Oid, head: Oid, h: &Head) -> Result<History> {
+    let refname = match h {
+        Head::Branch { name, .. } => format!("refs/heads/{name}"),
+        _ => "refs/handoff/head".to_string(),
+    };
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
+    walk.push(head)?;
+    walk.hide(base)?;
+    let mut commits = Vec::new();
+    for id in walk {
+        let c = repo.find_commit(id?)?;
+        commits.push(CommitInfo {
+            id: c.id().to_string(),
+            author: String::from_utf8_lossy(c.author().name_bytes()).into_owned(),
+            message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
+            summary: String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned(),
+        });
+    }
+    let mut pb = repo.packbuilder()?;
+    let mut walk = repo.revwalk()?;
+    walk.push(head)?;
+    walk.hide(base)?;
+    pb.insert_walk(&mut walk)?;
+    let mut pack = git2::Buf::new();
+    pb.write_buf(&mut pack)?;
+    let base_summary = repo
+        .find_commit(base)
+        .ok()
+        .and_then(|c| c.summary().map(str::to_string))
+        .unwrap_or_default();
+    let mut out =
+        format!("# v2 git bundle\n-{base} {base_summary}\n{head} {refname}\n\n").into_bytes();
+    out.extend_from_slice(&pack);
+    Ok(History {
+        commits,
+        refname,
+        tip: head.to_string(),
+        bundle_bytes: out.len(),
+        bundle: out,
+    })
 }
 
 /// The remote-tracking branch whose merge-base with HEAD leaves the fewest local commits.

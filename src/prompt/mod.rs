@@ -14,6 +14,8 @@ pub const DEFAULT_INLINE_BUDGET: usize = 64 * 1024;
 
 /// The name the patch is uploaded under.
 pub const PATCH_NAME: &str = "handoff.patch";
+/// The name of the uploaded bundle of unpushed commits (`--history`).
+pub const BUNDLE_NAME: &str = "handoff.bundle";
 
 /// What the user asked for, before composition.
 #[derive(Debug, Clone)]
@@ -22,6 +24,8 @@ pub struct Handoff<'a> {
     pub context: Option<&'a str>,
     pub state: Option<&'a RepoState>,
     pub delivery: Delivery<'a>,
+    /// With `--history`: where the uploaded bundle is (a placeholder in a dry run).
+    pub bundle_url: Option<&'a str>,
 }
 
 /// How the patch travels.
@@ -73,6 +77,9 @@ pub struct Manifest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<crate::git::Base>,
     pub unpushed_commits: usize,
+    /// With `--history`: the commits the bundle carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::git::History>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_in_progress: Option<String>,
     pub files: Vec<ManifestFile>,
@@ -175,6 +182,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
             upstream: None,
             base: None,
             unpushed_commits: 0,
+            history: None,
             operation_in_progress: None,
             files: Vec::new(),
             left_out: Vec::new(),
@@ -284,7 +292,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
     if full_len == 0 {
         delivery_name = "none";
         p.push_str("\n### Local state\n\nThe working tree matches the base commit: there are no local changes.\n");
-        push_checkout(&mut p, state, None);
+        push_checkout(&mut p, state, None, h.bundle_url);
     } else if let Delivery::Attachment(url) = h.delivery {
         delivery_name = "attachment";
         p.push_str("\n### Reproduce the local state\n\n");
@@ -294,6 +302,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
             Some(&format!(
                 "the attached {PATCH_NAME} ({full_len} bytes), downloaded"
             )),
+            h.bundle_url,
         );
         let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
         push_summary(&mut p, &state.changes);
@@ -322,7 +331,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
             }
         };
         p.push_str("\n### Reproduce the local state\n\n");
-        push_checkout(&mut p, state, Some("the Patch block below"));
+        push_checkout(&mut p, state, Some("the Patch block below"), h.bundle_url);
         let fence = fence_for(&patch);
         let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
         if !patch.ends_with('\n') {
@@ -343,6 +352,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
         upstream: state.upstream.clone(),
         base: Some(state.base.clone()),
         unpushed_commits: state.unpushed_commits,
+        history: state.history.clone(),
         operation_in_progress: state.operation_in_progress.clone(),
         files: files
             .iter()
@@ -406,8 +416,11 @@ fn push_notes(p: &mut String, context: Option<&str>) {
 }
 
 /// The commands that rebuild the local state; `patch` says where the patch comes from.
-fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>) {
+fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>, bundle: Option<&str>) {
     let mut steps = String::new();
+    if let (Some(history), Some(url)) = (&state.history, bundle) {
+        return push_history_checkout(p, state, history, url, patch);
+    }
     match (&state.base.commit, &state.head) {
         (Some(base), Head::Branch { name, .. }) => {
             let _ = writeln!(steps, "git checkout -B {} {base}", shell_word(name));
@@ -444,6 +457,62 @@ fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>) {
     if state.base.source == BaseSource::Head {
         p.push_str("\nNote: the base is the local HEAD; if the remote does not have that commit, ask for the branch to be pushed.\n");
     }
+}
+
+/// The steps with `--history`: fetch the unpushed commits from the bundle (same IDs, messages
+/// and authors), check out the branch at HEAD, then apply the uncommitted work on top.
+fn push_history_checkout(
+    p: &mut String,
+    state: &RepoState,
+    history: &crate::git::History,
+    url: &str,
+    patch: Option<&str>,
+) {
+    let mut steps = String::new();
+    let _ = writeln!(
+        steps,
+        "git fetch --quiet \"$(git rev-parse --git-path {BUNDLE_NAME})\" \"+{}:refs/handoff/tip\"   # the attached {BUNDLE_NAME}, downloaded there",
+        history.refname
+    );
+    match &state.head {
+        Head::Branch { name, .. } => {
+            let _ = writeln!(
+                steps,
+                "git checkout -B {} {}",
+                shell_word(name),
+                history.tip
+            );
+        }
+        _ => {
+            let _ = writeln!(steps, "git checkout --detach {}", history.tip);
+        }
+    }
+    if let Some(source) = patch {
+        let _ = writeln!(
+            steps,
+            "git apply --whitespace=nowarn \"$(git rev-parse --git-path {PATCH_NAME})\"   # {source}, saved there"
+        );
+    }
+    let _ = writeln!(
+        p,
+        "The {} unpushed commit{} travel as commits, in the attached git bundle (its one \
+         prerequisite is the base commit): fetch them, check out the branch at `{}`, then \
+         apply the patch of the uncommitted work on top. The result is the local branch, with \
+         the same commit IDs, and the local working tree, byte for byte.\n",
+        history.commits.len(),
+        if history.commits.len() == 1 { "" } else { "s" },
+        history.tip
+    );
+    for c in &history.commits {
+        let _ = writeln!(p, "- `{}` {} ({})", short_id(&c.id), c.summary, c.author);
+    }
+    let fence = fence_for(&steps);
+    let _ = write!(p, "\n{fence}sh\n{steps}{fence}\n");
+    let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 fn push_left_out(p: &mut String, left_out: &[LeftOut]) {

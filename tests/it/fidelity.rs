@@ -399,3 +399,170 @@ fn a_file_touched_but_unchanged_is_not_a_change() {
     let DryRun { json, .. } = dry_run(&work, "allow");
     assert_eq!(json["manifest"]["files"], serde_json::json!([]), "{json}");
 }
+
+#[test]
+fn with_history_the_clone_gets_the_same_commits_and_the_same_tree() {
+    let (root, work) = repo(&[("a.txt", b"a\n"), ("bin.dat", b"bin\0ary")]);
+    for (i, msg) in ["first local commit", "second local commit"]
+        .iter()
+        .enumerate()
+    {
+        write(&work.join(format!("c{i}.txt")), format!("commit {i}\n"));
+        git(&work, &["add", "-A"]);
+        git(&work, &["commit", "-q", "-m", msg]);
+    }
+    let local: Vec<String> = git(&work, &["log", "--format=%H", "origin/main..HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(local.len(), 2);
+    // Uncommitted work on top.
+    write(&work.join("a.txt"), "a, edited after the commits\n");
+    write(&work.join("new.txt"), "untracked\n");
+
+    // The dry run lists the commits.
+    let out = bin(&work)
+        .args(["create", "--dry-run", "--json", "--history", "go on"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dry = stdout_json(&out);
+    let listed: Vec<&str> = dry["manifest"]["history"]["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        listed,
+        local.iter().rev().map(String::as_str).collect::<Vec<_>>()
+    );
+
+    // For real, against the fake API: the bundle is uploaded and named in the prompt.
+    let api = FakeApi::start();
+    let out = bin_api(&work, &api)
+        .args([
+            "create",
+            "--yes",
+            "--json",
+            "--history",
+            "--via",
+            "inline",
+            "go on",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let uploads = api.uploads();
+    let bundle = uploads
+        .iter()
+        .find(|u| u.file_name == "handoff.bundle")
+        .expect("bundle uploaded");
+    let body = api.create_requests()[0].json();
+    let prompt = body["prompt"].as_str().expect("prompt").to_string();
+    assert!(prompt.contains(&format!("ATTACHMENT:\"{}\"", bundle.url)));
+    let urls = body["attachment_urls"].as_array().expect("urls");
+    assert!(urls.iter().any(|u| u == bundle.url.as_str()));
+
+    // The agent's steps, in a fresh clone of the remote.
+    let dest = tempfile::TempDir::new().expect("tempdir");
+    git(
+        dest.path(),
+        &[
+            "clone",
+            "-q",
+            root.path().join("remote.git").to_str().expect("utf8"),
+            "replay",
+        ],
+    );
+    let replay = dest.path().join("replay");
+    let at = |name: &str| replay.join(git(&replay, &["rev-parse", "--git-path", name]).trim());
+    std::fs::write(at("handoff.bundle"), &bundle.bytes).expect("save bundle");
+    std::fs::write(at("handoff.patch"), extract_patch(&prompt)).expect("save patch");
+    let start = prompt.rfind("```sh\n").expect("steps") + 6;
+    let steps = &prompt[start..start + prompt[start..].find("```").expect("end")];
+    sh(&replay, steps);
+    let replayed: Vec<String> = git(&replay, &["log", "--format=%H", "origin/main..HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(replayed, local, "the same commit IDs");
+    assert_eq!(
+        git(&replay, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "main"
+    );
+    assert_same_tree(&work, &replay, &[]);
+}
+
+#[test]
+fn with_history_commit_messages_and_every_commit_go_through_the_guard() {
+    let mut g = Gen::new(1201);
+    let token = g.github_token();
+    // A secret committed, then removed: the sum of the commits is clean, the bundle is not.
+    let (_root, work) = repo(&[("a.txt", b"a\n")]);
+    write(&work.join("cfg.py"), format!("TOKEN = \"{token}\"\n"));
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "add config"]);
+    write(&work.join("cfg.py"), "TOKEN = os.environ[\"TOKEN\"]\n");
+    git(&work, &["add", "-A"]);
+    git(
+        &work,
+        &["commit", "-q", "-m", "read it from the environment"],
+    );
+    let run = |extra: &[&str]| {
+        bin(&work)
+            .args(["create", "--dry-run", "--json"])
+            .args(extra)
+            .arg("go on")
+            .output()
+            .expect("run")
+    };
+    let out = run(&["--secrets", "block"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "without --history the sum is sent, and it is clean"
+    );
+    let out = run(&["--history", "--secrets", "block"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["--history", "--secrets", "redact"]);
+    assert_eq!(out.status.code(), Some(3), "history cannot be redacted");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&token));
+
+    // A secret in a commit message.
+    let (_root, work) = repo(&[("a.txt", b"a\n")]);
+    write(&work.join("b.txt"), "b\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", &format!("use {token}")]);
+    let out = bin(&work)
+        .args([
+            "create",
+            "--dry-run",
+            "--json",
+            "--history",
+            "--secrets",
+            "block",
+            "go on",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let json = stdout_json(&out);
+    assert!(json["findings"][0]["path"]
+        .as_str()
+        .expect("path")
+        .starts_with("<commit "));
+}

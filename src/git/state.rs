@@ -419,6 +419,12 @@ fn choose_base(
     if let Some((name, mb)) = nearest_remote_branch(repo, head_oid) {
         return make(mb, BaseSource::RemoteBranch, Some(name));
     }
+    // A shallow clone whose remote moved on: the new tip's history is cut off, so no
+    // merge-base exists, but an earlier value of a remote-tracking ref, still in its reflog,
+    // may be HEAD or an ancestor of it.
+    if let Some((name, old)) = earlier_remote_tip(repo, head_oid) {
+        return make(old, BaseSource::RemoteBranch, Some(name));
+    }
     make(head_oid, BaseSource::Head, None)
 }
 
@@ -498,16 +504,68 @@ fn nearest_remote_branch(repo: &Repository, head: Oid) -> Option<(String, Oid)> 
     best.map(|(_, name, mb)| (name, mb))
 }
 
-/// Whether any remote-tracking branch contains `oid`.
+/// Whether any remote-tracking branch contains `oid`, now or at an earlier tip its reflog
+/// remembers (what was fetched from the remote was on it).
 fn on_a_remote(repo: &Repository, oid: Oid) -> bool {
     let Ok(refs) = repo.references_glob("refs/remotes/*") else {
         return false;
     };
-    refs.flatten().any(|r| {
-        r.peel_to_commit().is_ok_and(|tip| {
-            tip.id() == oid || repo.graph_descendant_of(tip.id(), oid).unwrap_or(false)
-        })
-    })
+    let contains = |tip: Oid| tip == oid || repo.graph_descendant_of(tip, oid).unwrap_or(false);
+    for r in refs.flatten() {
+        if r.peel_to_commit().is_ok_and(|tip| contains(tip.id())) {
+            return true;
+        }
+        let in_log = r.name().is_some_and(|name| {
+            repo.reflog(name).is_ok_and(|log| {
+                log.iter()
+                    .any(|e| contains(e.id_new()) || contains(e.id_old()))
+            })
+        });
+        if in_log {
+            return true;
+        }
+    }
+    false
+}
+
+/// The newest earlier tip of a remote-tracking ref (from its reflog) that HEAD is or descends
+/// from, with the fewest commits between it and HEAD.
+fn earlier_remote_tip(repo: &Repository, head: Oid) -> Option<(String, Oid)> {
+    let refs = repo.references_glob("refs/remotes/*").ok()?;
+    let mut best: Option<(usize, String, Oid)> = None;
+    for r in refs.flatten() {
+        let Some(name) = r.name().map(str::to_string) else {
+            continue;
+        };
+        if name.ends_with("/HEAD") {
+            continue;
+        }
+        let Ok(log) = repo.reflog(&name) else {
+            continue;
+        };
+        // Each entry remembers the tip before and after an update: both were on the remote.
+        let tips = log
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| [(i, e.id_new()), (i, e.id_old())]);
+        for (i, old) in tips {
+            if old.is_zero()
+                || !(old == head || repo.graph_descendant_of(head, old).unwrap_or(false))
+            {
+                continue;
+            }
+            let ahead = repo
+                .graph_ahead_behind(head, old)
+                .map_or(usize::MAX, |(a, _)| a);
+            let short = name.strip_prefix("refs/remotes/").unwrap_or(&name);
+            let label = format!("{short}@{{{i}}}");
+            if best.as_ref().is_none_or(|b| ahead < b.0) {
+                best = Some((ahead, label, old));
+            }
+            break;
+        }
+    }
+    best.map(|(_, name, oid)| (name, oid))
 }
 
 /// The remote's default branch as this clone knows it: `<remote>/HEAD`, else `main`/`master`.

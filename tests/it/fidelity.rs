@@ -566,3 +566,42 @@ fn with_history_commit_messages_and_every_commit_go_through_the_guard() {
         .expect("path")
         .starts_with("<commit "));
 }
+
+#[test]
+fn a_shallow_clone_whose_remote_moved_on_keeps_a_base_the_remote_has() {
+    let (root, work) = repo(&[("a.txt", b"one\n")]);
+    write(&work.join("a.txt"), "two\n");
+    git(&work, &["commit", "-q", "-am", "two"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
+    let url = format!("file://{}", root.path().join("remote.git").display());
+    git(
+        root.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
+    let shallow = root.path().join("shallow");
+    let cloned_at = git(&shallow, &["rev-parse", "HEAD"]).trim().to_string();
+    // The remote moves on; the shallow clone fetches only the new tip.
+    write(&work.join("a.txt"), "three\n");
+    git(&work, &["commit", "-q", "-am", "three"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
+    git(&shallow, &["fetch", "-q", "--depth", "1", "origin"]);
+    write(&shallow.join("new.txt"), "local work\n");
+    let DryRun { json, .. } = dry_run(&shallow, "block");
+    let base = &json["manifest"]["base"];
+    assert_eq!(base["commit"], cloned_at.as_str(), "{base}");
+    assert_eq!(base["source"], "remote_branch");
+    assert_eq!(base["on_remote"], true);
+    let (replay, _) = {
+        // Replay from the remote itself: the base is on it.
+        let DryRun { base, patch, .. } = dry_run(&shallow, "block");
+        let dest = tempfile::TempDir::new().expect("tempdir").keep();
+        git(&dest, &["clone", "-q", &url, "replay"]);
+        let replay = dest.join("replay");
+        git(&replay, &["checkout", "-q", "--detach", &base]);
+        let file = dest.join("h.patch");
+        std::fs::write(&file, &patch).expect("write");
+        git(&replay, &["apply", file.to_str().expect("utf8")]);
+        (replay, ())
+    };
+    assert_same_tree(&shallow, &replay, &[]);
+}

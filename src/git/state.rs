@@ -473,99 +473,83 @@ fn bundle(repo: &Repository, base: Oid, head: Oid, h: &Head) -> Result<History> 
     })
 }
 
+/// Remote-tracking branches by full ref name; their symbolic `HEAD`s are left out (each
+/// names a branch that is listed anyway).
+fn remote_branches(repo: &Repository) -> Vec<String> {
+    let Ok(refs) = repo.references_glob("refs/remotes/*") else {
+        return Vec::new();
+    };
+    refs.flatten()
+        .filter_map(|r| r.name().map(str::to_string))
+        .filter(|n| !n.ends_with("/HEAD"))
+        .collect()
+}
+
+fn short_remote(name: &str) -> &str {
+    name.strip_prefix("refs/remotes/").unwrap_or(name)
+}
+
+/// Of candidate bases (a label and a commit HEAD is or descends from), the one that leaves
+/// the fewest local commits; ties go to the first label in order.
+fn fewest_ahead(
+    repo: &Repository,
+    head: Oid,
+    candidates: impl IntoIterator<Item = (String, Oid)>,
+) -> Option<(String, Oid)> {
+    candidates
+        .into_iter()
+        .map(|(label, oid)| {
+            let ahead = repo
+                .graph_ahead_behind(head, oid)
+                .map_or(usize::MAX, |(a, _)| a);
+            (ahead, label, oid)
+        })
+        .min_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
+        .map(|(_, label, oid)| (label, oid))
+}
+
 /// The remote-tracking branch whose merge-base with HEAD leaves the fewest local commits.
 fn nearest_remote_branch(repo: &Repository, head: Oid) -> Option<(String, Oid)> {
-    let refs = repo.references_glob("refs/remotes/*").ok()?;
-    let mut best: Option<(usize, String, Oid)> = None;
-    for r in refs.flatten() {
-        let Some(name) = r.name().map(str::to_string) else {
-            continue;
-        };
-        if name.ends_with("/HEAD") {
-            continue;
-        }
-        let Ok(tip) = r.peel_to_commit() else {
-            continue;
-        };
-        let Ok(mb) = repo.merge_base(head, tip.id()) else {
-            continue;
-        };
-        let ahead = repo
-            .graph_ahead_behind(head, mb)
-            .map_or(usize::MAX, |(a, _)| a);
-        let short = name
-            .strip_prefix("refs/remotes/")
-            .unwrap_or(&name)
-            .to_string();
-        if best.as_ref().is_none_or(|b| (ahead, &short) < (b.0, &b.1)) {
-            best = Some((ahead, short, mb));
-        }
-    }
-    best.map(|(_, name, mb)| (name, mb))
+    let candidates = remote_branches(repo).into_iter().filter_map(|name| {
+        let tip = repo.find_reference(&name).ok()?.peel_to_commit().ok()?;
+        let mb = repo.merge_base(head, tip.id()).ok()?;
+        Some((short_remote(&name).to_string(), mb))
+    });
+    fewest_ahead(repo, head, candidates)
 }
 
 /// Whether any remote-tracking branch contains `oid`, now or at an earlier tip its reflog
 /// remembers (what was fetched from the remote was on it).
 fn on_a_remote(repo: &Repository, oid: Oid) -> bool {
-    let Ok(refs) = repo.references_glob("refs/remotes/*") else {
-        return false;
-    };
     let contains = |tip: Oid| tip == oid || repo.graph_descendant_of(tip, oid).unwrap_or(false);
-    for r in refs.flatten() {
-        if r.peel_to_commit().is_ok_and(|tip| contains(tip.id())) {
-            return true;
-        }
-        let in_log = r.name().is_some_and(|name| {
-            repo.reflog(name).is_ok_and(|log| {
-                log.iter()
-                    .any(|e| contains(e.id_new()) || contains(e.id_old()))
-            })
-        });
-        if in_log {
-            return true;
-        }
-    }
-    false
+    remote_branches(repo).iter().any(|name| {
+        let now = repo
+            .find_reference(name)
+            .and_then(|r| r.peel_to_commit())
+            .is_ok_and(|tip| contains(tip.id()));
+        now || repo.reflog(name).is_ok_and(|log| {
+            log.iter()
+                .any(|e| contains(e.id_new()) || contains(e.id_old()))
+        })
+    })
 }
 
 /// The newest earlier tip of a remote-tracking ref (from its reflog) that HEAD is or descends
 /// from, with the fewest commits between it and HEAD.
 fn earlier_remote_tip(repo: &Repository, head: Oid) -> Option<(String, Oid)> {
-    let refs = repo.references_glob("refs/remotes/*").ok()?;
-    let mut best: Option<(usize, String, Oid)> = None;
-    for r in refs.flatten() {
-        let Some(name) = r.name().map(str::to_string) else {
-            continue;
-        };
-        if name.ends_with("/HEAD") {
-            continue;
-        }
-        let Ok(log) = repo.reflog(&name) else {
-            continue;
-        };
+    let candidates = remote_branches(repo).into_iter().filter_map(|name| {
+        let log = repo.reflog(&name).ok()?;
         // Each entry remembers the tip before and after an update: both were on the remote.
-        let tips = log
-            .iter()
+        log.iter()
             .enumerate()
-            .flat_map(|(i, e)| [(i, e.id_new()), (i, e.id_old())]);
-        for (i, old) in tips {
-            if old.is_zero()
-                || !(old == head || repo.graph_descendant_of(head, old).unwrap_or(false))
-            {
-                continue;
-            }
-            let ahead = repo
-                .graph_ahead_behind(head, old)
-                .map_or(usize::MAX, |(a, _)| a);
-            let short = name.strip_prefix("refs/remotes/").unwrap_or(&name);
-            let label = format!("{short}@{{{i}}}");
-            if best.as_ref().is_none_or(|b| ahead < b.0) {
-                best = Some((ahead, label, old));
-            }
-            break;
-        }
-    }
-    best.map(|(_, name, oid)| (name, oid))
+            .flat_map(|(i, e)| [(i, e.id_new()), (i, e.id_old())])
+            .find(|(_, old)| {
+                !old.is_zero()
+                    && (*old == head || repo.graph_descendant_of(head, *old).unwrap_or(false))
+            })
+            .map(|(i, old)| (format!("{}@{{{i}}}", short_remote(&name)), old))
+    });
+    fewest_ahead(repo, head, candidates)
 }
 
 /// The remote's default branch as this clone knows it: `<remote>/HEAD`, else `main`/`master`.

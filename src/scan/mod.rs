@@ -409,15 +409,7 @@ impl Scanner {
         if spans.is_empty() {
             return None;
         }
-        spans.sort_by_key(|s| s.start);
-        let mut out = String::with_capacity(path.len());
-        let mut at = 0;
-        for s in &spans {
-            out.push_str(&path[at..s.start]);
-            out.push_str(&mask(&path[s.start..s.end]));
-            at = s.end;
-        }
-        out.push_str(&path[at..]);
+        let out = replace_spans(path, &spans, |s| mask(&path[s.start..s.end]));
         Some(out)
     }
 
@@ -660,6 +652,21 @@ impl Scanner {
             }
         }
     }
+}
+
+/// `line` with each span replaced by what `with` makes of it.
+pub(crate) fn replace_spans(line: &str, spans: &[Span], with: impl Fn(&Span) -> String) -> String {
+    let mut sorted: Vec<&Span> = spans.iter().collect();
+    sorted.sort_by_key(|s| s.start);
+    let mut out = String::with_capacity(line.len());
+    let mut at = 0;
+    for s in sorted {
+        out.push_str(&line[at..s.start]);
+        out.push_str(&with(s));
+        at = s.end;
+    }
+    out.push_str(&line[at..]);
+    out
 }
 
 /// Where a line's findings are reported: the path rules see, the path shown, the side.

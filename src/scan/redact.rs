@@ -278,20 +278,7 @@ fn split_eol(piece: &str) -> (&str, &str) {
 }
 
 fn replace_spans(line: &str, spans: &[super::Span]) -> String {
-    if spans.is_empty() {
-        return line.to_string();
-    }
-    let mut sorted: Vec<_> = spans.to_vec();
-    sorted.sort_by_key(|s| s.start);
-    let mut out = String::with_capacity(line.len());
-    let mut at = 0;
-    for s in sorted {
-        out.push_str(&line[at..s.start]);
-        out.push_str(&placeholder(s.rule));
-        at = s.end;
-    }
-    out.push_str(&line[at..]);
-    out
+    super::replace_spans(line, spans, |s| placeholder(s.rule))
 }
 
 #[cfg(test)]

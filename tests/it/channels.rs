@@ -38,20 +38,7 @@ fn with_remote() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn dry(dir: &Path, policy: &str, extra: &[&str]) -> Output {
-    bin(dir)
-        .args([
-            "create",
-            "--dry-run",
-            "--json",
-            "--via",
-            "inline",
-            "--secrets",
-            policy,
-        ])
-        .args(extra)
-        .arg("carry on")
-        .output()
-        .expect("run")
+    dry_run_output(dir, policy, extra)
 }
 
 fn stderr(out: &Output) -> String {

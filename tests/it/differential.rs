@@ -480,3 +480,39 @@ fn differential_against_git_part_3() {
 fn differential_against_git_part_4() {
     run_seeds(4);
 }
+
+// Seeds that once failed, kept as named regressions (each fixed in `src/git/changes.rs`):
+#[test]
+fn seed_1000030_a_mode_only_change_to_a_binary_file() {
+    check(1_000_030);
+}
+
+#[test]
+fn seed_1000098_a_rename_whose_content_also_changed() {
+    check(1_000_098);
+}
+
+#[test]
+fn seed_1000278_an_intent_to_add_binary_file() {
+    check(1_000_278);
+}
+
+#[test]
+fn seed_2000057_rm_cached_with_crlf_under_text_auto() {
+    check(2_000_057);
+}
+
+#[test]
+fn seed_4000170_a_kept_file_paired_away_by_rename_detection() {
+    check(4_000_170);
+}
+
+#[test]
+fn seed_4000462_line_endings_follow_the_working_trees_attributes() {
+    check(4_000_462);
+}
+
+#[test]
+fn seed_4000672_a_touched_but_unchanged_file() {
+    check(4_000_672);
+}

@@ -371,35 +371,6 @@ fn files_outside_a_sparse_checkout_are_not_deleted() {
     }
 }
 
-/// Found by the differential test (seed 4000462): with `.gitattributes` deleted from the
-/// working tree but still in the index, a CRLF file kept on disk after `git rm --cached` was
-/// normalized by the index's attributes, which the replayed tree no longer has.
-#[test]
-fn line_endings_follow_the_working_trees_attributes() {
-    let (_root, work) = repo(&[
-        (".gitattributes", b"* text=auto\n"),
-        ("pkg/t.md", b"line\n"),
-    ]);
-    std::fs::remove_file(work.join(".gitattributes")).expect("rm");
-    git(&work, &["rm", "-q", "--cached", "pkg/t.md"]);
-    write(&work.join("pkg/t.md"), "line\r\n");
-    assert_replays(&work, &[]);
-}
-
-/// Found by the differential test (seed 4000672): a file whose stat data changed but whose
-/// content and mode did not came out as a bare `diff --git` header and a listed change git
-/// does not see.
-#[test]
-fn a_file_touched_but_unchanged_is_not_a_change() {
-    let (_root, work) = repo(&[
-        (".gitattributes", b"*.txt eol=lf\n"),
-        (".gitignore", b"*.log\n"),
-    ]);
-    write(&work.join(".gitignore"), "*.log\n");
-    let DryRun { json, .. } = dry_run(&work, "allow");
-    assert_eq!(json["manifest"]["files"], serde_json::json!([]), "{json}");
-}
-
 #[test]
 fn with_history_the_clone_gets_the_same_commits_and_the_same_tree() {
     let (root, work) = repo(&[("a.txt", b"a\n"), ("bin.dat", b"bin\0ary")]);

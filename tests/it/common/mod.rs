@@ -325,7 +325,19 @@ pub struct DryRun {
 
 /// `create --dry-run --json --via inline --secrets POLICY` in `work`, which must succeed.
 pub fn dry_run(work: &Path, policy: &str) -> DryRun {
-    let out = bin(work)
+    let out = dry_run_output(work, policy, &[]);
+    assert!(
+        out.status.success(),
+        "dry run failed in {}: {}",
+        work.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_dry_run(stdout_json(&out))
+}
+
+/// `create --dry-run --json --via inline --secrets POLICY EXTRA… "go on"` in `work`, as run.
+pub fn dry_run_output(work: &Path, policy: &str, extra: &[&str]) -> std::process::Output {
+    bin(work)
         .args([
             "create",
             "--dry-run",
@@ -335,16 +347,10 @@ pub fn dry_run(work: &Path, policy: &str) -> DryRun {
             "--secrets",
             policy,
         ])
+        .args(extra)
         .arg("go on")
         .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "dry run failed in {}: {}",
-        work.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    parse_dry_run(stdout_json(&out))
+        .expect("run")
 }
 
 /// Parses a dry run's JSON: prompt, base and inline patch.

@@ -348,6 +348,16 @@ pub(crate) fn collect_changes(
         let mut patch = match Patch::from_diff(&diff, idx) {
             Ok(Some(p)) => p,
             Ok(None) => continue,
+            // libgit2 reads the new side of a typechange whose file is gone by now (a
+            // staged file→symlink, then removed): the diff's deletion of it carries it.
+            Err(_)
+                if std::fs::symlink_metadata(workdir.join(&path)).is_err()
+                    && diff.deltas().any(|d| {
+                        d.status() == Delta::Deleted && path_str(d.old_file().path()) == path
+                    }) =>
+            {
+                continue;
+            }
             Err(e) => {
                 set.left_out.push(LeftOut {
                     path,
@@ -387,6 +397,13 @@ pub(crate) fn collect_changes(
     set.unmerged = unmerged;
     if let Some(index) = &unindexed_paths {
         hidden_edits(index, workdir, &mut set);
+    }
+    let may_shadow = match &source {
+        Source::Snapshot(snap) => snap.attributes_shadowed,
+        Source::Workdir { .. } => true,
+    };
+    if may_shadow {
+        shadowed_attributes(repo, workdir, &mut set)?;
     }
     if matches!(source, Source::Workdir { .. }) && opts.include_untracked {
         for path in re_included(repo, workdir)? {
@@ -449,9 +466,17 @@ pub(crate) fn collect_changes(
     set.left_out = deduped;
     // `git apply` writes files in the patch's order: every deletion must come before an
     // addition that needs its place (a file replaced by a directory or a symlink, or the
-    // two halves of a typechange).
-    set.files
-        .sort_by_key(|f| u8::from(f.kind != ChangeKind::Deleted));
+    // two halves of a typechange), and a rename before a new file at its old path. Within
+    // each class the order is by path, so both capture engines give the same bytes
+    // whatever order their corrections were found in.
+    set.files.sort_by(|a, b| {
+        let class = |f: &FileChange| match f.kind {
+            ChangeKind::Deleted => 0u8,
+            ChangeKind::Renamed => 1,
+            _ => 2,
+        };
+        (class(a), a.path.as_bytes()).cmp(&(class(b), b.path.as_bytes()))
+    });
     Ok(set)
 }
 
@@ -522,7 +547,9 @@ fn re_included(repo: &Repository, workdir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// An untracked file as a new-file patch, written the way git writes one.
+/// An untracked file as a new-file patch, made by libgit2 exactly as the main diff makes
+/// one (same headers, same hunk format, a binary patch where the main diff would need one),
+/// so that both capture engines give the same bytes.
 fn new_file(
     workdir: &Path,
     path: &str,
@@ -532,7 +559,7 @@ fn new_file(
     let meta = std::fs::symlink_metadata(&abs).map_err(|e| format!("unreadable: {e}"))?;
     let (content, mode) = if meta.file_type().is_symlink() {
         let t = std::fs::read_link(&abs).map_err(|e| format!("unreadable: {e}"))?;
-        (t.as_os_str().as_encoded_bytes().to_vec(), "120000")
+        (t.as_os_str().as_encoded_bytes().to_vec(), FileMode::Link)
     } else {
         use std::os::unix::fs::PermissionsExt;
         if meta.len() > max_binary && super::workdir::looks_binary(&abs) {
@@ -543,41 +570,42 @@ fn new_file(
         }
         let c = std::fs::read(&abs).map_err(|e| format!("unreadable: {e}"))?;
         let exec = meta.permissions().mode() & 0o100 != 0;
-        (c, if exec { "100755" } else { "100644" })
+        (
+            c,
+            if exec {
+                FileMode::BlobExecutable
+            } else {
+                FileMode::Blob
+            },
+        )
     };
-    let id = git2::Oid::hash_object(git2::ObjectType::Blob, &content)
-        .map_err(|e| e.message().to_string())?;
-    let mut patch = format!(
-        "diff --git a/{path} b/{path}\nnew file mode {mode}\nindex {}..{id}\n",
-        git2::Oid::zero()
-    );
-    let text = std::str::from_utf8(&content)
-        .ok()
-        .filter(|t| !t.contains('\0'));
-    let (mut additions, mut binary) = (0, false);
-    match text {
-        Some("") => {}
-        Some(t) => {
-            let lines: Vec<&str> = t.split_inclusive('\n').collect();
-            additions = lines.len();
-            patch.push_str(&format!(
-                "--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{} @@\n",
-                lines.len()
-            ));
-            for l in lines {
-                patch.push('+');
-                patch.push_str(l);
-                if !l.ends_with('\n') {
-                    patch.push_str("\n\\ No newline at end of file\n");
-                }
-            }
-        }
-        None => {
-            binary = true;
-            patch.push_str("GIT binary patch\n");
-            patch.push_str(&crate::scan::binary::literal_hunk(&content));
-        }
+    let render = |force_binary: bool| -> std::result::Result<(Vec<u8>, usize, bool), git2::Error> {
+        let odb = git2::Odb::new()?;
+        odb.add_new_mempack_backend(1000)?;
+        let mem = Repository::from_odb(odb)?;
+        let id = mem.blob(&content)?;
+        let empty = mem.find_tree(mem.treebuilder(None)?.write()?)?;
+        let mut up = git2::build::TreeUpdateBuilder::new();
+        up.upsert(path, id, mode);
+        let tree = mem.find_tree(up.create_updated(&mem, &empty)?)?;
+        let mut d = base_diff_options(&CaptureOptions::default());
+        d.force_binary(force_binary);
+        let diff = mem.diff_tree_to_tree(Some(&empty), Some(&tree), Some(&mut d))?;
+        let mut p = Patch::from_diff(&diff, 0)?
+            .ok_or_else(|| git2::Error::from_str("no patch for a new file"))?;
+        let (_, additions, _) = p.line_stats()?;
+        let binary = p.delta().flags().is_binary();
+        Ok((p.to_buf()?.to_vec(), additions, binary))
+    };
+    let failed = |e: git2::Error| format!("unreadable: {}", e.message());
+    let (mut bytes, mut additions, mut binary) = render(false).map_err(failed)?;
+    let text = String::from_utf8(bytes.clone()).ok();
+    if text.as_ref().is_none_or(|t| t.contains("\nBinary files ")) {
+        (bytes, _, _) = render(true).map_err(failed)?;
+        (additions, binary) = (0, true);
     }
+    let patch = String::from_utf8(bytes)
+        .map_err(|_| "its name cannot be represented in the prompt".to_string())?;
     Ok(FileChange {
         path: path.to_string(),
         old_path: None,
@@ -608,6 +636,54 @@ fn binary_deletion(path: &str, delta: &git2::DiffDelta<'_>) -> FileChange {
         deletions: 0,
         patch,
     }
+}
+
+/// Why a file under a `.gitattributes` that became a directory is not sent.
+const SHADOWED_ATTRIBUTES: &str = "its line endings follow a .gitattributes that is now a \
+     directory: git then reads no attributes there, libgit2 reads the index's copy, so the \
+     change cannot be captured the way git sees it";
+
+/// A tracked `.gitattributes` replaced by a directory: git reads no attributes from it, but
+/// libgit2 (both engines) falls back to the index's copy and may see a file whose line
+/// endings differ as unchanged. Such files are found by their raw bytes and listed as left
+/// out, never silently dropped.
+fn shadowed_attributes(repo: &Repository, workdir: &Path, set: &mut ChangeSet) -> Result<()> {
+    let index = repo.index()?;
+    let dirs: Vec<String> = index
+        .iter()
+        .filter_map(|e| {
+            let p = String::from_utf8_lossy(&e.path).into_owned();
+            let dir = p.strip_suffix(".gitattributes")?;
+            (dir.is_empty() || dir.ends_with('/'))
+                .then_some(())
+                .filter(|_| workdir.join(&p).is_dir())
+                .map(|_| dir.to_string())
+        })
+        .collect();
+    if dirs.is_empty() {
+        return Ok(());
+    }
+    let known: std::collections::HashSet<String> = set
+        .files
+        .iter()
+        .map(|f| f.path.clone())
+        .chain(set.left_out.iter().map(|l| l.path.clone()))
+        .collect();
+    for e in index.iter() {
+        let path = String::from_utf8_lossy(&e.path).into_owned();
+        if known.contains(&path) || !dirs.iter().any(|d| path.starts_with(d.as_str())) {
+            continue;
+        }
+        let abs = workdir.join(&path);
+        let is_file = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file());
+        if is_file && super::workdir::disk_differs(&abs, e.id) {
+            set.left_out.push(LeftOut {
+                path,
+                reason: SHADOWED_ATTRIBUTES.into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Paths of the base that the index no longer has (`git rm --cached`, or removed outright):
@@ -674,15 +750,17 @@ fn unindexed(
     let mut new_up = git2::build::TreeUpdateBuilder::new();
     let mut any = false;
     for (path, id, mode) in gone {
+        // A file (or symlink) still at the path; a directory there now does not count.
+        let kept = std::fs::symlink_metadata(workdir.join(&path)).is_ok_and(|m| !m.is_dir());
         // A deletion the diff already carries stands; a rename's old side too.
-        if listed.contains(&path) && std::fs::symlink_metadata(workdir.join(&path)).is_err() {
+        if listed.contains(&path) && !kept {
             continue;
         }
         set.files
             .retain(|f| !(f.path == path && f.kind == ChangeKind::Deleted));
         // Rename detection may have paired this path, still on disk, with a new file: the
         // new file is then an addition of its own, and this path is settled below.
-        if std::fs::symlink_metadata(workdir.join(&path)).is_ok() {
+        if kept {
             for f in set.files.iter_mut() {
                 if f.kind == ChangeKind::Renamed && f.old_path.as_deref() == Some(path.as_str()) {
                     if let Ok(mut fresh) = new_file(workdir, &f.path, opts.max_binary_bytes) {
@@ -749,7 +827,11 @@ fn unindexed(
                 delta.status(),
             )
         };
-        match file_change(&mut patch, &path, &path, false)? {
+        // A base path the index dropped that is still on disk is untracked, as git says.
+        let untracked = status == Delta::Added
+            && !unmerged.contains(&path)
+            && index.get_path(Path::new(&path), 0).is_none();
+        match file_change(&mut patch, &path, &path, untracked)? {
             FileText::Utf8(fc) => set.files.push(fc),
             FileText::NotUtf8(mut fc) => {
                 // Redo as a binary patch, as the main diff does.

@@ -42,6 +42,8 @@ pub(crate) struct Snapshot {
     /// Paths that git does not track yet (reported as untracked, not added).
     pub untracked: HashSet<String>,
     pub left_out: Vec<LeftOut>,
+    /// A tracked `.gitattributes` is a directory on disk (see `changes::shadowed_attributes`).
+    pub attributes_shadowed: bool,
 }
 
 /// One tracked file, with what the index recorded for it.
@@ -139,6 +141,7 @@ pub(crate) fn snapshot(
     let mut tracked_dirs: PathSet<'_> = PathSet::default();
     tracked_dirs.insert(b"");
     let mut attributes = false;
+    let mut attributes_shadowed = false;
     for e in index.entries() {
         use gix_index::entry::{Flags, Mode as IMode};
         if e.stage_raw() != 0 || e.flags.contains(Flags::INTENT_TO_ADD) || e.mode == IMode::DIR {
@@ -149,7 +152,10 @@ pub(crate) fn snapshot(
             Some(i) => (&path[..i], &path[i + 1..]),
             None => (&path[..0], path),
         };
-        attributes |= name == b".gitattributes";
+        if name == b".gitattributes" {
+            attributes = true;
+            attributes_shadowed |= workdir.join(OsStr::from_bytes(path)).is_dir();
+        }
         for (i, b) in path.iter().enumerate() {
             if *b == b'/' {
                 tracked_dirs.insert(&path[..i]);
@@ -318,6 +324,12 @@ pub(crate) fn snapshot(
         untracked.insert(String::from_utf8_lossy(rel).into_owned());
     }
 
+    // A `diff` attribute (`binary`, `-diff`, `diff=python`) changes the patch text: binary
+    // output, or hunk headers from a driver. The in-memory repository sees no attributes, so
+    // such a change is left to the full diff, which reads them as git does.
+    if attributes && old.keys().chain(new.keys()).any(|p| has_diff_attr(repo, p)) {
+        return None;
+    }
     let old_tree = sparse_tree(&mem, &old)?;
     let new_tree = sparse_tree(&mem, &new)?;
     Some(Snapshot {
@@ -326,6 +338,7 @@ pub(crate) fn snapshot(
         new_tree,
         untracked,
         left_out,
+        attributes_shadowed,
     })
 }
 
@@ -447,6 +460,15 @@ fn has_attribute_files(repo: &Repository) -> bool {
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")));
     xdg.is_some_and(|x| x.join("git/attributes").exists())
+}
+
+/// Whether any `diff` attribute applies to this path (set, unset or a driver name).
+fn has_diff_attr(repo: &Repository, rel: &[u8]) -> bool {
+    let path = Path::new(OsStr::from_bytes(rel));
+    repo.get_attr_bytes(path, "diff", AttrCheckFlags::FILE_THEN_INDEX)
+        .map_or(true, |v| {
+            !matches!(git2::AttrValue::from_bytes(v), git2::AttrValue::Unspecified)
+        })
 }
 
 /// Whether git would run this file through a filter or convert its line endings.

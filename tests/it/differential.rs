@@ -6,7 +6,8 @@
 //! - the paths the handoff sends or lists as left out are exactly the paths git reports as
 //!   differing from the base: `git diff --no-renames --name-only <base>` for tracked paths
 //!   and `git ls-files --others --exclude-standard` for untracked ones;
-//! - the patch, applied in a fresh clone at the base, reproduces the working tree.
+//! - the patch, applied in a fresh clone at the base, reproduces the working tree;
+//! - both capture engines (the fast snapshot and libgit2's full diff) give the same bytes.
 //!
 //! 500 seeds run by default, split over several tests so they run in parallel;
 //! `DEVIN_HANDOFF_DIFF_SEEDS=N` runs N per test instead. A failing seed is printed, and
@@ -310,6 +311,7 @@ fn check(seed: u64) {
         sh(root.path(), &format!("cp -a . '{}'", keep.display()));
     }
     let h = handoff(&work, seed);
+    engines_agree(&work, seed);
 
     // The path sets agree with git's.
     let mut expected = git_paths(&work, &h.base);
@@ -392,6 +394,45 @@ fn check(seed: u64) {
             assert_eq!(Some(v), got.get(k), "seed {seed}: content of {k}");
         }
     }
+}
+
+/// One capture semantics: the parallel fast path and libgit2's full working-tree diff give
+/// byte-identical patches, the same files and the same left-out list on every seed.
+fn engines_agree(work: &Path, seed: u64) {
+    use devin_handoff::git::{capture, CaptureOptions, RepoState};
+    let run = |full_scan| {
+        let opts = CaptureOptions {
+            full_scan,
+            ..CaptureOptions::default()
+        };
+        capture(work, &opts)
+            .expect("capture")
+            .expect("a repository")
+    };
+    let (fast, full) = (run(false), run(true));
+    let files = |s: &RepoState| {
+        s.changes
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.old_path.clone(), f.kind, f.binary))
+            .collect::<Vec<_>>()
+    };
+    let left_out = |s: &RepoState| {
+        let mut l: Vec<_> = s.changes.left_out.iter().map(|l| l.path.clone()).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(
+        fast.changes.patch(),
+        full.changes.patch(),
+        "seed {seed}: the fast path and the full diff give different patches"
+    );
+    assert_eq!(files(&fast), files(&full), "seed {seed}: files differ");
+    assert_eq!(
+        left_out(&fast),
+        left_out(&full),
+        "seed {seed}: left out differs"
+    );
 }
 
 /// Paths whose working-tree state equals their state at the base (git counts a path that was
@@ -515,4 +556,9 @@ fn seed_4000462_line_endings_follow_the_working_trees_attributes() {
 #[test]
 fn seed_4000672_a_touched_but_unchanged_file() {
     check(4_000_672);
+}
+
+#[test]
+fn seed_2000960_a_gitattributes_replaced_by_a_directory() {
+    check(2_000_960);
 }

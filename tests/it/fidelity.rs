@@ -576,3 +576,95 @@ fn a_shallow_clone_whose_remote_moved_on_keeps_a_base_the_remote_has() {
     };
     assert_same_tree(&shallow, &replay, &[]);
 }
+
+/// A loop-mounted ext4 with 128-byte inodes: timestamps in whole seconds, as on HFS+, old
+/// ext4 and some network mounts. Unmounted on drop.
+struct CoarseFs {
+    mnt: PathBuf,
+    _root: tempfile::TempDir,
+}
+
+impl CoarseFs {
+    /// `None` where loop mounts are not allowed (not root, no loop device).
+    fn mount() -> Option<CoarseFs> {
+        let root = tempfile::TempDir::new().expect("tempdir");
+        let img = root.path().join("fs.img");
+        let mnt = root.path().join("mnt");
+        std::fs::create_dir(&mnt).expect("mkdir");
+        let run = |cmd: &str, args: &[&str]| {
+            std::process::Command::new(cmd)
+                .args(args)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        let img_s = img.to_str().expect("utf8");
+        let ok = run("truncate", &["-s", "32M", img_s])
+            && run("mkfs.ext4", &["-q", "-I", "128", "-F", img_s])
+            && run("mount", &["-o", "loop", img_s, mnt.to_str().expect("utf8")]);
+        ok.then_some(CoarseFs { mnt, _root: root })
+    }
+}
+
+impl Drop for CoarseFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.mnt).output();
+    }
+}
+
+/// Bug 6: the untracked cache trusted a directory whose mtime, in whole seconds, was not
+/// older than the listing itself; a file created later in that same second stayed unseen.
+/// git's rule (racy timestamps) is applied: such a directory is listed again.
+#[test]
+fn a_file_created_in_the_same_second_as_the_last_listing_is_seen_on_a_coarse_filesystem() {
+    let Some(fs) = CoarseFs::mount() else {
+        eprintln!("skipped: this machine does not allow a loop mount (needs root)");
+        return;
+    };
+    let root = &fs.mnt;
+    git(root, &["init", "-q", "--bare", "remote.git"]);
+    git(root, &["clone", "-q", "remote.git", "work"]);
+    let work = root.join("work");
+    write(&work.join("notes/readme.txt"), "notes\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "initial"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+    };
+    let dir_second = || {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(work.join("notes")).expect("stat");
+        assert_eq!(m.mtime_nsec(), 0, "the filesystem keeps whole seconds");
+        m.mtime() as u64
+    };
+    let mut raced = 0;
+    for i in 0..20 {
+        // Start early in a second, so both runs and both files fall within it.
+        while now().subsec_millis() > 100 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let second = now().as_secs();
+        write(&work.join(format!("notes/first{i}.txt")), "one\n");
+        dry_run(&work, "allow");
+        let late = format!("notes/late{i}.txt");
+        write(&work.join(&late), "two\n");
+        if dir_second() != second || now().as_secs() != second {
+            continue;
+        }
+        raced += 1;
+        let json = dry_run(&work, "allow").json;
+        let sent: Vec<&str> = json["manifest"]["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter_map(|f| f["path"].as_str())
+            .collect();
+        assert!(sent.contains(&late.as_str()), "{late} is missing: {sent:?}");
+        if raced == 3 {
+            break;
+        }
+    }
+    assert!(raced > 0, "never managed two runs within one second");
+}

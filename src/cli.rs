@@ -59,6 +59,10 @@ pub struct GlobalArgs {
     /// When to use colour on stderr
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+
+    /// Never ask a question, even on a terminal: act as scripts and agents do (--json implies it)
+    #[arg(long, global = true)]
+    pub no_input: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

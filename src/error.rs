@@ -62,11 +62,13 @@ pub struct Error {
     message: String,
     hints: Vec<String>,
     /// Extra fields for the `--json` error object (e.g. masked findings).
-    details: Option<(&'static str, serde_json::Value)>,
+    details: Option<Box<(&'static str, serde_json::Value)>>,
     /// Already reported on stdout/stderr by the command: print nothing more.
     silent: bool,
     /// The HTTP status the API answered with, when the error is an API answer.
     status: Option<u16>,
+    /// What caused it (a git, I/O or network error), shown by `-v` as a chain.
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -80,7 +82,25 @@ impl Error {
             details: None,
             silent: false,
             status: None,
+            source: None,
         }
+    }
+
+    /// Keeps the underlying error, so that `-v` can show the whole chain.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The message of each cause, outermost first.
+    pub fn causes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut next = std::error::Error::source(self);
+        while let Some(e) = next {
+            out.push(e.to_string());
+            next = e.source();
+        }
+        out
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
@@ -107,12 +127,12 @@ impl Error {
 
     /// Attaches a field to the `--json` output of this error. Never pass unmasked secrets.
     pub fn with_detail(mut self, key: &'static str, value: serde_json::Value) -> Self {
-        self.details = Some((key, value));
+        self.details = Some(Box::new((key, value)));
         self
     }
 
     pub fn detail(&self) -> Option<&(&'static str, serde_json::Value)> {
-        self.details.as_ref()
+        self.details.as_deref()
     }
 
     /// Records the HTTP status the API answered with.
@@ -162,16 +182,22 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<git2::Error> for Error {
     fn from(e: git2::Error) -> Self {
-        Error::other(format!("git: {}", e.message()))
+        Error::other(format!("git: {}", e.message())).with_source(e)
     }
 }
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::other(format!("I/O error: {e}"))
+        Error::other(format!("I/O error: {e}")).with_source(e)
     }
 }

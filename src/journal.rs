@@ -26,11 +26,7 @@ pub struct Record {
 }
 
 fn path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(base.join("devin-handoff").join("journal.jsonl"))
+    crate::paths::state_dir().map(|d| d.join("journal.jsonl"))
 }
 
 /// FNV-1a over the parts, each followed by a separator byte: stable across runs and
@@ -46,8 +42,9 @@ pub fn stable_hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     h
 }
 
-/// Appends a record: one `write` of one line, under an exclusive lock, to a file opened for
-/// appending, so that concurrent handoffs can neither interleave nor lose a line.
+/// Appends a record: one `write` of one line, under an exclusive lock (`File::lock`), to a
+/// file opened for appending, so that concurrent handoffs can neither interleave nor lose a
+/// line.
 pub fn append(record: &Record) -> std::io::Result<()> {
     let Some(p) = path() else { return Ok(()) };
     if let Some(dir) = p.parent() {
@@ -59,15 +56,24 @@ pub fn append(record: &Record) -> std::io::Result<()> {
         .create(true)
         .append(true)
         .open(&p)?;
+    // An advisory lock (flock on Unix), released when `f` is dropped: a reader that takes
+    // the shared lock never sees half a line, and writers take turns.
+    f.lock()?;
     f.write_all(line.as_bytes())
 }
 
 /// Every readable record, oldest first; damaged lines are skipped.
 pub fn read() -> Vec<Record> {
     let Some(p) = path() else { return Vec::new() };
-    let Ok(text) = std::fs::read_to_string(p) else {
+    let Ok(mut f) = std::fs::File::open(p) else {
         return Vec::new();
     };
+    // Shared with other readers, exclusive of a writer mid-line.
+    let _ = f.lock_shared();
+    let mut text = String::new();
+    if std::io::Read::read_to_string(&mut f, &mut text).is_err() {
+        return Vec::new();
+    }
     text.lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()

@@ -5,7 +5,6 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::client::{Client, Idempotency};
-use super::sessions::encode_segment;
 use crate::config::KeyFlavor;
 use crate::error::Result;
 
@@ -23,13 +22,7 @@ const CHUNK: usize = 64 * 1024;
 impl Client {
     /// The route an upload would use, for dry runs.
     pub fn upload_route(flavor: KeyFlavor, org: Option<&str>) -> String {
-        match flavor {
-            KeyFlavor::V1 => "POST /v1/attachments".to_string(),
-            KeyFlavor::V3 => format!(
-                "POST /v3/organizations/{}/attachments",
-                org.unwrap_or("{org_id}")
-            ),
-        }
+        super::routes::shown("POST", |o| super::routes::attachments(flavor, o), org)
     }
 
     /// Uploads `data` as a file named `name` (multipart, one part named `file`) and returns
@@ -41,13 +34,12 @@ impl Client {
         data: Bytes,
         progress: Option<&indicatif::ProgressBar>,
     ) -> Result<String> {
-        let path = match self.flavor() {
-            KeyFlavor::V1 => "/v1/attachments".to_string(),
-            KeyFlavor::V3 => {
-                let org = self.org_id().await?;
-                format!("/v3/organizations/{}/attachments", encode_segment(&org))
-            }
+        let flavor = self.flavor();
+        let org = match flavor {
+            KeyFlavor::V1 => String::new(),
+            KeyFlavor::V3 => self.org_id().await?,
         };
+        let path = super::routes::attachments(flavor, &org);
         let len = data.len() as u64;
         let name = name.to_string();
         let attach = |rb: reqwest::RequestBuilder| {

@@ -5,8 +5,9 @@ use std::time::Duration;
 use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::config::{ApiKey, KeyFlavor, Settings};
+use crate::config::{ApiKey, KeyFlavor};
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 use crate::ui;
 
 use super::types::ProblemBody;
@@ -27,6 +28,16 @@ pub(crate) enum Idempotency {
     /// A timeout or a reset after sending may have created the session: never repeat it.
     Unsafe,
 }
+
+/// How a list route pages: `first`/`after` cursors, or `limit`/`offset` (schedules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pages {
+    Cursor,
+    Offset,
+}
+
+/// Items asked for per page.
+const PAGE: usize = 100;
 
 /// A Devin API client bound to one key, base URL and (for v3) organization.
 #[derive(Debug, Clone)]
@@ -62,13 +73,66 @@ impl Client {
         self.key.flavor()
     }
 
+    /// Every item of a list route, page after page, or the first `limit` items. Stops when
+    /// the API says there is no next page, or repeats a cursor.
+    pub(crate) async fn paginate<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        pages: Pages,
+        limit: Option<usize>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut q: Vec<(String, String)> = query.to_vec();
+            match pages {
+                Pages::Cursor => {
+                    q.push(("first".into(), PAGE.to_string()));
+                    q.extend(after.iter().map(|a| ("after".to_string(), a.clone())));
+                }
+                Pages::Offset => {
+                    q.push(("limit".into(), PAGE.to_string()));
+                    q.push(("offset".into(), out.len().to_string()));
+                }
+            }
+            let page: super::types::Page<T> = self
+                .request(
+                    Method::GET,
+                    &Self::with_query(path, &q),
+                    None,
+                    Idempotency::Safe,
+                )
+                .await?;
+            let n = page.items.len();
+            out.extend(page.items);
+            if let Some(l) = limit.filter(|l| out.len() >= *l) {
+                out.truncate(l);
+                return Ok(out);
+            }
+            let more = match pages {
+                Pages::Cursor => match (page.has_next_page, page.end_cursor) {
+                    (Some(true), Some(c)) if after.as_deref() != Some(c.as_str()) => {
+                        after = Some(c);
+                        true
+                    }
+                    _ => false,
+                },
+                Pages::Offset => n > 0 && page.has_next_page.unwrap_or(n == PAGE),
+            };
+            if !more {
+                return Ok(out);
+            }
+        }
+    }
+
     /// The organization for v3 routes: the configured one, else the key's own (`/v3/self`).
     pub(crate) async fn org_id(&mut self) -> Result<String> {
         if let Some(org) = &self.org_id {
             return Ok(org.clone());
         }
         let me: super::types::SelfInfo = self
-            .request(Method::GET, "/v3/self", None, Idempotency::Safe)
+            .request(Method::GET, super::routes::SELF, None, Idempotency::Safe)
             .await?;
         match me.org_id.filter(|o| !o.is_empty()) {
             Some(org) => {
@@ -111,7 +175,7 @@ impl Client {
         );
         req.send()
             .await
-            .map_err(|e| self.network_error(&e, Idempotency::Safe))
+            .map_err(|e| self.network_error(e, Idempotency::Safe))
     }
 
     /// `path?k=v&…`, each pair form-encoded; repeated keys stay repeated (`tags=a&tags=b`).
@@ -186,7 +250,7 @@ impl Client {
                         tokio::time::sleep(wait).await;
                         continue;
                     }
-                    return Err(self.network_error(&e, idem));
+                    return Err(self.network_error(e, idem));
                 }
             };
             let status = resp.status();
@@ -221,7 +285,7 @@ impl Client {
         }
     }
 
-    pub(crate) fn network_error(&self, e: &reqwest::Error, idem: Idempotency) -> Error {
+    pub(crate) fn network_error(&self, e: reqwest::Error, idem: Idempotency) -> Error {
         let base = self.base.as_str().trim_end_matches('/');
         let mut err = if e.is_connect() {
             Error::api(format!(
@@ -232,7 +296,7 @@ impl Client {
         } else {
             Error::api(format!(
                 "the connection to the Devin API at {base} broke off: {}",
-                network_reason(e)
+                network_reason(&e)
             ))
         };
         if idem == Idempotency::Unsafe && !e.is_connect() {
@@ -243,7 +307,8 @@ impl Client {
         } else {
             err = err.hint("check the network, or DEVIN_API_URL / --api-url");
         }
-        err
+        // reqwest names the URL (never a key: that travels in a header) and the cause.
+        err.with_source(e)
     }
 
     async fn status_error(&self, status: StatusCode, path: &str, resp: reqwest::Response) -> Error {
@@ -355,7 +420,8 @@ async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>> {
                 return Err(Error::api(format!(
                     "the connection to the Devin API broke while reading its answer: {}",
                     network_reason(&e)
-                )))
+                ))
+                .with_source(e))
             }
         }
     }

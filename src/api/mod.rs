@@ -2,10 +2,10 @@
 
 mod attachments;
 mod client;
-mod lifecycle;
 pub mod org;
-pub use lifecycle::{session_id, SessionFilter};
+mod routes;
 mod sessions;
 pub mod types;
 
 pub use client::Client;
+pub use sessions::{session_id, SessionFilter};

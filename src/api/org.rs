@@ -5,8 +5,8 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::client::{Client, Idempotency};
-use super::sessions::encode_segment;
+use super::client::{Client, Idempotency, Pages};
+use super::routes::{self, encode_segment};
 use crate::error::{Error, Result};
 
 /// A kind of org resource: its route under the org and how people call it.
@@ -37,22 +37,18 @@ impl Kind {
 
 impl Client {
     pub async fn whoami(&self) -> Result<Value> {
-        self.request(Method::GET, "/v3/self", None, Idempotency::Safe)
+        self.request(Method::GET, routes::SELF, None, Idempotency::Safe)
             .await
     }
 
     pub async fn list_orgs(&self) -> Result<Vec<Value>> {
-        self.paginate("/v3/enterprise/organizations", &[], None)
+        self.paginate(routes::ENTERPRISE_ORGS, &[], Pages::Cursor, None)
             .await
     }
 
     async fn org_path(&mut self, kind: Kind) -> Result<String> {
         let org = self.org_id().await?;
-        Ok(format!(
-            "/v3/organizations/{}/{}",
-            encode_segment(&org),
-            kind.route()
-        ))
+        Ok(routes::org_resource(&org, kind.route()))
     }
 
     /// Every item: cursor pages for notes and playbooks, `limit`/`offset` for schedules.
@@ -62,34 +58,12 @@ impl Client {
         query: &[(String, String)],
     ) -> Result<Vec<Value>> {
         let path = self.org_path(kind).await?;
-        if kind != Kind::Schedule {
-            return self.paginate(&path, query, None).await;
-        }
-        const LIMIT: usize = 100;
-        let mut out = Vec::new();
-        loop {
-            let mut q = query.to_vec();
-            q.push(("limit".into(), LIMIT.to_string()));
-            q.push(("offset".into(), out.len().to_string()));
-            let url = Self::with_query(&path, &q);
-            let page: Value = self
-                .request(Method::GET, &url, None, Idempotency::Safe)
-                .await?;
-            let items = page
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let n = items.len();
-            out.extend(items);
-            let more = page
-                .get("has_next_page")
-                .and_then(Value::as_bool)
-                .unwrap_or(n == LIMIT);
-            if n == 0 || !more {
-                return Ok(out);
-            }
-        }
+        let pages = if kind == Kind::Schedule {
+            Pages::Offset
+        } else {
+            Pages::Cursor
+        };
+        self.paginate(&path, query, pages, None).await
     }
 
     pub async fn get_resource(&mut self, kind: Kind, id: &str) -> Result<Value> {
@@ -127,22 +101,17 @@ impl Client {
 
     pub async fn knowledge_folders(&mut self) -> Result<Value> {
         let org = self.org_id().await?;
-        let path = format!(
-            "/v3/organizations/{}/knowledge/folders",
-            encode_segment(&org)
-        );
+        let path = routes::org_resource(&org, "knowledge/folders");
         self.request(Method::GET, &path, None, Idempotency::Safe)
             .await
     }
 }
 
+/// A 404 on a resource route names the resource, and keeps the status and hints.
 fn not_found(e: Error, kind: Kind, id: &str) -> Error {
-    if e.message().contains(" 404 ") {
-        Error::api(format!(
-            "{} {id} was not found: {}",
-            kind.noun(),
-            e.message()
-        ))
+    if e.status() == Some(404) {
+        let msg = format!("{} {id} was not found: {}", kind.noun(), e.message());
+        e.reworded(msg)
     } else {
         e
     }

@@ -1,22 +1,18 @@
-//! Session routes: create (v3 org route, or v1 for legacy keys).
+//! Session routes: create (v3, or v1 for legacy keys), get, list, messages, send,
+//! archive, terminate, attachments and downloads.
 
 use reqwest::Method;
 
-use super::client::{Client, Idempotency};
-use super::types::{CreateSessionRequest, Session};
+use super::client::{Client, Idempotency, Pages};
+use super::routes;
+use super::types::{Attachment, CreateSessionRequest, Message, Session};
 use crate::config::KeyFlavor;
 use crate::error::{Error, Result};
 
 impl Client {
     /// The route a create would use, for dry runs and messages.
     pub fn create_route(flavor: KeyFlavor, org: Option<&str>) -> String {
-        match flavor {
-            KeyFlavor::V1 => "POST /v1/sessions".to_string(),
-            KeyFlavor::V3 => format!(
-                "POST /v3/organizations/{}/sessions",
-                org.unwrap_or("{org_id}")
-            ),
-        }
+        routes::shown("POST", |o| routes::sessions(flavor, o), org)
     }
 
     /// The body exactly as it will be sent for this key's API generation.
@@ -46,13 +42,11 @@ impl Client {
     pub async fn create_session(&mut self, req: &CreateSessionRequest) -> Result<Session> {
         let flavor = self.flavor();
         let body = Self::create_body(flavor, req)?;
-        let path = match flavor {
-            KeyFlavor::V1 => "/v1/sessions".to_string(),
-            KeyFlavor::V3 => {
-                let org = self.org_id().await?;
-                format!("/v3/organizations/{}/sessions", encode_segment(&org))
-            }
+        let org = match flavor {
+            KeyFlavor::V1 => String::new(),
+            KeyFlavor::V3 => self.org_id().await?,
         };
+        let path = routes::sessions(flavor, &org);
         self.request(Method::POST, &path, Some(&body), Idempotency::Unsafe)
             .await
     }
@@ -63,7 +57,7 @@ impl Client {
     /// the permission check passed, 403 when it did not. No session is ever created.
     pub async fn probe_create(&mut self) -> Result<bool> {
         let org = self.org_id().await?;
-        let path = format!("/v3/organizations/{}/sessions", encode_segment(&org));
+        let path = routes::sessions(KeyFlavor::V3, &org);
         match self
             .request::<serde_json::Value>(
                 Method::POST,
@@ -81,13 +75,169 @@ impl Client {
     }
 }
 
-/// Characters left as they are in a path segment: IDs are `org-…`, `devin-…` and the like.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.');
+/// Normalises a session reference: bare, `devin-` prefixed, or the web URL.
+pub fn session_id(input: &str) -> Result<String> {
+    let t = input.trim().trim_end_matches('/');
+    let last = if t.contains("://") {
+        let url = url::Url::parse(t).map_err(|_| bad_id(input))?;
+        url.path_segments()
+            .and_then(|mut s| s.rfind(|x| !x.is_empty()))
+            .ok_or_else(|| bad_id(input))?
+            .to_string()
+    } else {
+        t.to_string()
+    };
+    let bare = last.strip_prefix("devin-").unwrap_or(&last);
+    if bare.is_empty()
+        || !bare
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(bad_id(input));
+    }
+    Ok(format!("devin-{bare}"))
+}
 
-/// Percent-encodes one path segment so that an ID cannot change the route.
-pub(crate) fn encode_segment(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+fn bad_id(input: &str) -> Error {
+    Error::usage(format!("{input:?} is not a session ID"))
+        .hint("give the ID (devin-…, or without the prefix) or the session's web URL")
+}
+
+/// Filters for `sessions list`.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    pub tags: Vec<String>,
+    pub repos: Vec<String>,
+    pub session_ids: Vec<String>,
+}
+
+impl Client {
+    async fn session_path(&mut self, id: &str) -> Result<String> {
+        let org = self.org_id().await?;
+        Ok(routes::session(&org, id))
+    }
+
+    pub async fn get_session(&mut self, id: &str) -> Result<Session> {
+        let path = self.session_path(id).await?;
+        self.request(Method::GET, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn list_sessions(
+        &mut self,
+        filter: &SessionFilter,
+        limit: Option<usize>,
+    ) -> Result<Vec<Session>> {
+        let org = self.org_id().await?;
+        let mut q = Vec::new();
+        for t in &filter.tags {
+            q.push(("tags".to_string(), t.clone()));
+        }
+        for r in &filter.repos {
+            q.push(("repo_names".to_string(), r.clone()));
+        }
+        for s in &filter.session_ids {
+            q.push(("session_ids".to_string(), s.clone()));
+        }
+        let path = routes::sessions(KeyFlavor::V3, &org);
+        self.paginate(&path, &q, Pages::Cursor, limit).await
+    }
+
+    pub async fn list_messages(&mut self, id: &str) -> Result<Vec<Message>> {
+        let path = format!("{}/messages", self.session_path(id).await?);
+        self.paginate(&path, &[], Pages::Cursor, None)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn send_message(&mut self, id: &str, message: &str) -> Result<Session> {
+        let path = format!("{}/messages", self.session_path(id).await?);
+        let body = serde_json::json!({ "message": message });
+        self.request(Method::POST, &path, Some(&body), Idempotency::Unsafe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn archive_session(&mut self, id: &str) -> Result<Session> {
+        let path = format!("{}/archive", self.session_path(id).await?);
+        self.request(Method::POST, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    pub async fn terminate_session(&mut self, id: &str) -> Result<Session> {
+        let path = self.session_path(id).await?;
+        self.request(Method::DELETE, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    /// The session's attachments; the API answers a bare array (the guide shows `items`).
+    pub async fn list_attachments(&mut self, id: &str) -> Result<Vec<Attachment>> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Bare(Vec<Attachment>),
+            Wrapped { items: Vec<Attachment> },
+        }
+        let path = format!("{}/attachments", self.session_path(id).await?);
+        let e: Either = self
+            .request(Method::GET, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))?;
+        Ok(match e {
+            Either::Bare(v) | Either::Wrapped { items: v } => v,
+        })
+    }
+}
+
+/// A 404 on a session route names the session.
+fn not_found(e: Error, id: &str) -> Error {
+    if e.status() == Some(404) {
+        let msg = format!("session {id} was not found: {}", e.message());
+        e.reworded(msg)
+            .hint("check the ID, and that DEVIN_ORG_ID is the organization it belongs to")
+    } else {
+        e
+    }
+}
+
+impl Client {
+    /// Starts downloading an attachment. The key is sent only to the API's own origin; the
+    /// 307 it answers with goes to a presigned URL elsewhere, fetched without it.
+    pub async fn download(&self, url: &str) -> Result<reqwest::Response> {
+        let target = url::Url::parse(url)
+            .map_err(|e| Error::api(format!("the attachment URL {url:?} is not valid: {e}")))?;
+        let ours = target.origin() == self.base_origin();
+        let mut resp = if ours {
+            self.raw_get(&target, true).await?
+        } else {
+            self.raw_get(&target, false).await?
+        };
+        let mut hops = 0;
+        while resp.status().is_redirection() {
+            hops += 1;
+            if hops > 5 {
+                return Err(Error::api(format!("too many redirects downloading {url}")));
+            }
+            let next = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| target.join(l).ok())
+                .ok_or_else(|| {
+                    Error::api(format!("a redirect without a location downloading {url}"))
+                })?;
+            let with_key = next.origin() == self.base_origin();
+            resp = self.raw_get(&next, with_key).await?;
+        }
+        if !resp.status().is_success() {
+            return Err(Error::api(format!(
+                "downloading {url} failed: {}",
+                resp.status()
+            )));
+        }
+        Ok(resp)
+    }
 }

@@ -123,15 +123,16 @@ pub struct Attachment {
     pub content_type: Option<String>,
 }
 
-/// The cursor-paginated envelope of v3 lists.
+/// The envelope of v3 lists: cursor pages (`end_cursor`) or offset pages (schedules).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Page<T> {
     #[serde(default = "Vec::new")]
     pub items: Vec<T>,
     #[serde(default)]
     pub end_cursor: Option<String>,
+    /// Absent on some offset-paged lists: then a full page means there may be more.
     #[serde(default)]
-    pub has_next_page: bool,
+    pub has_next_page: Option<bool>,
 }
 
 impl Session {

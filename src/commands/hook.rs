@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::handoff::{self, Outcome};
-use crate::cli::{CreateArgs, HookArgs, SecretsPolicy};
-use crate::config::Settings;
+use crate::cli::HookArgs;
 use crate::error::{Error, ErrorKind, Result};
+use crate::pipeline;
+use crate::scan::policy::Policy;
+use crate::settings::HandoffRequest;
+use crate::settings::Settings;
 use crate::ui;
 
 /// The fields Claude Code, Codex and Copilot CLI hook events share.
@@ -137,16 +139,18 @@ pub fn transcript_tail(text: &str, budget: usize) -> String {
     turns.join("\n\n")
 }
 
-pub async fn run(args: &HookArgs, settings: &Settings) -> Result<()> {
+pub fn run(args: &HookArgs, settings: &Settings) -> Result<()> {
     let mut settings = settings.clone();
-    // An agent's hook has no person at a terminal: never ask.
-    settings.json = true;
-    match handle(args, &settings).await {
+    // An agent's hook has no person at a terminal: never ask, answer in JSON.
+    settings.out = ui::Printer::machine();
+    let out = settings.out;
+    match handle(args, &settings) {
         // Not for us (no trigger): let the prompt through untouched.
-        Ok((_, msg)) if msg.is_empty() => {
-            ui::print_json(&json!({"continue": true, "suppressOutput": true}))
-        }
-        Ok((event, msg)) => ui::print_json(&hook_output(event.as_deref(), &msg, true)),
+        Ok((_, msg)) if msg.is_empty() => out.result(
+            &json!({"continue": true, "suppressOutput": true}),
+            || Ok(()),
+        ),
+        Ok((event, msg)) => out.result(&hook_output(event.as_deref(), &msg, true), || Ok(())),
         Err((event, e)) => report_failure(args, event.as_deref(), &e),
     }
 }
@@ -162,7 +166,7 @@ pub fn report_failure(args: &HookArgs, event: Option<&str>, e: &Error) -> Result
         ),
         false,
     );
-    ui::print_json(&out)?;
+    ui::Printer::machine().result(&out, || Ok(()))?;
     if args.block_on_failure {
         eprintln!("{}", e.message());
         return Err(Error::silent(ErrorKind::Usage));
@@ -172,7 +176,7 @@ pub fn report_failure(args: &HookArgs, event: Option<&str>, e: &Error) -> Result
 
 type Handled = std::result::Result<(Option<String>, String), (Option<String>, Error)>;
 
-async fn handle(args: &HookArgs, settings: &Settings) -> Handled {
+fn handle(args: &HookArgs, settings: &Settings) -> Handled {
     let mut raw = Vec::new();
     if let Err(e) = std::io::stdin()
         .lock()
@@ -205,39 +209,39 @@ async fn handle(args: &HookArgs, settings: &Settings) -> Handled {
             context = format!("Assistant: {}", last.trim());
         }
     }
-    let create = CreateArgs {
+    let req = HandoffRequest {
+        dir,
         task: Some(task_of(&event, args.task.as_deref())),
         context: (!context.is_empty())
             .then(|| format!("The local agent's conversation, most recent last:\n\n{context}")),
         yes: true,
-        secrets: Some(match args.secrets {
-            SecretsPolicy::Ask => SecretsPolicy::Block,
+        // No one can be asked: `ask` blocks.
+        secrets: Some(match Policy::from(args.secrets) {
+            Policy::Ask => Policy::Block,
             p => p,
         }),
-        ..CreateArgs::default()
+        ..HandoffRequest::default()
     };
-    match handoff::handoff(&create, settings, &dir)
-        .await
-        .map_err(fail)?
-    {
-        Outcome::Created(c) => {
-            let (session, reused) = (&c.session, c.reused);
-            let url = session.web_url();
-            let msg = if reused {
-                format!(
-                    "This work is already handed off to Devin (session {}, still running): {url}",
-                    session.session_id
-                )
-            } else {
-                format!(
-                    "Handed off to Devin (session {}): {url}",
-                    session.session_id
-                )
-            };
-            Ok((name, msg))
-        }
-        Outcome::DryRun => Ok((name, "dry run: nothing was sent".into())),
-    }
+    let mut ui = ui::prompt::NeverAsk { out: settings.out };
+    let plan = pipeline::plan(&req, settings, &mut ui).map_err(fail)?;
+    let delivered = super::block_on(async {
+        let mut client = crate::api::Client::new(settings)?;
+        pipeline::deliver(plan, &mut client, &settings.out, false).await
+    })
+    .map_err(fail)?;
+    let (session, url) = (&delivered.session, delivered.session.web_url());
+    let msg = if delivered.reused {
+        format!(
+            "This work is already handed off to Devin (session {}, still running): {url}",
+            session.session_id
+        )
+    } else {
+        format!(
+            "Handed off to Devin (session {}): {url}",
+            session.session_id
+        )
+    };
+    Ok((name, msg))
 }
 
 /// The hook-output object: `systemMessage` for the person, and for a prompt hook the same

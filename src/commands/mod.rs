@@ -1,6 +1,7 @@
-//! Commands: the only place that wires capture, guard, compose and deliver together.
+//! Commands: parse → pipeline or API → output. The dispatch from the parsed command line
+//! to each command, and the one place the async runtime is started.
 
-pub mod handoff;
+pub mod create;
 pub mod hook;
 pub mod org;
 pub mod pull;
@@ -9,8 +10,100 @@ pub mod sessions;
 
 use std::io::Read;
 use std::path::Path;
+use std::process::ExitCode;
 
-use crate::error::{Error, Result};
+use crate::cli::{Cli, Command};
+use crate::error::{Error, ErrorKind, Result};
+use crate::settings::Settings;
+use crate::ui;
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    ui::init_color(cli.global.color.into());
+    let (out, verbose) = (crate::settings::printer(&cli.global), cli.global.verbose);
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.report_error(&e, verbose);
+            ExitCode::from(e.kind().exit_code())
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    let Cli {
+        command,
+        create,
+        global,
+    } = cli;
+    if command.is_some() && create.any_given() {
+        return Err(Error::usage(
+            "handoff options (the task, --tag, --dry-run, …) go after `create`, not before another command",
+        ));
+    }
+    let settings = |user: Option<&str>| Settings::resolve(&global, user);
+    let command = match command {
+        None => return create::run(&create, &settings(create.user_id.as_deref())?),
+        Some(Command::Create(c)) => return create::run(&c, &settings(c.user_id.as_deref())?),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "devin-handoff", &mut out);
+            return ui::print_stdout(&String::from_utf8_lossy(&out));
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| Error::other(format!("cannot render the man page: {e}")))?;
+            return ui::print_stdout(&String::from_utf8_lossy(&out));
+        }
+        Some(Command::Hook(args)) => {
+            return match settings(None) {
+                Ok(s) => hook::run(&args, &s),
+                // Even a broken config must not block the agent: answer in the hook's format.
+                Err(e) => hook::report_failure(&args, None, &e),
+            };
+        }
+        Some(Command::Scan(args)) => return scan::run(&args, &settings(None)?),
+        Some(other) => other,
+    };
+    let s = &settings(None)?;
+    block_on(async move {
+        match command {
+            Command::Sessions(cmd) => sessions::run(&cmd, s).await,
+            Command::Poll(args) => sessions::poll(&args, s).await,
+            Command::Archive(a) => sessions::run(&crate::cli::SessionsCmd::Archive(a), s).await,
+            Command::Whoami => org::whoami(s).await,
+            Command::Doctor => org::doctor(s).await,
+            Command::Orgs(cmd) => org::orgs(&cmd, s).await,
+            Command::Knowledge(cmd) => org::knowledge(&cmd, s).await,
+            Command::Playbooks(cmd) => org::playbooks(&cmd, s).await,
+            Command::Schedules(cmd) => org::schedules(&cmd, s).await,
+            Command::Create(_)
+            | Command::Completions { .. }
+            | Command::Man
+            | Command::Hook(_)
+            | Command::Scan(_) => Err(Error::other("internal: command dispatched twice")),
+        }
+    })
+}
+
+/// Runs API work on a single-threaded runtime started here, and only for it; Ctrl-C ends it
+/// with exit 130.
+pub(crate) fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")).with_source(e))?;
+    rt.block_on(async {
+        tokio::select! {
+            r = f => r,
+            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
+        }
+    })
+}
 
 /// Reads text given as a file path, or stdin for `-`. Refuses non-UTF-8 input.
 pub(crate) fn read_text_source(path: &Path, what: &str) -> Result<String> {

@@ -8,8 +8,8 @@ use crate::cli::{
     Agent, DeleteArgs, KnowledgeCmd, NoteFields, Notify, OrgsCmd, PlaybookFields, PlaybooksCmd,
     ScheduleFields, SchedulesCmd,
 };
-use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
+use crate::settings::Settings;
 use crate::{cron, git, ui};
 
 use super::read_text_source;
@@ -24,30 +24,26 @@ fn s(v: &Value, key: &str) -> String {
 
 /// One line per item: the fields that identify it.
 fn print_rows(settings: &Settings, items: &[Value], cols: &[&str]) -> Result<()> {
-    if settings.json {
-        return ui::print_json(&Value::Array(items.to_vec()));
-    }
-    if items.is_empty() {
-        eprintln!("none");
-        return Ok(());
-    }
-    let mut out = String::new();
-    for it in items {
-        let row: Vec<String> = cols.iter().map(|c| s(it, c)).collect();
-        out.push_str(&row.join("\t"));
-        out.push('\n');
-    }
-    ui::print_stdout(&out)
+    settings.out.result(items, || {
+        if items.is_empty() {
+            eprintln!("none");
+            return Ok(());
+        }
+        let mut out = String::new();
+        for it in items {
+            let row: Vec<String> = cols.iter().map(|c| s(it, c)).collect();
+            out.push_str(&row.join("\t"));
+            out.push('\n');
+        }
+        ui::print_stdout(&out)
+    })
 }
 
 /// An object's scalar fields, one per line; the whole object with --json.
 fn print_object(settings: &Settings, v: &Value) -> Result<()> {
-    if settings.json {
-        return ui::print_json(v);
-    }
-    let mut out = String::new();
-    if let Some(obj) = v.as_object() {
-        for (k, val) in obj {
+    settings.out.result(v, || {
+        let mut out = String::new();
+        for (k, val) in v.as_object().into_iter().flatten() {
             let text = match val {
                 Value::String(x) if x.contains('\n') => format!("\n{x}"),
                 Value::String(x) => x.clone(),
@@ -56,13 +52,13 @@ fn print_object(settings: &Settings, v: &Value) -> Result<()> {
             };
             out.push_str(&format!("{k:<22} {text}\n"));
         }
-    }
-    ui::print_stdout(&out)
+        ui::print_stdout(&out)
+    })
 }
 
 fn confirm_delete(settings: &Settings, kind: Kind, d: &DeleteArgs) -> Result<()> {
-    if !d.yes && ui::can_prompt(settings.json) {
-        ui::confirm(&format!("Delete {} {}?", kind.noun(), d.id), false)?;
+    if !d.yes && settings.out.can_prompt() {
+        ui::prompt::confirm(&format!("Delete {} {}?", kind.noun(), d.id), false)?;
     }
     Ok(())
 }
@@ -93,9 +89,10 @@ fn resolve_repo(r: &str) -> Result<String> {
 pub async fn whoami(settings: &Settings) -> Result<()> {
     let client = Client::new(settings)?;
     let me = client.whoami().await?;
-    if settings.json {
-        return ui::print_json(&me);
-    }
+    settings.out.result(&me, || whoami_text(settings, &me))
+}
+
+fn whoami_text(settings: &Settings, me: &Value) -> Result<()> {
     let name = me
         .get("service_user_name")
         .or_else(|| me.get("user_name"))
@@ -103,7 +100,7 @@ pub async fn whoami(settings: &Settings) -> Result<()> {
         .unwrap_or("-");
     ui::print_stdout(&format!(
         "{} {}\norg {}\n",
-        s(&me, "principal_type"),
+        s(me, "principal_type"),
         name,
         me.get("org_id")
             .and_then(Value::as_str)
@@ -161,15 +158,14 @@ pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
         }
         KnowledgeCmd::Folders => {
             let v = client.knowledge_folders().await?;
-            if settings.json {
-                return ui::print_json(&v);
-            }
             let folders = v
                 .get("folders")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            print_rows(settings, &folders, &["folder_id", "path", "note_count"])
+            settings.out.result(&v, || {
+                print_rows(settings, &folders, &["folder_id", "path", "note_count"])
+            })
         }
     }
 }
@@ -283,7 +279,7 @@ pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
 }
 
 /// The schedule body for the fields given; everything is checked before any request.
-fn schedule_body(f: &ScheduleFields, creating: bool, json_out: bool) -> Result<Value> {
+fn schedule_body(f: &ScheduleFields, creating: bool, out: ui::Printer) -> Result<Value> {
     let mut body = Map::new();
     if let Some(n) = &f.name {
         body.insert("name".into(), json!(n));
@@ -298,9 +294,9 @@ fn schedule_body(f: &ScheduleFields, creating: bool, json_out: bool) -> Result<V
             Some(tz) => {
                 let zone = cron::parse_tz(tz)?;
                 let utc = cron::to_utc(expr, zone, now)?;
-                if !json_out {
-                    eprintln!("frequency (UTC): {utc}   ({expr} in {tz}, at its current offset)");
-                }
+                out.human(|| {
+                    eprintln!("frequency (UTC): {utc}   ({expr} in {tz}, at its current offset)")
+                });
                 if cron::observes_dst(zone, cron::year_of(now)) {
                     ui::warn(&format!(
                         "{tz} observes daylight saving time: the API runs cron in UTC, so this schedule will run an hour off local time for part of the year"
@@ -368,8 +364,8 @@ pub async fn schedules(cmd: &SchedulesCmd, settings: &Settings) -> Result<()> {
     let kind = Kind::Schedule;
     // Bodies first: a bad cron or date exits 2 before anything is sent.
     let body = match cmd {
-        SchedulesCmd::Create(f) => Some(schedule_body(f, true, settings.json)?),
-        SchedulesCmd::Update { fields, .. } => Some(schedule_body(fields, false, settings.json)?),
+        SchedulesCmd::Create(f) => Some(schedule_body(f, true, settings.out)?),
+        SchedulesCmd::Update { fields, .. } => Some(schedule_body(fields, false, settings.out)?),
         SchedulesCmd::Enable { .. } => Some(json!({"enabled": true})),
         SchedulesCmd::Disable { .. } => Some(json!({"enabled": false})),
         _ => None,
@@ -413,137 +409,117 @@ struct Check {
     fix: Option<String>,
 }
 
-pub async fn doctor(settings: &Settings) -> Result<()> {
-    let mut checks: Vec<Check> = Vec::new();
-    let mut worst: Option<ErrorKind> = None;
-    let mut fail = |checks: &mut Vec<Check>, kind: ErrorKind, what: String, fix: String| {
-        worst.get_or_insert(kind);
-        checks.push(Check {
-            ok: false,
-            what,
-            fix: Some(fix),
+/// The doctor's findings, and the first failure's kind (its exit code).
+#[derive(Default)]
+struct Checks {
+    list: Vec<Check>,
+    worst: Option<ErrorKind>,
+}
+
+impl Checks {
+    fn pass(&mut self, what: impl Into<String>) {
+        self.list.push(Check {
+            ok: true,
+            what: what.into(),
+            fix: None,
         });
-    };
+    }
+
+    fn fail(&mut self, kind: ErrorKind, what: impl Into<String>, fix: impl Into<String>) {
+        self.worst.get_or_insert(kind);
+        self.list.push(Check {
+            ok: false,
+            what: what.into(),
+            fix: Some(fix.into()),
+        });
+    }
+}
+
+pub async fn doctor(settings: &Settings) -> Result<()> {
+    let mut checks = Checks::default();
     let git_ok = std::process::Command::new("git")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if git_ok {
-        checks.push(Check {
-            ok: true,
-            what: "git is installed".into(),
-            fix: None,
-        });
+        checks.pass("git is installed");
     } else {
-        fail(
-            &mut checks,
+        checks.fail(
             ErrorKind::Other,
-            "git is not usable".into(),
-            "install git and put it on PATH".into(),
+            "git is not usable",
+            "install git and put it on PATH",
         );
     }
-    let cfg = std::env::var_os("XDG_CONFIG_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
-        .map(|d| d.join("devin-handoff/config.toml"));
-    match cfg.filter(|p| p.exists()) {
-        Some(p) => checks.push(Check {
-            ok: true,
-            what: format!(
-                "{} exists (this version takes settings from flags and the environment only)",
-                p.display()
-            ),
-            fix: None,
-        }),
-        None => checks.push(Check {
-            ok: true,
-            what: "no config file; settings come from flags and the environment".into(),
-            fix: None,
-        }),
+    match crate::paths::config_file().filter(|p| p.exists()) {
+        Some(p) => checks.pass(format!(
+            "{} is read (it was checked when loading)",
+            p.display()
+        )),
+        None => checks.pass("no config file; settings come from flags and the environment"),
     }
     match Client::new(settings) {
-        Err(_) => fail(
-            &mut checks,
+        Err(_) => checks.fail(
             ErrorKind::Auth,
-            "DEVIN_API_KEY is not set".into(),
-            "export DEVIN_API_KEY=cog_… (Settings > Service users)".into(),
+            "DEVIN_API_KEY is not set",
+            "export DEVIN_API_KEY=cog_… (Settings > Service users)",
         ),
-        Ok(mut client) => {
-            match client.whoami().await {
-                Ok(me) => checks.push(Check {
-                    ok: true,
-                    what: format!("the key is valid ({})", s(&me, "principal_type")),
-                    fix: None,
-                }),
-                Err(e) => fail(
-                    &mut checks,
-                    e.kind(),
-                    format!("the key does not work: {}", e.message()),
-                    "check DEVIN_API_KEY; v3 needs a cog_ key".into(),
-                ),
-            }
-            match client
-                .list_sessions(&crate::api::SessionFilter::default(), Some(1))
-                .await
-            {
-                Ok(_) => checks.push(Check {
-                    ok: true,
-                    what: "the organization is reachable and its sessions readable".into(),
-                    fix: None,
-                }),
-                Err(e) => fail(
-                    &mut checks,
-                    e.kind(),
-                    format!("the organization is not reachable: {}", e.message()),
-                    "set DEVIN_ORG_ID to the org-… ID the key belongs to".into(),
-                ),
-            }
-            // An empty create is refused as invalid (422) only after the permission check
-            // passed; a 403 means the key cannot create sessions. Nothing is created.
-            match client.probe_create().await {
-                Ok(true) => checks.push(Check {
-                    ok: true,
-                    what: "the key may create sessions (ManageOrgSessions)".into(),
-                    fix: None,
-                }),
-                Ok(false) => fail(
-                    &mut checks,
-                    ErrorKind::Auth,
-                    "the key may not create sessions".into(),
-                    "give the service user a role with ManageOrgSessions".into(),
-                ),
-                Err(e) => fail(
-                    &mut checks,
-                    e.kind(),
-                    format!("could not check the create permission: {}", e.message()),
-                    "try again; check the network".into(),
-                ),
-            }
-        }
+        Ok(mut client) => check_api(&mut client, &mut checks).await,
     }
-    if settings.json {
-        let v: Vec<Value> = checks
-            .iter()
-            .map(|c| json!({"ok": c.ok, "check": c.what, "fix": c.fix}))
-            .collect();
-        ui::print_json(&json!({"checks": v}))?;
-    } else {
+    let v: Vec<Value> = checks
+        .list
+        .iter()
+        .map(|c| json!({"ok": c.ok, "check": c.what, "fix": c.fix}))
+        .collect();
+    settings.out.result(&json!({"checks": v}), || {
         let mut out = String::new();
-        for c in &checks {
-            out.push_str(&format!(
-                "{} {}\n",
-                if c.ok { "ok  " } else { "FAIL" },
-                c.what
-            ));
+        for c in &checks.list {
+            let mark = if c.ok { "ok  " } else { "FAIL" };
+            out.push_str(&format!("{mark} {}\n", c.what));
             if let Some(f) = &c.fix {
                 out.push_str(&format!("     fix: {f}\n"));
             }
         }
-        ui::print_stdout(&out)?;
-    }
-    match worst {
+        ui::print_stdout(&out)
+    })?;
+    match checks.worst {
         None => Ok(()),
         Some(kind) => Err(Error::silent(kind)),
+    }
+}
+
+/// The key, the organization, and the create permission, each asked of the API.
+async fn check_api(client: &mut Client, checks: &mut Checks) {
+    match client.whoami().await {
+        Ok(me) => checks.pass(format!("the key is valid ({})", s(&me, "principal_type"))),
+        Err(e) => checks.fail(
+            e.kind(),
+            format!("the key does not work: {}", e.message()),
+            "check DEVIN_API_KEY; v3 needs a cog_ key",
+        ),
+    }
+    let filter = crate::api::SessionFilter::default();
+    match client.list_sessions(&filter, Some(1)).await {
+        Ok(_) => checks.pass("the organization is reachable and its sessions readable"),
+        Err(e) => checks.fail(
+            e.kind(),
+            format!("the organization is not reachable: {}", e.message()),
+            "set DEVIN_ORG_ID to the org-… ID the key belongs to",
+        ),
+    }
+    // An empty create is refused as invalid (422) only after the permission check passed; a
+    // 403 means the key cannot create sessions. Nothing is created.
+    match client.probe_create().await {
+        Ok(true) => checks.pass("the key may create sessions (ManageOrgSessions)"),
+        Ok(false) => checks.fail(
+            ErrorKind::Auth,
+            "the key may not create sessions",
+            "give the service user a role with ManageOrgSessions",
+        ),
+        Err(e) => checks.fail(
+            e.kind(),
+            format!("could not check the create permission: {}", e.message()),
+            "try again; check the network",
+        ),
     }
 }
 

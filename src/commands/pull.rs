@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::api::{session_id, Client};
-use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
+use crate::settings::Settings;
 use crate::{git, journal, ui};
 
 /// The ref a host publishes a pull request's head under, and its number.
@@ -64,25 +64,7 @@ pub async fn run(settings: &Settings, id: &str, here: bool, path: Option<&Path>)
     let (refname, n) =
         pr_ref(pr).ok_or_else(|| Error::usage(format!("cannot tell the branch of {pr}")))?;
 
-    // The branch moved since the handoff: the PR was built on the state handed off then.
-    if let Some(rec) = journal::read()
-        .into_iter()
-        .rev()
-        .find(|r| r.session_id == id)
-    {
-        if rec.branch.as_deref() == Some(head.label().as_str())
-            && rec.head.is_some()
-            && rec.head.as_deref() != head.commit()
-        {
-            ui::warn(&format!(
-                "{} moved since the handoff (was {}); the pull request starts from the old state",
-                head.label(),
-                rec.head
-                    .as_deref()
-                    .map_or("?", |h| h.get(..12).unwrap_or(h))
-            ));
-        }
-    }
+    warn_if_moved(&id, &head);
 
     let remote = pick_remote(&workdir, pr)?;
     git_cmd(&workdir, &["fetch", "--quiet", &remote, &refname])?;
@@ -122,13 +104,32 @@ pub async fn run(settings: &Settings, id: &str, here: bool, path: Option<&Path>)
         )?;
         dest
     };
-    if settings.json {
-        return ui::print_json(
-            &serde_json::json!({"session_id": id, "pr_url": pr, "branch": branch, "path": target}),
-        );
+    let v = serde_json::json!({"session_id": id, "pr_url": pr, "branch": branch, "path": target});
+    settings.out.result(&v, || {
+        eprintln!("checked out {pr} as {branch}");
+        ui::print_stdout(&format!("{}\n", target.display()))
+    })
+}
+
+/// The branch moved since the handoff: the pull request was built on the state handed off
+/// then, which the journal remembers.
+fn warn_if_moved(id: &str, head: &git::Head) {
+    let Some(rec) = journal::read()
+        .into_iter()
+        .rev()
+        .find(|r| r.session_id == id)
+    else {
+        return;
+    };
+    let was = rec.head.as_deref();
+    if rec.branch.as_deref() == Some(head.label().as_str()) && was.is_some() && was != head.commit()
+    {
+        ui::warn(&format!(
+            "{} moved since the handoff (was {}); the pull request starts from the old state",
+            head.label(),
+            was.map_or("?", git::short)
+        ));
     }
-    eprintln!("checked out {pr} as {branch}");
-    ui::print_stdout(&format!("{}\n", target.display()))
 }
 
 fn default_worktree(workdir: &Path, n: u64) -> PathBuf {

@@ -3,19 +3,18 @@
 use std::io::BufReader;
 
 use crate::cli::ScanArgs;
-use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions};
 use crate::scan::{Finding, Scanner, Scope};
+use crate::settings::Settings;
 use crate::ui::{self, format_findings};
 
 pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
     if args.list_rules {
         let ids = crate::scan::rule_ids();
-        if settings.json {
-            return ui::print_json(&serde_json::json!(ids));
-        }
-        return ui::print_stdout(&ids.iter().map(|i| format!("{i}\n")).collect::<String>());
+        return settings.out.result(&ids, || {
+            ui::print_stdout(&ids.iter().map(|i| format!("{i}\n")).collect::<String>())
+        });
     }
     let scanner = Scanner::new();
     let findings = match (&args.patch, args.staged) {
@@ -80,18 +79,18 @@ fn scan_patch_source(scanner: &Scanner, path: &std::path::Path) -> Result<Vec<Fi
 }
 
 fn report(settings: &Settings, findings: &[Finding]) -> Result<()> {
-    if settings.json {
-        return ui::print_json(&serde_json::json!({ "findings": findings }));
-    }
-    if findings.is_empty() {
-        eprintln!("no secrets found");
-        return Ok(());
-    }
-    ui::print_stdout(&format_findings(findings))?;
-    eprintln!(
-        "{} possible secret{} found",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
-    );
-    Ok(())
+    let v = serde_json::json!({ "findings": findings });
+    settings.out.result(&v, || {
+        if findings.is_empty() {
+            eprintln!("no secrets found");
+            return Ok(());
+        }
+        ui::print_stdout(&format_findings(findings))?;
+        eprintln!(
+            "{} possible secret{} found",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" }
+        );
+        Ok(())
+    })
 }

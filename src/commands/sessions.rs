@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use crate::api::types::{Progress, Session};
 use crate::api::{session_id, Client, SessionFilter};
 use crate::cli::{PollArgs, SecretsPolicy, SessionsCmd, WatchArgs};
-use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
-use crate::scan::{redact, Scanner};
+use crate::pipeline;
+use crate::settings::Settings;
 use crate::{git, journal, ui};
 
 use super::read_text_source;
@@ -40,7 +40,9 @@ pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
         SessionsCmd::Show { id } => show(settings, id.as_deref()).await,
         SessionsCmd::Watch(w) => {
             let mut client = Client::new(settings)?;
-            watch(&mut client, settings, w).await.map(|_| ())
+            watch(&mut client, settings, &Watch::from(w))
+                .await
+                .map(|_| ())
         }
         SessionsCmd::Messages(a) => messages(settings, &a.id).await,
         SessionsCmd::Send {
@@ -60,22 +62,14 @@ pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
 /// `poll ID [--archive]`: the shell plugin's verb, `watch` then optionally archive.
 pub async fn poll(args: &PollArgs, settings: &Settings) -> Result<()> {
     let mut client = Client::new(settings)?;
-    let outcome = watch(&mut client, settings, &args.watch).await;
+    let outcome = watch(&mut client, settings, &Watch::from(&args.watch)).await;
     if args.archive {
         let id = session_id(&args.watch.id)?;
         // Archive whatever the outcome (the plugin does), then report the outcome.
         client.archive_session(&id).await?;
-        if !settings.json {
-            ui::note(&format!("archived {id}"));
-        }
+        settings.out.note(&format!("archived {id}"));
     }
     outcome.map(|_| ())
-}
-
-fn emit(value: serde_json::Value) -> Result<()> {
-    // NDJSON: one compact object per line, flushed so that a reader sees it at once.
-    let line = serde_json::to_string(&value).map_err(|e| Error::other(e.to_string()))?;
-    ui::print_stdout(&format!("{line}\n"))
 }
 
 fn describe(s: &Session) -> String {
@@ -86,17 +80,34 @@ fn describe(s: &Session) -> String {
     }
 }
 
-/// Follows a session until it is done: new messages and status changes as they come.
-/// Exit codes: 0 finished or waiting for input, 6 error or suspended, 7 timeout.
-pub async fn watch(client: &mut Client, settings: &Settings, args: &WatchArgs) -> Result<Session> {
-    let id = session_id(&args.id)?;
+/// What `watch` follows, and for how long.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    pub id: String,
+    /// Seconds between checks (default: the config's `watch_interval`, else 15).
+    pub interval: Option<f64>,
+    /// Give up after this many seconds (exit 7).
+    pub wait_timeout: Option<f64>,
+}
+
+impl From<&WatchArgs> for Watch {
+    fn from(a: &WatchArgs) -> Watch {
+        Watch {
+            id: a.id.clone(),
+            interval: a.interval,
+            wait_timeout: a.wait_timeout,
+        }
+    }
+}
+
+/// The interval and deadline of a watch, checked.
+fn watch_times(settings: &Settings, args: &Watch) -> Result<(Duration, Option<Instant>)> {
     let interval = args.interval.or(settings.watch_interval).unwrap_or(15.0);
     if !(interval.is_finite() && interval > 0.0) {
         return Err(Error::usage(
             "--interval must be a positive number of seconds",
         ));
     }
-    let interval = Duration::from_secs_f64(interval);
     let deadline = match args.wait_timeout {
         Some(t) if t.is_finite() && t > 0.0 => Some(Instant::now() + Duration::from_secs_f64(t)),
         Some(_) => {
@@ -106,12 +117,15 @@ pub async fn watch(client: &mut Client, settings: &Settings, args: &WatchArgs) -
         }
         None => None,
     };
-    let spinner =
-        (!settings.json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
-            let s = indicatif::ProgressBar::new_spinner();
-            s.enable_steady_tick(Duration::from_millis(120));
-            s
-        });
+    Ok((Duration::from_secs_f64(interval), deadline))
+}
+
+/// Follows a session until it is done: new messages and status changes as they come.
+/// Exit codes: 0 finished or waiting for input, 6 error or suspended, 7 timeout.
+pub async fn watch(client: &mut Client, settings: &Settings, args: &Watch) -> Result<Session> {
+    let id = session_id(&args.id)?;
+    let (interval, deadline) = watch_times(settings, args)?;
+    let spinner = settings.out.spinner();
     let mut seen: HashSet<String> = HashSet::new();
     let mut last_status = String::new();
     loop {
@@ -127,35 +141,21 @@ pub async fn watch(client: &mut Client, settings: &Settings, args: &WatchArgs) -
         };
         let status = describe(&session);
         if status != last_status {
-            if settings.json {
-                emit(
-                    serde_json::json!({"event": "status", "session_id": id, "status": session.status, "status_detail": session.status_detail}),
-                )?;
-            } else if let Some(s) = &spinner {
-                s.set_message(format!("{id}: {status}"));
-            } else {
-                eprintln!("{id}: {status}");
-            }
+            let event = serde_json::json!({"event": "status", "session_id": id, "status": session.status, "status_detail": session.status_detail});
+            settings.out.event(&event, || {
+                match &spinner {
+                    Some(s) => s.set_message(format!("{id}: {status}")),
+                    None => eprintln!("{id}: {status}"),
+                }
+                Ok(())
+            })?;
             last_status = status;
         }
         match client.list_messages(&id).await {
             Ok(msgs) => {
-                for m in msgs {
-                    if !seen.insert(m.event_id.clone()) {
-                        continue;
-                    }
-                    if settings.json {
-                        emit(
-                            serde_json::json!({"event": "message", "session_id": id, "source": m.source, "message": m.message, "created_at": m.created_at}),
-                        )?;
-                    } else {
-                        let who = m.source.as_deref().unwrap_or("devin");
-                        let text = format!("{who}: {}\n", m.message);
-                        match &spinner {
-                            Some(s) => s.suspend(|| ui::print_stdout(&text))?,
-                            None => ui::print_stdout(&text)?,
-                        }
-                    }
+                let new = msgs.iter().filter(|m| seen.insert(m.event_id.clone()));
+                for m in new {
+                    print_message(settings, &id, m, spinner.as_ref())?;
                 }
             }
             Err(e) if e.kind() == ErrorKind::Api => {
@@ -172,6 +172,24 @@ pub async fn watch(client: &mut Client, settings: &Settings, args: &WatchArgs) -
         }
         sleep_or_timeout(deadline, interval, &id).await?;
     }
+}
+
+/// One new message of a watched session: an NDJSON event, or a line for people.
+fn print_message(
+    settings: &Settings,
+    id: &str,
+    m: &crate::api::types::Message,
+    spinner: Option<&indicatif::ProgressBar>,
+) -> Result<()> {
+    let event = serde_json::json!({"event": "message", "session_id": id, "source": m.source, "message": m.message, "created_at": m.created_at});
+    settings.out.event(&event, || {
+        let who = m.source.as_deref().unwrap_or("devin");
+        let text = format!("{who}: {}\n", m.message);
+        match spinner {
+            Some(s) => s.suspend(|| ui::print_stdout(&text)),
+            None => ui::print_stdout(&text),
+        }
+    })
 }
 
 async fn sleep_or_timeout(deadline: Option<Instant>, interval: Duration, id: &str) -> Result<()> {
@@ -201,20 +219,18 @@ fn finish(settings: &Settings, id: &str, session: Session, progress: Progress) -
         Progress::Suspended => "suspended",
         Progress::Working => "working",
     };
-    if settings.json {
-        emit(
-            serde_json::json!({"event": "done", "session_id": id, "outcome": outcome, "status": session.status, "status_detail": session.status_detail, "pr_url": pr, "url": url}),
-        )?;
-    } else {
+    let event = serde_json::json!({"event": "done", "session_id": id, "outcome": outcome, "status": session.status, "status_detail": session.status_detail, "pr_url": pr, "url": url});
+    settings.out.event(&event, || {
         match progress {
             Progress::NeedsInput => eprintln!("{id} is waiting for your input: {url}"),
             Progress::Finished => eprintln!("{id} finished: {url}"),
             _ => {}
         }
-        if let Some(pr) = &pr {
-            ui::print_stdout(&format!("{pr}\n"))?;
+        match &pr {
+            Some(pr) => ui::print_stdout(&format!("{pr}\n")),
+            None => Ok(()),
         }
-    }
+    })?;
     match progress {
         Progress::Failed => Err(Error::new(
             ErrorKind::SessionFailed,
@@ -275,24 +291,23 @@ async fn list(
 }
 
 fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {
-    if settings.json {
-        return ui::print_json(sessions);
-    }
-    if sessions.is_empty() {
-        eprintln!("no sessions");
-        return Ok(());
-    }
-    let mut out = String::new();
-    for s in sessions {
-        out.push_str(&format!(
-            "{}\t{}\t{}\t{}\n",
-            s.session_id,
-            describe(s),
-            s.title.as_deref().unwrap_or("-"),
-            s.pr_url().unwrap_or("-")
-        ));
-    }
-    ui::print_stdout(&out)
+    settings.out.result(sessions, || {
+        if sessions.is_empty() {
+            eprintln!("no sessions");
+            return Ok(());
+        }
+        let mut out = String::new();
+        for s in sessions {
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\n",
+                s.session_id,
+                describe(s),
+                s.title.as_deref().unwrap_or("-"),
+                s.pr_url().unwrap_or("-")
+            ));
+        }
+        ui::print_stdout(&out)
+    })
 }
 
 /// The last session handed off from this repository's current branch.
@@ -325,10 +340,12 @@ async fn show(settings: &Settings, id: Option<&str>) -> Result<()> {
     };
     let mut client = Client::new(settings)?;
     let s = client.get_session(&id).await?;
-    if settings.json {
-        return ui::print_json(&s);
-    }
-    let mut out = format!("{}  {}\n", s.session_id, describe(&s));
+    settings.out.result(&s, || ui::print_stdout(&show_text(&s)))
+}
+
+/// A session as people read it: one field a line.
+fn show_text(s: &Session) -> String {
+    let mut out = format!("{}  {}\n", s.session_id, describe(s));
     if let Some(t) = &s.title {
         out.push_str(&format!("title    {t}\n"));
     }
@@ -346,25 +363,24 @@ async fn show(settings: &Settings, id: Option<&str>) -> Result<()> {
         out.push_str("archived yes\n");
     }
     out.push_str(&format!("url      {}\n", s.web_url()));
-    ui::print_stdout(&out)
+    out
 }
 
 async fn messages(settings: &Settings, id: &str) -> Result<()> {
     let id = session_id(id)?;
     let mut client = Client::new(settings)?;
     let msgs = client.list_messages(&id).await?;
-    if settings.json {
-        return ui::print_json(&msgs);
-    }
-    let mut out = String::new();
-    for m in &msgs {
-        out.push_str(&format!(
-            "{}: {}\n",
-            m.source.as_deref().unwrap_or("devin"),
-            m.message
-        ));
-    }
-    ui::print_stdout(&out)
+    settings.out.result(&msgs, || {
+        let mut out = String::new();
+        for m in &msgs {
+            out.push_str(&format!(
+                "{}: {}\n",
+                m.source.as_deref().unwrap_or("devin"),
+                m.message
+            ));
+        }
+        ui::print_stdout(&out)
+    })
 }
 
 async fn send(
@@ -375,7 +391,7 @@ async fn send(
     policy: Option<SecretsPolicy>,
 ) -> Result<()> {
     let id = session_id(id)?;
-    let mut text = match (message, file) {
+    let text = match (message, file) {
         (Some(m), _) => m.to_string(),
         (None, Some(f)) => read_text_source(f, "message")?,
         (None, None) => {
@@ -386,87 +402,41 @@ async fn send(
     if text.trim().is_empty() {
         return Err(Error::usage("the message is empty"));
     }
-    let scanner = Scanner::new();
-    let findings = scanner.scan_text(&text, "<message>");
-    if !findings.is_empty() {
-        let interactive = ui::can_prompt(settings.json);
-        let choice = match policy {
-            Some(SecretsPolicy::Redact) => SecretsPolicy::Redact,
-            Some(SecretsPolicy::Allow) => SecretsPolicy::Allow,
-            Some(SecretsPolicy::Ask) | None if interactive => {
-                eprintln!("{} possible secret(s) in the message:", findings.len());
-                ui::print_findings(&findings);
-                match ui::choose_secret_action()? {
-                    ui::SecretChoice::Redact => SecretsPolicy::Redact,
-                    ui::SecretChoice::SendAnyway => SecretsPolicy::Allow,
-                    ui::SecretChoice::Abort => {
-                        return Err(Error::new(ErrorKind::NotSent, "aborted: nothing was sent"))
-                    }
-                }
-            }
-            _ => SecretsPolicy::Block,
-        };
-        match choice {
-            SecretsPolicy::Redact => text = redact::redact_text(&scanner, &text, "<message>").0,
-            SecretsPolicy::Allow => {
-                ui::warn("sending the message with its secrets (--secrets allow)")
-            }
-            _ => {
-                if !settings.json {
-                    ui::print_findings(&findings);
-                }
-                return Err(Error::new(
-                    ErrorKind::NotSent,
-                    format!(
-                        "{} possible secret(s) in the message: nothing was sent",
-                        findings.len()
-                    ),
-                )
-                .hint("--secrets redact sends it with each secret replaced")
-                .with_detail(
-                    "findings",
-                    serde_json::to_value(&findings).unwrap_or_default(),
-                ));
-            }
-        }
-    }
+    let mut ui = ui::prompt::interaction(settings.out);
+    let text = pipeline::guard_message(&text, policy.map(Into::into), settings, ui.as_mut())?;
     let mut client = Client::new(settings)?;
     let s = client.send_message(&id, &text).await?;
-    if settings.json {
-        return ui::print_json(
-            &serde_json::json!({"session_id": id, "sent": true, "status": s.status}),
-        );
-    }
-    eprintln!("sent to {id}");
-    Ok(())
+    let v = serde_json::json!({"session_id": id, "sent": true, "status": s.status});
+    settings.out.result(&v, || {
+        eprintln!("sent to {id}");
+        Ok(())
+    })
 }
 
 async fn archive(settings: &Settings, id: &str) -> Result<()> {
     let id = session_id(id)?;
     let mut client = Client::new(settings)?;
     let s = client.archive_session(&id).await?;
-    if settings.json {
-        return ui::print_json(&s);
-    }
-    eprintln!("archived {id}");
-    Ok(())
+    settings.out.result(&s, || {
+        eprintln!("archived {id}");
+        Ok(())
+    })
 }
 
 async fn terminate(settings: &Settings, id: &str, yes: bool) -> Result<()> {
     let id = session_id(id)?;
-    if !yes && ui::can_prompt(settings.json) {
-        ui::confirm(
+    if !yes && settings.out.can_prompt() {
+        ui::prompt::confirm(
             &format!("Terminate {id}? A terminated session cannot be resumed."),
             false,
         )?;
     }
     let mut client = Client::new(settings)?;
     let s = client.terminate_session(&id).await?;
-    if settings.json {
-        return ui::print_json(&s);
-    }
-    eprintln!("terminated {id}");
-    Ok(())
+    settings.out.result(&s, || {
+        eprintln!("terminated {id}");
+        Ok(())
+    })
 }
 
 /// A file name from an attachment's name: its last component, nothing that climbs.
@@ -485,19 +455,18 @@ async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Resul
     let mut client = Client::new(settings)?;
     let list = client.list_attachments(&id).await?;
     let Some(dir) = dir else {
-        if settings.json {
-            return ui::print_json(&list);
-        }
-        let mut out = String::new();
-        for a in &list {
-            out.push_str(&format!(
-                "{}\t{}\t{}\n",
-                a.name,
-                a.source.as_deref().unwrap_or("-"),
-                a.url
-            ));
-        }
-        return ui::print_stdout(&out);
+        return settings.out.result(&list, || {
+            let mut out = String::new();
+            for a in &list {
+                out.push_str(&format!(
+                    "{}\t{}\t{}\n",
+                    a.name,
+                    a.source.as_deref().unwrap_or("-"),
+                    a.url
+                ));
+            }
+            ui::print_stdout(&out)
+        });
     };
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::usage(format!("cannot create {}: {e}", dir.display())))?;
@@ -506,7 +475,9 @@ async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Resul
         let mut resp = client.download(&a.url).await?;
         // Written beside its destination, then renamed: never a half-written file.
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let bar = ui::upload_progress(resp.content_length().unwrap_or(0), settings.json);
+        let bar = settings
+            .out
+            .progress(resp.content_length().unwrap_or(0), "downloading");
         while let Some(chunk) = resp
             .chunk()
             .await
@@ -522,15 +493,11 @@ async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Resul
         }
         let name = safe_name(&a.name);
         let path = persist_new(tmp, dir, &name)?;
-        if !settings.json {
-            eprintln!("saved {}", path.display());
-        }
+        settings.out.human(|| eprintln!("saved {}", path.display()));
         saved.push(serde_json::json!({"name": a.name, "path": path}));
     }
-    if settings.json {
-        return ui::print_json(&serde_json::json!({"session_id": id, "saved": saved}));
-    }
-    Ok(())
+    let v = serde_json::json!({"session_id": id, "saved": saved});
+    settings.out.result(&v, || Ok(()))
 }
 
 /// Renames the temp file to `name`, or `name (1)`, `name (2)`…: an existing file is never

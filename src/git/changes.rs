@@ -27,9 +27,9 @@ pub enum ChangeKind {
     ModeChanged,
 }
 
-/// One file in the change set, with its complete patch text.
+/// What the manifest says of one changed file: everything but its patch text.
 #[derive(Debug, Clone, Serialize)]
-pub struct FileChange {
+pub struct FileInfo {
     pub path: String,
     /// The old path, for renames and copies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,10 +38,31 @@ pub struct FileChange {
     pub binary: bool,
     pub additions: usize,
     pub deletions: usize,
+}
+
+/// One file in the change set: its [`FileInfo`] (reached through `Deref`, so `f.path` reads
+/// as before) and its complete patch text.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    #[serde(flatten)]
+    pub info: FileInfo,
     /// The `diff --git` section for this file; always valid UTF-8 (non-UTF-8 text is sent as a
     /// git binary patch).
     #[serde(skip)]
     pub patch: String,
+}
+
+impl std::ops::Deref for FileChange {
+    type Target = FileInfo;
+    fn deref(&self) -> &FileInfo {
+        &self.info
+    }
+}
+
+impl std::ops::DerefMut for FileChange {
+    fn deref_mut(&mut self) -> &mut FileInfo {
+        &mut self.info
+    }
 }
 
 /// A path that is not in the patch, and why.
@@ -450,7 +471,7 @@ pub(crate) fn collect_changes(
     for i in broken.into_iter().rev() {
         let f = set.files.remove(i);
         set.left_out.push(LeftOut {
-            path: f.path,
+            path: f.info.path,
             reason: "git gives no binary data for this change, so no patch could carry it".into(),
         });
     }
@@ -607,12 +628,14 @@ fn new_file(
     let patch = String::from_utf8(bytes)
         .map_err(|_| "its name cannot be represented in the prompt".to_string())?;
     Ok(FileChange {
-        path: path.to_string(),
-        old_path: None,
-        kind: ChangeKind::Untracked,
-        binary,
-        additions,
-        deletions: 0,
+        info: FileInfo {
+            path: path.to_string(),
+            old_path: None,
+            kind: ChangeKind::Untracked,
+            binary,
+            additions,
+            deletions: 0,
+        },
         patch,
     })
 }
@@ -628,12 +651,14 @@ fn binary_deletion(path: &str, delta: &git2::DiffDelta<'_>) -> FileChange {
         crate::scan::binary::literal_hunk(b"")
     );
     FileChange {
-        path: path.to_string(),
-        old_path: None,
-        kind: ChangeKind::Deleted,
-        binary: true,
-        additions: 0,
-        deletions: 0,
+        info: FileInfo {
+            path: path.to_string(),
+            old_path: None,
+            kind: ChangeKind::Deleted,
+            binary: true,
+            additions: 0,
+            deletions: 0,
+        },
         patch,
     }
 }
@@ -959,7 +984,7 @@ fn fill_binary(
     for i in failed.into_iter().rev() {
         let f = set.files.remove(i);
         set.left_out.push(LeftOut {
-            path: f.path,
+            path: f.info.path,
             reason: "its name or contents cannot be represented in the prompt".into(),
         });
     }
@@ -1001,12 +1026,14 @@ fn file_change(
     let same_content = a == b && !a.is_zero();
     let (_, additions, deletions) = patch.line_stats()?;
     let mut fc = FileChange {
-        path: path.to_string(),
-        old_path: (old_path != path && !old_path.is_empty()).then(|| old_path.to_string()),
-        kind: kind_of(delta.status(), &delta, untracked),
-        binary: delta.flags().is_binary(),
-        additions,
-        deletions,
+        info: FileInfo {
+            path: path.to_string(),
+            old_path: (old_path != path && !old_path.is_empty()).then(|| old_path.to_string()),
+            kind: kind_of(delta.status(), &delta, untracked),
+            binary: delta.flags().is_binary(),
+            additions,
+            deletions,
+        },
         patch: String::new(),
     };
     match String::from_utf8(patch.to_buf()?.to_vec()) {

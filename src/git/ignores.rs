@@ -37,15 +37,7 @@ impl Ignores {
             .config()
             .ok()
             .and_then(|c| c.get_path("core.excludesFile").ok())
-            .or_else(|| {
-                let base = std::env::var_os("XDG_CONFIG_HOME")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-                    .or_else(|| {
-                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config"))
-                    })?;
-                Some(base.join("git/ignore"))
-            });
+            .or_else(|| crate::paths::config_home().map(|d| d.join("git/ignore")));
         let global = global_file.and_then(|f| load(workdir, &f));
         Ignores {
             workdir: workdir.to_path_buf(),

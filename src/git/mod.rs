@@ -9,8 +9,9 @@ mod workdir;
 
 pub(crate) use changes::exclude_set;
 pub use changes::{commit_patches, staged_patches};
-pub use changes::{ChangeKind, ChangeSet, FileChange, LeftOut};
+pub use changes::{ChangeKind, ChangeSet, FileChange, FileInfo, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};
+pub use state::short;
 pub use state::{
     capture, locate, remote_repo, Base, BaseSource, Blobs, CaptureOptions, CommitInfo, Head,
     History, RepoState, Upstream,

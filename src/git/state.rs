@@ -282,7 +282,8 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
     }))
 }
 
-pub(crate) fn short(sha: &str) -> &str {
+/// A commit ID as people read it: its first 12 hex digits (the one shortening in the tool).
+pub fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 

@@ -456,10 +456,7 @@ fn has_attribute_files(repo: &Repository) -> bool {
     {
         return true;
     }
-    let xdg = std::env::var_os("XDG_CONFIG_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")));
-    xdg.is_some_and(|x| x.join("git/attributes").exists())
+    crate::paths::config_home().is_some_and(|x| x.join("git/attributes").exists())
 }
 
 /// Whether any `diff` attribute applies to this path (set, unset or a driver name).

@@ -10,6 +10,7 @@ pub(crate) mod binary;
 mod decode;
 mod entropy;
 mod paths;
+pub mod policy;
 pub mod redact;
 mod rules;
 

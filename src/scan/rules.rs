@@ -2033,36 +2033,8 @@ fn generic_ok(value: &str, caps: &Captures<'_>, path: &str) -> bool {
 pub(crate) mod tests {
     use super::*;
 
-    /// A deterministic generator of random-looking strings in a provider's alphabet, so the
-    /// tests hold no real (or copied) secrets.
-    pub(crate) struct Gen(u64);
-
-    pub(crate) const B62: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    pub(crate) const HEX: &str = "0123456789abcdef";
-    pub(crate) const UPPER32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    pub(crate) const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    pub(crate) const URLSAFE: &str =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    pub(crate) use crate::testkit::{Gen, B62, B64, HEX, UPPER32, URLSAFE};
     const BECH32: &str = "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
-
-    impl Gen {
-        pub(crate) fn new(seed: u64) -> Gen {
-            Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-        }
-        fn next(&mut self) -> u64 {
-            // xorshift64*
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        pub(crate) fn s(&mut self, alphabet: &str, len: usize) -> String {
-            let a = alphabet.as_bytes();
-            (0..len)
-                .map(|_| a[(self.next() % a.len() as u64) as usize] as char)
-                .collect()
-        }
-    }
 
     fn ids(line: &str, path: &str) -> Vec<&'static str> {
         let mut out = Vec::new();

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod architecture;
 mod capture;
 mod channels;
 mod corpus;

@@ -32,7 +32,7 @@ pub fn home() -> &'static Path {
     })
 }
 
-fn hermetic(cmd: &mut StdCommand, home: &Path) {
+pub fn hermetic(cmd: &mut StdCommand, home: &Path) {
     cmd.env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_STATE_HOME", home.join(".state"))
@@ -269,38 +269,16 @@ pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
 }
 
 /// Random-looking values in providers' shapes, made at run time so that the tests hold no
-/// real (or copied) secrets. Deterministic per seed.
-pub struct Gen(u64);
-
-pub const B62: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-pub const UPPER32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-pub const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-impl Gen {
-    pub fn new(seed: u64) -> Gen {
-        Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn s(&mut self, alphabet: &str, len: usize) -> String {
-        let a = alphabet.as_bytes();
-        (0..len)
-            .map(|_| {
-                self.0 ^= self.0 >> 12;
-                self.0 ^= self.0 << 25;
-                self.0 ^= self.0 >> 27;
-                a[(self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % a.len() as u64) as usize] as char
-            })
-            .collect()
-    }
-    pub fn aws_key_id(&mut self) -> String {
-        format!("AKIA{}", self.s(UPPER32, 16))
-    }
-    pub fn github_token(&mut self) -> String {
-        format!("ghp_{}", self.s(B62, 36))
-    }
-}
+/// real (or copied) secrets. Deterministic per seed; one generator with the unit tests.
+pub use devin_handoff::testkit::{Gen, B62};
 
 /// `devin-handoff "please continue"` in a real pseudo-terminal, pointed at `api`.
 pub fn pty_handoff(dir: &Path, api: &FakeApi) -> rexpect::session::PtySession {
+    pty_handoff_with(dir, api, &[])
+}
+
+/// As [`pty_handoff`], with `flags` before the task.
+pub fn pty_handoff_with(dir: &Path, api: &FakeApi, flags: &[&str]) -> rexpect::session::PtySession {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
     cmd.current_dir(dir)
         .env("HOME", home())
@@ -309,6 +287,7 @@ pub fn pty_handoff(dir: &Path, api: &FakeApi) -> rexpect::session::PtySession {
         .env("DEVIN_API_KEY", KEY)
         .env("DEVIN_ORG_ID", &api.org)
         .env("DEVIN_API_URL", api.url())
+        .args(flags)
         .arg("please continue");
     rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
 }

@@ -1,0 +1,134 @@
+//! `create` (and the bare `devin-handoff TASK`): the pipeline's plan, the go-ahead, then
+//! delivery, and what is printed of it.
+
+use crate::api::types::Session;
+use crate::api::Client;
+use crate::cli::CreateArgs;
+use crate::config::KeyFlavor;
+use crate::error::{Error, Result};
+use crate::pipeline::{self, Delivered, Plan};
+use crate::prompt::{self, Composed};
+use crate::settings::{HandoffRequest, Settings};
+use crate::ui;
+
+/// Runs `create` from the current directory. Capture, guard and questions run before the
+/// async runtime starts: only the API calls need it.
+pub fn run(args: &CreateArgs, settings: &Settings) -> Result<()> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        Error::other(format!("cannot read the current directory: {e}")).with_source(e)
+    })?;
+    let req = HandoffRequest::from_args(args, cwd);
+    let mut ui = ui::prompt::interaction(settings.out);
+    let plan = pipeline::plan(&req, settings, ui.as_mut())?;
+    warn_v1_fields(settings);
+    if req.dry_run {
+        return print_dry_run(settings, &plan);
+    }
+    plan.approve(req.yes, ui.as_mut())?;
+    crate::commands::block_on(async {
+        let mut client = Client::new(settings)?;
+        let delivered = pipeline::deliver(plan, &mut client, &settings.out, req.new).await?;
+        finish(args, settings, &mut client, &delivered).await
+    })
+}
+
+/// `--user-id` and `--mode` mean nothing to the v1 route.
+fn warn_v1_fields(settings: &Settings) {
+    let v1 = settings
+        .known_key()
+        .is_some_and(|k| k.flavor() == KeyFlavor::V1);
+    if settings.user_id.is_some() && v1 {
+        ui::warn("--user-id and --mode apply to v3 keys only; the v1 route ignores them");
+    }
+}
+
+/// Reports the session, then opens it and waits for it as asked.
+async fn finish(
+    args: &CreateArgs,
+    settings: &Settings,
+    client: &mut Client,
+    d: &Delivered,
+) -> Result<()> {
+    if d.reused {
+        ui::note(&format!(
+            "an identical handoff is still running as {}; not creating another (--new forces one)",
+            d.session.session_id
+        ));
+    }
+    print_created(settings, &d.session, &d.composed, d.reused)?;
+    if args.open {
+        if let Err(e) = opener::open_browser(d.session.web_url()) {
+            ui::warn(&format!("could not open the browser: {e}"));
+        }
+    }
+    if args.wait {
+        let watch = super::sessions::Watch {
+            id: d.session.session_id.clone(),
+            interval: args.interval,
+            wait_timeout: None,
+        };
+        super::sessions::watch(client, settings, &watch).await?;
+    }
+    Ok(())
+}
+
+fn print_dry_run(settings: &Settings, plan: &Plan) -> Result<()> {
+    let flavor = settings.known_key().map_or(KeyFlavor::V3, |k| k.flavor());
+    let route = Client::create_route(flavor, settings.org_id.as_deref());
+    let body = Client::create_body(flavor, &plan.request)?;
+    let upload_route = Client::upload_route(flavor, settings.org_id.as_deref());
+    let composed = &plan.composed;
+    let mut v = serde_json::json!({
+        "dry_run": true,
+        "route": route,
+        "request": body,
+        "manifest": composed.manifest,
+    });
+    if let (Some(bytes), Some(obj)) = (plan.upload, v.as_object_mut()) {
+        obj.insert(
+            "upload".into(),
+            serde_json::json!({"route": upload_route, "name": prompt::PATCH_NAME, "bytes": bytes}),
+        );
+    }
+    settings.out.result(&v, || {
+        if let Some(bytes) = plan.upload {
+            ui::note(&format!(
+                "dry run: the {bytes} byte patch would be uploaded first ({upload_route})"
+            ));
+        }
+        ui::note(&format!(
+            "dry run: nothing was sent. The prompt below ({} bytes) would go to {route}.",
+            composed.prompt.len()
+        ));
+        ui::print_stdout(&composed.prompt)
+    })
+}
+
+fn print_created(
+    settings: &Settings,
+    session: &Session,
+    composed: &Composed,
+    reused: bool,
+) -> Result<()> {
+    let url = session.web_url();
+    let mut v = serde_json::json!({
+        "session_id": session.session_id,
+        "url": url,
+        "status": session.status,
+        "reused": reused,
+        "manifest": composed.manifest,
+    });
+    if let (Some(new), Some(obj)) = (session.is_new_session, v.as_object_mut()) {
+        obj.insert("is_new_session".into(), new.into());
+    }
+    settings.out.result(&v, || {
+        if !reused {
+            eprintln!(
+                "{} Created Devin session {}",
+                console::style("✓").green(),
+                session.session_id
+            );
+        }
+        ui::print_stdout(&format!("{url}\n"))
+    })
+}

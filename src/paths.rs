@@ -1,0 +1,29 @@
+//! Where the tool keeps things outside a repository: the XDG config and state directories,
+//! resolved once, the same way for every caller.
+
+use std::path::PathBuf;
+
+/// An XDG base directory: `$VAR` when set and not empty, else `$HOME/<fallback>`.
+fn xdg(var: &str, fallback: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(fallback)))
+}
+
+/// `$XDG_CONFIG_HOME` (or `~/.config`): also where git looks for its user-level
+/// `git/ignore` and `git/attributes`.
+pub fn config_home() -> Option<PathBuf> {
+    xdg("XDG_CONFIG_HOME", ".config")
+}
+
+/// `$XDG_CONFIG_HOME/devin-handoff/config.toml`.
+pub fn config_file() -> Option<PathBuf> {
+    config_home().map(|d| d.join("devin-handoff").join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/devin-handoff` (or `~/.local/state/devin-handoff`): the journal and
+/// its locks.
+pub fn state_dir() -> Option<PathBuf> {
+    xdg("XDG_STATE_HOME", ".local/state").map(|d| d.join("devin-handoff"))
+}

@@ -1,0 +1,129 @@
+//! The deliver stage: uploads (history bundle, then the patch when it travels as an
+//! attachment), the create call, and the journal entry; or the session of an identical
+//! handoff that is still running.
+
+use super::Plan;
+use crate::api::types::{Progress, Session};
+use crate::api::Client;
+use crate::error::Result;
+use crate::git::RepoState;
+use crate::journal;
+use crate::prompt::{self, Composed};
+use crate::ui::Printer;
+
+/// A session handed off to, with what was sent.
+pub struct Delivered {
+    pub session: Session,
+    pub composed: Composed,
+    /// An identical handoff was still running: its session, and nothing new was created.
+    pub reused: bool,
+}
+
+/// Sends a plan. `new` creates a session even when an identical handoff is still running.
+pub async fn deliver(
+    plan: Plan,
+    client: &mut Client,
+    out: &Printer,
+    new: bool,
+) -> Result<Delivered> {
+    if !new {
+        if let Some(session) = running_duplicate(client, &plan.fingerprint).await {
+            return Ok(Delivered {
+                session,
+                composed: plan.composed,
+                reused: true,
+            });
+        }
+    }
+    let bundle_url = match plan.state.as_ref().and_then(|s| s.history.as_ref()) {
+        Some(h) => {
+            let bar = out.progress(h.bundle.len() as u64, "uploading the history");
+            let data = bytes::Bytes::from(h.bundle.clone());
+            Some(
+                client
+                    .upload(prompt::BUNDLE_NAME, data, bar.as_ref())
+                    .await?,
+            )
+        }
+        None => None,
+    };
+    let patch_url = match (&plan.state, plan.upload) {
+        (Some(s), Some(len)) => {
+            let bar = out.progress(len as u64, "uploading the patch");
+            let data = bytes::Bytes::from(s.changes.patch());
+            Some(
+                client
+                    .upload(prompt::PATCH_NAME, data, bar.as_ref())
+                    .await?,
+            )
+        }
+        _ => None,
+    };
+    let (composed, req) = if patch_url.is_some() || bundle_url.is_some() {
+        plan.compose(patch_url.as_deref(), bundle_url.as_deref())
+    } else {
+        (plan.composed.clone(), plan.request.clone())
+    };
+    let session = client.create_session(&req).await?;
+    record(&plan, &session);
+    Ok(Delivered {
+        session,
+        composed,
+        reused: false,
+    })
+}
+
+/// Appends the handoff to the local journal; a failure there is only a warning.
+fn record(plan: &Plan, session: &Session) {
+    let state = plan.state.as_ref();
+    let record = journal::Record {
+        time: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        workdir: state.map(|s| s.workdir.to_string_lossy().into_owned()),
+        repo: state.and_then(|s| s.remote.as_ref()).map(|r| r.full_name()),
+        branch: state.map(|s| s.head.label()),
+        base: state.and_then(|s| s.base.commit.clone()),
+        head: state.and_then(|s| s.head.commit().map(str::to_string)),
+        fingerprint: plan.fingerprint.clone(),
+        task: prompt::default_title(&plan.inputs.task),
+        session_id: session.session_id.clone(),
+        url: session.web_url(),
+    };
+    if let Err(e) = journal::append(&record) {
+        crate::ui::warn(&format!(
+            "could not record the handoff in the local journal: {e}"
+        ));
+    }
+}
+
+/// Identifies a handoff: the same working tree, base, patch and task.
+pub(super) fn fingerprint(state: Option<&RepoState>, task: &str) -> String {
+    let workdir = state
+        .map(|s| s.workdir.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let base = state
+        .and_then(|s| s.base.commit.clone())
+        .unwrap_or_default();
+    // Hash the files' patches in place: joining a multi-megabyte patch just to hash it is waste.
+    let patches = state
+        .into_iter()
+        .flat_map(|s| s.changes.files.iter().map(|f| f.patch.as_bytes()));
+    let parts = [workdir.as_bytes(), base.as_bytes()]
+        .into_iter()
+        .chain(patches)
+        .chain([task.as_bytes()]);
+    format!("{:016x}", journal::stable_hash(parts))
+}
+
+/// The session of an identical earlier handoff that is still running, if any. Agents retry
+/// their hooks; a retry must not start a second session.
+async fn running_duplicate(client: &mut Client, fingerprint: &str) -> Option<Session> {
+    let record = journal::read()
+        .into_iter()
+        .rev()
+        .find(|r| r.fingerprint == fingerprint)?;
+    let session = client.get_session(&record.session_id).await.ok()?;
+    let running = matches!(session.progress(), Progress::Working | Progress::NeedsInput);
+    (running && !session.is_archived).then_some(session)
+}

@@ -1,0 +1,285 @@
+//! The handoff pipeline as a library: capture → guard → compose, synchronous, ending in a
+//! [`Plan`] (exactly what would be sent); then [`deliver`] sends it. The CLI, the agent hook
+//! and any later front end call the same functions with a [`HandoffRequest`] and an
+//! [`Interact`]: the terminal, never-ask, or a script in tests.
+
+mod deliver;
+mod guard;
+
+use crate::api::types::CreateSessionRequest;
+use crate::error::{Error, Result};
+use crate::git::{self, CaptureOptions, RepoState};
+use crate::prompt::{self, Composed, Delivery, Handoff, SecretsReport, Via};
+use crate::scan::Finding;
+use crate::settings::{HandoffRequest, Settings};
+
+pub use deliver::{deliver, Delivered};
+pub use guard::guard_message;
+
+/// The answers to "secrets were found".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretChoice {
+    Redact,
+    SendAnyway,
+    Abort,
+}
+
+/// How the pipeline talks to whoever started it. Only implementations in `ui/` touch a
+/// terminal; the pipeline itself never prints or asks directly.
+pub trait Interact {
+    /// Whether questions can be answered (a person at a terminal).
+    fn can_ask(&self) -> bool;
+    /// Secrets were found and the policy is to ask (the findings are shown first).
+    fn secrets(&mut self, headline: &str, findings: &[Finding]) -> Result<SecretChoice>;
+    /// Secrets block the handoff: list them (masked) for people; JSON carries them in the
+    /// error object instead.
+    fn show_findings(&mut self, headline: &str, findings: &[Finding]);
+    /// Shows what will be sent, then asks whether to send it. `Ok(false)` declines.
+    fn confirm(&mut self, summary: &str) -> Result<bool>;
+    /// Something the user should know (a warning).
+    fn warn(&mut self, msg: &str);
+    /// Something worth saying (a note).
+    fn note(&mut self, msg: &str);
+}
+
+/// The texts that travel besides the repository's, after reading files and merging tags.
+/// The guard scans them, and may redact them in place.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub task: String,
+    pub context: Option<String>,
+    /// `--title`, when given (otherwise the title is the task's first line).
+    pub title: Option<String>,
+    /// `handoff`, then the configured tags, then `--tag`s, without repeats.
+    pub tags: Vec<String>,
+}
+
+/// Everything a handoff will send, decided and composed, before any network call.
+pub struct Plan {
+    pub state: Option<RepoState>,
+    pub inputs: Inputs,
+    /// The prompt and manifest, with placeholders where upload URLs will go.
+    pub composed: Composed,
+    pub request: CreateSessionRequest,
+    /// The patch's size when it travels as an attachment.
+    pub upload: Option<usize>,
+    pub secrets: Option<SecretsReport>,
+    /// Identifies this exact handoff (tree, base, patch, task), for duplicate detection.
+    pub fingerprint: String,
+    /// The person already chose to send (at the secrets question).
+    pub confirmed: bool,
+    budget: usize,
+    via: Via,
+    /// The request's own fields (`--playbook`, `--repo`, …), for recomposing.
+    fields: RequestFields,
+}
+
+/// The request's fields that come straight from the flags.
+#[derive(Debug, Clone)]
+struct RequestFields {
+    repo: Option<String>,
+    playbook: Option<String>,
+    knowledge: Vec<String>,
+    max_acu: Option<u64>,
+    mode: Option<String>,
+    user_id: Option<String>,
+}
+
+// Until the uploads happen, the prompt names where their URLs will go.
+const PENDING_URL: &str = "(the uploaded patch's URL, assigned when sent)";
+const PENDING_BUNDLE: &str = "(the uploaded bundle's URL, assigned when sent)";
+
+/// Captures, guards and composes: everything short of sending. Asks (through `ui`) only
+/// what the secret policy leaves to a person.
+pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) -> Result<Plan> {
+    validate(req)?;
+    let mut inputs = read_inputs(req, settings)?;
+    if !req.dry_run {
+        // Fail before any work when sending is impossible.
+        settings.require_key()?;
+    }
+    let opts = CaptureOptions {
+        include_untracked: !req.no_untracked,
+        excludes: req.exclude.clone(),
+        history: req.history,
+        ..CaptureOptions::default()
+    };
+    let mut state = git::capture(&req.dir, &opts)?;
+    match &state {
+        None => ui.note("not inside a git repository: handing off the task alone"),
+        Some(s) => s.warnings.iter().for_each(|w| ui.warn(w)),
+    }
+    let guarded = guard::guard(req, settings, &mut inputs, state.as_mut(), ui)?;
+    let budget = req
+        .inline_budget
+        .or(settings.default_inline_budget)
+        .unwrap_or(prompt::DEFAULT_INLINE_BUDGET);
+    let patch_len = state.as_ref().map_or(0, |s| s.changes.patch_len());
+    let upload = patch_len > 0
+        && match req.via {
+            Via::Attachment => true,
+            Via::Inline => false,
+            Via::Auto => patch_len > budget,
+        };
+    let fingerprint = deliver::fingerprint(state.as_ref(), &inputs.task);
+    let mut plan = Plan {
+        state,
+        inputs,
+        composed: Composed::default(),
+        request: CreateSessionRequest::default(),
+        upload: upload.then_some(patch_len),
+        secrets: guarded.report,
+        fingerprint,
+        confirmed: guarded.confirmed,
+        budget,
+        via: req.via,
+        fields: RequestFields {
+            repo: req.repo.clone(),
+            playbook: req.playbook.clone(),
+            knowledge: req.knowledge.clone(),
+            max_acu: req.max_acu,
+            mode: req.mode.clone(),
+            user_id: settings.user_id.clone(),
+        },
+    };
+    let has_history = plan.state.as_ref().is_some_and(|s| s.history.is_some());
+    (plan.composed, plan.request) = plan.compose(
+        upload.then_some(PENDING_URL),
+        has_history.then_some(PENDING_BUNDLE),
+    );
+    Ok(plan)
+}
+
+impl Plan {
+    /// The prompt and request, with the patch at `url` (an attachment) and the history
+    /// bundle at `bundle`, or the patch inline.
+    pub fn compose(
+        &self,
+        url: Option<&str>,
+        bundle: Option<&str>,
+    ) -> (Composed, CreateSessionRequest) {
+        let delivery = match url {
+            Some(u) => Delivery::Attachment(u),
+            None if self.via == Via::Inline => Delivery::InlineCut(self.budget),
+            None => Delivery::Inline,
+        };
+        let mut composed = prompt::compose(&Handoff {
+            task: &self.inputs.task,
+            context: self.inputs.context.as_deref(),
+            state: self.state.as_ref(),
+            delivery,
+            bundle_url: bundle,
+        });
+        composed.manifest.secrets = self.secrets.clone();
+        let mut req = self.request_for(&composed);
+        let urls: Vec<String> = url.into_iter().chain(bundle).map(str::to_string).collect();
+        req.attachment_urls = (!urls.is_empty()).then_some(urls);
+        (composed, req)
+    }
+
+    /// The request body's fields for a composed prompt.
+    fn request_for(&self, composed: &Composed) -> CreateSessionRequest {
+        let f = &self.fields;
+        let remote = self.state.as_ref().and_then(|s| s.remote.as_ref());
+        CreateSessionRequest {
+            prompt: composed.prompt.clone(),
+            title: Some(
+                self.inputs
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| prompt::default_title(&self.inputs.task)),
+            ),
+            tags: self.inputs.tags.clone(),
+            playbook_id: f.playbook.clone(),
+            knowledge_ids: (!f.knowledge.is_empty()).then(|| f.knowledge.clone()),
+            repos: f
+                .repo
+                .clone()
+                .or_else(|| remote.map(|r| r.full_name()))
+                .map(|r| vec![r]),
+            attachment_urls: None,
+            max_acu_limit: f.max_acu,
+            devin_mode: f.mode.clone(),
+            create_as_user_id: f.user_id.clone(),
+        }
+    }
+
+    /// Asks for the go-ahead where a person is there and has not already given it (`--yes`,
+    /// or a choice at the secrets question). Declining sends nothing (exit 3).
+    pub fn approve(&self, yes: bool, ui: &mut dyn Interact) -> Result<()> {
+        if yes || self.confirmed || !ui.can_ask() {
+            return Ok(());
+        }
+        let summary = crate::ui::summary(&self.inputs.task, &self.composed.manifest);
+        if ui.confirm(&summary)? {
+            Ok(())
+        } else {
+            Err(Error::new(
+                crate::error::ErrorKind::NotSent,
+                "declined: nothing was sent",
+            ))
+        }
+    }
+}
+
+/// Checks the flags that can be checked before any work.
+fn validate(req: &HandoffRequest) -> Result<()> {
+    git::exclude_set(&req.exclude)?;
+    if let Some(r) = &req.repo {
+        let ok = r.split('/').count() >= 2
+            && r.split('/')
+                .all(|s| !s.is_empty() && !s.chars().any(char::is_whitespace));
+        if !ok {
+            return Err(Error::usage(format!(
+                "--repo must look like OWNER/NAME, not {r:?}"
+            )));
+        }
+    }
+    if let Some(m) = &req.mode {
+        let name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if m.is_empty() || !m.chars().all(name) {
+            return Err(Error::usage(format!(
+                "--mode {m:?} is not a mode name (e.g. normal, fast)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The task, context and title from flags or files, and the tags merged with the config's.
+fn read_inputs(req: &HandoffRequest, settings: &Settings) -> Result<Inputs> {
+    use crate::commands::read_text_source;
+    let stdin = |p: &Option<std::path::PathBuf>| p.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if stdin(&req.task_file) && stdin(&req.context_file) {
+        return Err(Error::usage(
+            "--task-file - and --context-file - cannot both read stdin",
+        ));
+    }
+    let task = match (&req.task, &req.task_file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(f)) => read_text_source(f, "task")?,
+        (None, None) => String::new(),
+    };
+    if task.trim().is_empty() {
+        return Err(Error::usage("no task given: say what Devin should do")
+            .hint("devin-handoff \"finish the refactor\" (or --task T, --task-file F|-)"));
+    }
+    let context = match (&req.context, &req.context_file) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(f)) => Some(read_text_source(f, "context")?),
+        (None, None) => None,
+    };
+    let mut tags = vec!["handoff".to_string()];
+    for t in settings.default_tags.iter().chain(&req.tags) {
+        let t = t.trim();
+        if !t.is_empty() && !tags.iter().any(|x| x == t) {
+            tags.push(t.to_string());
+        }
+    }
+    Ok(Inputs {
+        task,
+        context,
+        title: req.title.clone().filter(|t| !t.trim().is_empty()),
+        tags,
+    })
+}

@@ -1,0 +1,363 @@
+//! The prompt itself: the task, the facts of the checkout, the notes, and the steps and
+//! patch that rebuild the local state in the cloud.
+
+use std::fmt::Write as _;
+
+use super::{
+    cut_chars, cut_to_budget, fence_for, Composed, Delivery, Handoff, Manifest, RepoSummary,
+    BUNDLE_NAME, PATCH_NAME,
+};
+use crate::git::{BaseSource, Head, LeftOut, RepoState};
+
+/// Builds the prompt: the task, then the context block, then the patch.
+pub fn compose(h: &Handoff<'_>) -> Composed {
+    let mut p = String::new();
+    p.push_str(h.task.trim_end());
+    p.push_str("\n\n---\n\n## Handoff context\n\n");
+    let Some(state) = h.state else {
+        p.push_str(
+            "This task was handed off with devin-handoff from outside any git repository: \
+             there is no local code state to reproduce.\n",
+        );
+        push_notes(&mut p, h.context);
+        let manifest = Manifest {
+            delivery: "none",
+            prompt_bytes: p.len(),
+            ..Manifest::default()
+        };
+        return Composed {
+            prompt: p,
+            manifest,
+        };
+    };
+    p.push_str(
+        "This task was handed off with devin-handoff from a local checkout. \
+         Continue from exactly the local state described here.\n\n",
+    );
+    push_facts(&mut p, state);
+    push_notes(&mut p, h.context);
+    let mut left_out = state.changes.left_out.clone();
+    let delivery = push_local_state(&mut p, h, state, &mut left_out);
+    push_left_out(&mut p, &left_out);
+    let manifest = Manifest {
+        in_repository: true,
+        repository: state.remote.as_ref().map(|r| RepoSummary {
+            host: r.host.clone(),
+            full_name: r.full_name(),
+            remote: state.remote_name.clone(),
+        }),
+        head: Some(state.head.clone()),
+        upstream: state.upstream.clone(),
+        base: Some(state.base.clone()),
+        unpushed_commits: state.unpushed_commits,
+        history: state.history.clone(),
+        operation_in_progress: state.operation_in_progress.clone(),
+        files: state.changes.files.iter().map(|f| f.info.clone()).collect(),
+        left_out,
+        additions: state.changes.additions(),
+        deletions: state.changes.deletions(),
+        patch_bytes: state.changes.patch_len(),
+        delivery,
+        prompt_bytes: p.len(),
+        warnings: state.warnings.clone(),
+        secrets: None,
+    };
+    Composed {
+        prompt: p,
+        manifest,
+    }
+}
+
+/// The facts of the checkout: repository, branch and upstream, base, unpushed commits, an
+/// operation in progress, and the size of the change.
+fn push_facts(p: &mut String, state: &RepoState) {
+    match &state.remote {
+        Some(r) => {
+            let name = r.full_name();
+            let _ = writeln!(p, "- Repository: {}/{name} (`{name}`)", r.host);
+        }
+        None => p.push_str("- Repository: not a hosted remote (no URL the cloud can reach)\n"),
+    }
+    let _ = match &state.head {
+        Head::Branch { name, .. } => write!(p, "- Branch: `{name}`"),
+        Head::Detached { commit } => write!(p, "- Branch: none, detached HEAD at `{commit}`"),
+        Head::Unborn { name } => write!(p, "- Branch: `{name}` (no commits yet)"),
+    };
+    if let Some(up) = &state.upstream {
+        let _ = if up.exists {
+            write!(
+                p,
+                " (upstream `{}`: {} ahead, {} behind)",
+                up.name, up.ahead, up.behind
+            )
+        } else {
+            write!(p, " (upstream `{}`, not fetched yet)", up.name)
+        };
+    }
+    p.push('\n');
+    push_base(p, state);
+    if state.unpushed_commits > 0 {
+        let _ = writeln!(
+            p,
+            "- Unpushed commits: {} (included in the patch)",
+            state.unpushed_commits
+        );
+    }
+    if let Some(op) = &state.operation_in_progress {
+        let _ = writeln!(
+            p,
+            "- In progress locally: a {op} (the patch captures the working tree as it is)"
+        );
+    }
+    let n = state.changes.files.len();
+    let _ = writeln!(
+        p,
+        "- Local changes: {n} file{}, +{} -{}",
+        if n == 1 { "" } else { "s" },
+        state.changes.additions(),
+        state.changes.deletions()
+    );
+}
+
+/// The base commit line: which commit, its subject, and how it was chosen.
+fn push_base(p: &mut String, state: &RepoState) {
+    let Some(c) = &state.base.commit else {
+        p.push_str("- Base commit: none (the branch has no commits; start from an empty tree)\n");
+        return;
+    };
+    let how = match (state.base.source, &state.base.via) {
+        (BaseSource::Upstream, Some(v))
+        | (BaseSource::DefaultBranch, Some(v))
+        | (BaseSource::RemoteBranch, Some(v)) => format!("merge-base with `{v}`"),
+        _ => "local HEAD: no remote-tracking branch shows what the remote has".to_string(),
+    };
+    let summary = state
+        .base
+        .summary
+        .as_deref()
+        .map(|s| format!(" \"{}\"", cut_chars(s, 80)))
+        .unwrap_or_default();
+    let _ = writeln!(p, "- Base commit: `{c}`{summary} ({how})");
+}
+
+/// The steps that rebuild the local state, and the patch itself (inline, cut to the
+/// budget, or as an attachment). Files cut away are added to `left_out`. Returns the
+/// delivery's name for the manifest.
+fn push_local_state(
+    p: &mut String,
+    h: &Handoff<'_>,
+    state: &RepoState,
+    left_out: &mut Vec<LeftOut>,
+) -> &'static str {
+    let full_len = state.changes.patch_len();
+    if full_len == 0 {
+        p.push_str("\n### Local state\n\nThe working tree matches the base commit: there are no local changes.\n");
+        push_checkout(p, state, None, h.bundle_url);
+        return "none";
+    }
+    p.push_str("\n### Reproduce the local state\n\n");
+    if let Delivery::Attachment(url) = h.delivery {
+        let source = format!("the attached {PATCH_NAME} ({full_len} bytes), downloaded");
+        push_checkout(p, state, Some(&source), h.bundle_url);
+        let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
+        push_summary(p, &state.changes);
+        return "attachment";
+    }
+    let (patch, name) = match h.delivery {
+        Delivery::InlineCut(budget) if full_len > budget => {
+            let (kept, omitted) = cut_to_budget(&state.changes, budget);
+            for i in omitted {
+                let f = &state.changes.files[i];
+                left_out.push(LeftOut {
+                    path: f.path.clone(),
+                    reason: format!(
+                        "omitted to fit the inline budget of {budget} bytes ({} byte patch; --via attachment sends everything)",
+                        f.patch.len()
+                    ),
+                });
+            }
+            let files = &state.changes.files;
+            let kept: String = kept.iter().map(|&i| files[i].patch.as_str()).collect();
+            (kept, "inline_cut")
+        }
+        _ => (state.changes.patch(), "inline"),
+    };
+    push_checkout(p, state, Some("the Patch block below"), h.bundle_url);
+    let fence = fence_for(&patch);
+    let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
+    if !patch.ends_with('\n') {
+        p.push('\n');
+    }
+    let _ = writeln!(p, "{fence}");
+    name
+}
+
+/// Files changed with their line counts, as `git diff --stat` would list them.
+fn push_summary(p: &mut String, changes: &crate::git::ChangeSet) {
+    const MAX_LISTED: usize = 500;
+    p.push_str("\n### Files changed\n\n");
+    let mut body = String::new();
+    for f in changes.files.iter().take(MAX_LISTED) {
+        let name = match &f.old_path {
+            Some(old) => format!("{old} => {}", f.path),
+            None => f.path.clone(),
+        };
+        if f.binary {
+            let _ = writeln!(body, "{name} | binary");
+        } else {
+            let _ = writeln!(body, "{name} | +{} -{}", f.additions, f.deletions);
+        }
+    }
+    if changes.files.len() > MAX_LISTED {
+        let _ = writeln!(
+            body,
+            "... and {} more files (all in the attachment)",
+            changes.files.len() - MAX_LISTED
+        );
+    }
+    let fence = fence_for(&body);
+    let _ = write!(p, "{fence}\n{body}{fence}\n");
+}
+
+fn push_notes(p: &mut String, context: Option<&str>) {
+    if let Some(ctx) = context.map(str::trim).filter(|c| !c.is_empty()) {
+        p.push_str("\n### Notes from the local session\n\n");
+        p.push_str(ctx);
+        p.push('\n');
+    }
+}
+
+/// The commands that rebuild the local state; `patch` says where the patch comes from.
+fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>, bundle: Option<&str>) {
+    let mut steps = String::new();
+    if let (Some(history), Some(url)) = (&state.history, bundle) {
+        return push_history_checkout(p, state, history, url, patch);
+    }
+    match (&state.base.commit, &state.head) {
+        (Some(base), Head::Branch { name, .. }) => {
+            let _ = writeln!(steps, "git checkout -B {} {base}", shell_word(name));
+        }
+        (Some(base), _) => {
+            let _ = writeln!(steps, "git checkout --detach {base}");
+        }
+        (None, head) => {
+            let name = match head {
+                Head::Unborn { name } | Head::Branch { name, .. } => name.as_str(),
+                Head::Detached { .. } => "handoff",
+            };
+            // `--ignore-unmatch`: on an empty remote there is nothing to remove, and a plain
+            // `git rm` would fail the steps.
+            let _ = writeln!(steps, "git checkout --orphan {}", shell_word(name));
+            steps.push_str("git rm -rf --quiet --ignore-unmatch .\n");
+        }
+    }
+    if let Some(source) = patch {
+        // The patch lives inside .git, never in the work tree: a tracked file of the same
+        // name cannot collide with it, and it cannot end up in a commit.
+        let _ = writeln!(
+            steps,
+            "git apply --whitespace=nowarn \"$(git rev-parse --git-path {PATCH_NAME})\"   # {source}, saved there"
+        );
+    }
+    p.push_str(
+        "Check out the base commit, then apply the patch with `git apply`: the result is \
+         the local working tree, byte for byte. The patch holds unpushed commits and uncommitted \
+         work alike; commit as you see fit.\n\n",
+    );
+    let fence = fence_for(&steps);
+    let _ = write!(p, "{fence}sh\n{steps}{fence}\n");
+    if state.base.source == BaseSource::Head {
+        p.push_str("\nNote: the base is the local HEAD; if the remote does not have that commit, ask for the branch to be pushed.\n");
+    }
+}
+
+/// The steps with `--history`: fetch the unpushed commits from the bundle (same IDs, messages
+/// and authors), check out the branch at HEAD, then apply the uncommitted work on top.
+fn push_history_checkout(
+    p: &mut String,
+    state: &RepoState,
+    history: &crate::git::History,
+    url: &str,
+    patch: Option<&str>,
+) {
+    let mut steps = String::new();
+    let _ = writeln!(
+        steps,
+        "git fetch --quiet \"$(git rev-parse --git-path {BUNDLE_NAME})\" \"+{}:refs/handoff/tip\"   # the attached {BUNDLE_NAME}, downloaded there",
+        history.refname
+    );
+    match &state.head {
+        Head::Branch { name, .. } => {
+            let _ = writeln!(
+                steps,
+                "git checkout -B {} {}",
+                shell_word(name),
+                history.tip
+            );
+        }
+        _ => {
+            let _ = writeln!(steps, "git checkout --detach {}", history.tip);
+        }
+    }
+    if let Some(source) = patch {
+        let _ = writeln!(
+            steps,
+            "git apply --whitespace=nowarn \"$(git rev-parse --git-path {PATCH_NAME})\"   # {source}, saved there"
+        );
+    }
+    let _ = writeln!(
+        p,
+        "The {} unpushed commit{} travel as commits, in the attached git bundle (its one \
+         prerequisite is the base commit): fetch them, check out the branch at `{}`, then \
+         apply the patch of the uncommitted work on top. The result is the local branch, with \
+         the same commit IDs, and the local working tree, byte for byte.\n",
+        history.commits.len(),
+        if history.commits.len() == 1 { "" } else { "s" },
+        history.tip
+    );
+    for c in &history.commits {
+        let _ = writeln!(
+            p,
+            "- `{}` {} ({})",
+            crate::git::short(&c.id),
+            c.summary,
+            c.author
+        );
+    }
+    let fence = fence_for(&steps);
+    let _ = write!(p, "\n{fence}sh\n{steps}{fence}\n");
+    let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
+}
+
+fn push_left_out(p: &mut String, left_out: &[LeftOut]) {
+    if left_out.is_empty() {
+        return;
+    }
+    p.push_str("\n### Left out of the patch\n\n");
+    for l in left_out {
+        let _ = writeln!(p, "- `{}`: {}", l.path.replace('`', "'"), l.reason);
+    }
+}
+
+/// Quotes a branch name for the shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("feature/x-1"), "feature/x-1");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,138 @@
+//! Questions on the terminal (dialoguer), and the terminal's side of
+//! [`crate::pipeline::Interact`]. Ctrl-C at any question is an interrupt (exit 130).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::pipeline::SecretChoice;
+
+/// Asks a yes/no question on the terminal. Esc or "no" declines (exit 3); Ctrl-C interrupts.
+pub fn confirm(question: &str, default: bool) -> Result<()> {
+    let theme = dialoguer::theme::SimpleTheme;
+    let answer = dialoguer::Confirm::with_theme(&theme)
+        .with_prompt(question)
+        .default(default)
+        .interact_opt();
+    match answer {
+        Ok(Some(true)) => Ok(()),
+        Ok(Some(false)) | Ok(None) => {
+            Err(Error::new(ErrorKind::NotSent, "declined: nothing was sent"))
+        }
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
+            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),
+        ),
+        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+    }
+}
+
+/// Asks what to do about secrets. Abort is the default and Esc aborts; Ctrl-C interrupts.
+pub fn choose_secret_action() -> Result<SecretChoice> {
+    let theme = dialoguer::theme::SimpleTheme;
+    let items = [
+        "Redact the secrets and send the rest",
+        "Send anyway, secrets included",
+        "Abort: send nothing",
+    ];
+    let answer = dialoguer::Select::with_theme(&theme)
+        .with_prompt("Secrets found. What now?")
+        .items(&items)
+        .default(2)
+        .interact_opt();
+    match answer {
+        Ok(Some(0)) => Ok(SecretChoice::Redact),
+        Ok(Some(1)) => Ok(SecretChoice::SendAnyway),
+        Ok(_) => Ok(SecretChoice::Abort),
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
+            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),
+        ),
+        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+    }
+}
+
+/// The terminal's side of the pipeline: questions through dialoguer, findings, warnings
+/// and notes on stderr.
+pub struct Terminal;
+
+impl crate::pipeline::Interact for Terminal {
+    fn can_ask(&self) -> bool {
+        true
+    }
+
+    fn secrets(
+        &mut self,
+        headline: &str,
+        findings: &[crate::scan::Finding],
+    ) -> Result<SecretChoice> {
+        self.show_findings(headline, findings);
+        choose_secret_action()
+    }
+
+    fn show_findings(&mut self, headline: &str, findings: &[crate::scan::Finding]) {
+        eprintln!("{headline}:");
+        super::print_findings(findings);
+    }
+
+    fn confirm(&mut self, summary: &str) -> Result<bool> {
+        eprint!("{summary}");
+        match confirm("Hand this off to Devin?", true) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotSent => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn warn(&mut self, msg: &str) {
+        super::warn(msg);
+    }
+
+    fn note(&mut self, msg: &str) {
+        super::note(msg);
+    }
+}
+
+/// Where no one can answer (scripts, agents, `--json`, `--no-input`): never asks; findings
+/// are listed for people and left to the JSON error object otherwise.
+pub struct NeverAsk {
+    pub out: super::Printer,
+}
+
+impl crate::pipeline::Interact for NeverAsk {
+    fn can_ask(&self) -> bool {
+        false
+    }
+
+    fn secrets(
+        &mut self,
+        _headline: &str,
+        _findings: &[crate::scan::Finding],
+    ) -> Result<SecretChoice> {
+        // Unreachable by the policy (it never asks without a person); aborting is safe.
+        Ok(SecretChoice::Abort)
+    }
+
+    fn show_findings(&mut self, headline: &str, findings: &[crate::scan::Finding]) {
+        self.out.human(|| {
+            eprintln!("{headline}:");
+            super::print_findings(findings);
+        });
+    }
+
+    fn confirm(&mut self, _summary: &str) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn warn(&mut self, msg: &str) {
+        super::warn(msg);
+    }
+
+    fn note(&mut self, msg: &str) {
+        super::note(msg);
+    }
+}
+
+/// The interaction for this run: the terminal when a question may be asked, else none.
+pub fn interaction(out: super::Printer) -> Box<dyn crate::pipeline::Interact> {
+    if out.can_prompt() {
+        Box::new(Terminal)
+    } else {
+        Box::new(NeverAsk { out })
+    }
+}

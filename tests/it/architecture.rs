@@ -1,0 +1,187 @@
+//! The architecture step's promises, through the real binary and the library's own seam:
+//! the pipeline runs with any [`Interact`], `--no-input` is separate from `--json`, `-v`
+//! shows an error's causes, and the journal really locks.
+
+use std::time::Duration;
+
+use devin_handoff::pipeline::{self, Interact, SecretChoice};
+use devin_handoff::scan::Finding;
+use devin_handoff::settings::{HandoffRequest, Settings};
+
+use crate::common::*;
+
+/// An `Interact` that answers from a script and records what it was told.
+#[derive(Default)]
+struct Scripted {
+    choice: Option<SecretChoice>,
+    asked: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Interact for Scripted {
+    fn can_ask(&self) -> bool {
+        self.choice.is_some()
+    }
+    fn secrets(
+        &mut self,
+        headline: &str,
+        _: &[Finding],
+    ) -> devin_handoff::error::Result<SecretChoice> {
+        self.asked.push(headline.to_string());
+        Ok(self.choice.expect("asked only when it can answer"))
+    }
+    fn show_findings(&mut self, _: &str, _: &[Finding]) {}
+    fn confirm(&mut self, summary: &str) -> devin_handoff::error::Result<bool> {
+        self.asked.push(summary.to_string());
+        Ok(true)
+    }
+    fn warn(&mut self, msg: &str) {
+        self.warnings.push(msg.to_string());
+    }
+    fn note(&mut self, _: &str) {}
+}
+
+fn settings() -> Settings {
+    let cli = <devin_handoff::cli::Cli as clap::Parser>::parse_from(["devin-handoff", "--json"]);
+    Settings::resolve(&cli.global, None).expect("settings")
+}
+
+#[test]
+fn the_pipeline_asks_through_the_interaction_it_is_given() {
+    let fx = Fixture::new();
+    let token = Gen::new(300).github_token();
+    write(&fx.work.join("notes.txt"), format!("token = \"{token}\"\n"));
+    let req = HandoffRequest {
+        dir: fx.work.clone(),
+        task: Some("carry on".into()),
+        dry_run: true,
+        ..HandoffRequest::default()
+    };
+    // Nobody to ask: `ask` blocks, with exit 3.
+    let mut silent = Scripted::default();
+    let err = pipeline::plan(&req, &settings(), &mut silent)
+        .err()
+        .expect("blocked");
+    assert_eq!(err.kind().exit_code(), 3);
+    assert!(silent.asked.is_empty());
+
+    // A person who chooses to redact: asked once, and the plan holds no token.
+    let mut person = Scripted {
+        choice: Some(SecretChoice::Redact),
+        ..Scripted::default()
+    };
+    let plan = pipeline::plan(&req, &settings(), &mut person).expect("plan");
+    assert_eq!(person.asked.len(), 1, "{:?}", person.asked);
+    assert!(person.asked[0].contains("notes.txt"));
+    assert!(plan.confirmed);
+    assert!(!plan.composed.prompt.contains(&token));
+    assert!(plan.composed.prompt.contains("notes.txt"));
+    assert!(person.warnings.iter().any(|w| w.contains("redacted")));
+}
+
+#[test]
+fn no_input_on_a_terminal_never_asks() {
+    let fx = Fixture::new();
+    let token = Gen::new(301).github_token();
+    write(&fx.work.join("notes.txt"), format!("token = \"{token}\"\n"));
+    let api = FakeApi::start();
+    let mut p = pty_handoff_with(&fx.work, &api, &["--no-input"]);
+    let out = p.exp_eof().expect("runs to the end without a question");
+    assert!(!out.contains("What now?"), "{out}");
+    assert!(out.contains("nothing was sent"), "{out}");
+    assert!(!out.contains(&token), "{out}");
+    let status = p.process.wait().expect("wait");
+    assert!(
+        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 3)),
+        "{status:?}"
+    );
+    assert!(api.requests().is_empty());
+
+    // Without secrets, --no-input sends without the confirmation question.
+    std::fs::remove_file(fx.work.join("notes.txt")).expect("rm");
+    let mut p = pty_handoff_with(&fx.work, &api, &["--no-input"]);
+    let out = p.exp_eof().expect("runs to the end");
+    assert!(!out.contains("Hand this off"), "{out}");
+    assert!(out.contains("https://app.devin.ai/sessions/"), "{out}");
+    assert_eq!(api.sessions_created(), 1);
+}
+
+#[test]
+fn verbose_errors_show_their_causes() {
+    let fx = Fixture::new();
+    // A port nothing listens on: the connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run = |verbose: bool| {
+        let mut cmd = bin(&fx.work);
+        cmd.env("DEVIN_API_KEY", KEY)
+            .env("DEVIN_ORG_ID", "org-test")
+            .env("DEVIN_API_URL", &url)
+            .args(["sessions", "list"]);
+        if verbose {
+            cmd.arg("-v");
+        }
+        cmd.output().expect("run")
+    };
+    let plain = run(false);
+    assert_eq!(plain.status.code(), Some(5));
+    let plain_err = String::from_utf8_lossy(&plain.stderr);
+    assert!(!plain_err.contains("caused by:"), "{plain_err}");
+    let verbose = run(true);
+    assert_eq!(verbose.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&verbose.stderr);
+    assert!(err.contains("caused by:"), "{err}");
+    // reqwest's own account of the failure, naming the URL it tried.
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(!err.contains(KEY), "the key never appears");
+}
+
+#[test]
+fn the_journal_is_written_under_a_lock() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    // A state directory of this test's own: no other test writes this journal.
+    let state_home = tempfile::TempDir::new().expect("tempdir");
+    let journal = state_home.path().join("devin-handoff/journal.jsonl");
+    std::fs::create_dir_all(journal.parent().expect("dir")).expect("mkdir");
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&journal)
+        .expect("open");
+    held.lock().expect("lock");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    let mut child = cmd
+        .current_dir(&fx.work)
+        .env("XDG_STATE_HOME", state_home.path())
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .args(["create", "--yes", "--new", "journal lock"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // The session is created; the journal line waits for the lock.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while api.sessions_created() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(api.sessions_created(), 1);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().expect("poll").is_none(),
+        "it waits for the lock"
+    );
+    assert_eq!(std::fs::read_to_string(&journal).expect("read"), "");
+    held.unlock().expect("unlock");
+    assert!(child.wait().expect("wait").success());
+    let after = std::fs::read_to_string(&journal).expect("read");
+    assert_eq!(after.lines().count(), 1, "{after}");
+    assert!(after.contains("journal lock"), "{after}");
+}

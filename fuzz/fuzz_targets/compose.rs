@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         context: Some(context),
         state: None,
         delivery: devin_handoff::prompt::Delivery::Inline,
+        bundle_url: None,
     });
     let fence = devin_handoff::prompt::fence_for(&text);
     assert!(!text.contains(&fence));

@@ -70,6 +70,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(other) => other,
     };
     let s = &settings(None)?;
+    // `api_key_command` is a blocking child process: run it (once; the key is kept) before
+    // the runtime starts. A failure is reported by the command that needs the key.
+    let _ = s.require_key();
     block_on(async move {
         match command {
             Command::Sessions(cmd) => sessions::run(&cmd, s).await,

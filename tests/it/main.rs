@@ -6,7 +6,7 @@ mod architecture;
 mod capture;
 mod channels;
 mod corpus;
-mod deliver;
+mod create;
 mod differential;
 mod fidelity;
 mod front;

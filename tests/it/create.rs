@@ -1,4 +1,4 @@
-//! Deliver: request bodies, routes, retries and the exit codes of every failure.
+//! `create`: request bodies, routes, uploads, retries and the exit codes of every failure.
 
 use std::time::Duration;
 

@@ -136,6 +136,10 @@ pub struct HookArgs {
     /// Largest transcript tail sent as context, in bytes (K and M suffixes allowed)
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16K")]
     pub context_budget: usize,
+    /// Hand off the task alone when the event's folder is in no git repository (by default
+    /// nothing is sent)
+    #[arg(long)]
+    pub allow_no_repo: bool,
 }
 
 #[derive(Debug, Subcommand)]

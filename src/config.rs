@@ -85,11 +85,27 @@ pub fn load_file(path: &Path) -> Result<FileConfig> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
         Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()))),
     };
+    // toml's own message quotes the offending line, which may hold the key: only its
+    // position and the bare reason are shown.
     let cfg: FileConfig = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        let reason = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("not valid TOML")
+            .trim();
+        let reason = if reason.contains("cog_") || reason.contains("apk_") {
+            "not valid TOML"
+        } else {
+            reason
+        };
         Error::usage(format!(
-            "invalid config file {}: {}",
-            path.display(),
-            e.to_string().trim()
+            "invalid config file {}: {at}{reason}",
+            path.display()
         ))
     })?;
     if let Some(p) = &cfg.secrets {

@@ -22,4 +22,4 @@ pub mod settings;
 pub mod testkit;
 pub mod ui;
 
-pub use commands::run;
+pub use commands::{run, run_args};

@@ -1,7 +1,5 @@
 //! The `devin-handoff` and `git-handoff` binaries: parse, then hand over to the library.
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    devin_handoff::run(devin_handoff::cli::Cli::parse())
+    devin_handoff::run_args(std::env::args_os())
 }

@@ -1,7 +1,5 @@
 //! `git-handoff`: lets `git handoff ...` work with no alias; the same entry as `devin-handoff`.
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    devin_handoff::run(devin_handoff::cli::Cli::parse())
+    devin_handoff::run_args(std::env::args_os())
 }

@@ -198,6 +198,20 @@ fn handle(args: &HookArgs, settings: &Settings) -> Handled {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| fail(Error::other(e.to_string())))?,
     };
+    // A hook fired from a folder that is gone, or outside any repository, would hand off the
+    // task alone: almost never what the agent's user meant.
+    if !dir.is_dir() {
+        return Err(fail(Error::usage(format!(
+            "the event's folder {} does not exist",
+            dir.display()
+        ))));
+    }
+    if !args.allow_no_repo && crate::git::locate(&dir).ok().flatten().is_none() {
+        return Err(fail(
+            Error::usage(format!("{} is not inside a git repository", dir.display()))
+                .hint("--allow-no-repo hands off the task alone"),
+        ));
+    }
     let mut context = event
         .transcript_path
         .as_ref()

@@ -7,7 +7,9 @@ pub mod org;
 pub mod pull;
 pub mod scan;
 pub mod sessions;
+mod typo;
 
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,6 +18,40 @@ use crate::cli::{Cli, Command};
 use crate::error::{Error, ErrorKind, Result};
 use crate::settings::Settings;
 use crate::ui;
+
+/// Parses `args` (the process's own, in the binaries) and runs them. A command line clap
+/// refuses is a usage error (exit 2), as JSON under `--json`, with a suggestion when the
+/// first word looks like a mistyped command.
+pub fn run_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let e = match <Cli as clap::Parser>::try_parse_from(&args) {
+        Ok(cli) => return run(cli),
+        Err(e) => e,
+    };
+    use clap::error::ErrorKind as K;
+    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code() as u8);
+    }
+    let json = args.iter().any(|a| a == "--json");
+    let out = ui::Printer::new(json, true);
+    let guess = typo::first_word(&args).and_then(|w| typo::suggestion(&w).map(|s| (w, s)));
+    let err = match guess {
+        Some((word, s)) => Error::usage(format!("`{word}` is not a command: did you mean `{s}`?"))
+            .hint("devin-handoff --help lists the commands"),
+        None if json => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            Error::usage(first.trim_start_matches("error: ").to_string())
+        }
+        None => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    out.report_error(&err, 0);
+    ExitCode::from(err.kind().exit_code())
+}
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
@@ -43,7 +79,10 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
     let settings = |user: Option<&str>| Settings::resolve(&global, user);
     let command = match command {
-        None => return create::run(&create, &settings(create.user_id.as_deref())?),
+        None => {
+            implied_create(&create, &global)?;
+            return create::run(&create, &settings(create.user_id.as_deref())?);
+        }
         Some(Command::Create(c)) => return create::run(&c, &settings(c.user_id.as_deref())?),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -91,6 +130,45 @@ fn dispatch(cli: Cli) -> Result<()> {
             | Command::Scan(_) => Err(Error::other("internal: command dispatched twice")),
         }
     })
+}
+
+/// `devin-handoff TASK` without `create`: bare, it shows the short help (exit 2); a one-word
+/// task that looks like a command, or any one-word task where no one can confirm, is refused
+/// (exit 2), since a typo would otherwise start a billable session. `--task` and a quoted
+/// sentence still allow any task.
+fn implied_create(create: &crate::cli::CreateArgs, global: &crate::cli::GlobalArgs) -> Result<()> {
+    let out = crate::settings::printer(global);
+    if !create.any_given() {
+        if out.can_prompt() || !global.json {
+            let help = <Cli as clap::CommandFactory>::command().render_help();
+            eprint!("{help}");
+            return Err(Error::silent(ErrorKind::Usage));
+        }
+        return Err(Error::usage("no command and no task")
+            .hint("devin-handoff \"describe the task\" hands off this repository; devin-handoff --help lists the commands"));
+    }
+    let Some(word) = create
+        .task_arg
+        .as_deref()
+        .filter(|t| !t.trim().contains(char::is_whitespace))
+    else {
+        return Ok(());
+    };
+    let word = word.trim();
+    if let Some(s) = typo::suggestion(word) {
+        return Err(
+            Error::usage(format!("`{word}` is not a command: did you mean `{s}`?")).hint(format!(
+                "to hand off the task itself: devin-handoff --task {word:?}"
+            )),
+        );
+    }
+    if !out.can_prompt() {
+        return Err(Error::usage(format!(
+            "a one-word task ({word:?}) with no one to confirm it looks like a mistyped command: nothing was sent"
+        ))
+        .hint(format!("to hand it off anyway: devin-handoff --task {word:?}, or describe the task in a sentence")));
+    }
+    Ok(())
 }
 
 /// Runs API work on a single-threaded runtime started here, and only for it; Ctrl-C ends it

@@ -57,10 +57,8 @@ fn print_object(settings: &Settings, v: &Value) -> Result<()> {
 }
 
 fn confirm_delete(settings: &Settings, kind: Kind, d: &DeleteArgs) -> Result<()> {
-    if !d.yes && settings.out.can_prompt() {
-        ui::prompt::confirm(&format!("Delete {} {}?", kind.noun(), d.id), false)?;
-    }
-    Ok(())
+    let question = format!("Delete {} {}?", kind.noun(), d.id);
+    ui::prompt::confirm_destructive(settings.out, d.yes, &question, "deleted")
 }
 
 fn text_arg(

@@ -425,12 +425,12 @@ async fn archive(settings: &Settings, id: &str) -> Result<()> {
 
 async fn terminate(settings: &Settings, id: &str, yes: bool) -> Result<()> {
     let id = session_id(id)?;
-    if !yes && settings.out.can_prompt() {
-        ui::prompt::confirm(
-            &format!("Terminate {id}? A terminated session cannot be resumed."),
-            false,
-        )?;
-    }
+    ui::prompt::confirm_destructive(
+        settings.out,
+        yes,
+        &format!("Terminate {id}? A terminated session cannot be resumed."),
+        "terminated",
+    )?;
     let mut client = Client::new(settings)?;
     let s = client.terminate_session(&id).await?;
     settings.out.result(&s, || {

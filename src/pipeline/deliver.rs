@@ -35,27 +35,24 @@ pub async fn deliver(
             });
         }
     }
-    let bundle_url = match plan.state.as_ref().and_then(|s| s.history.as_ref()) {
-        Some(h) => {
-            let bar = out.progress(h.bundle.len() as u64, "uploading the history");
-            let data = bytes::Bytes::from(h.bundle.clone());
-            Some(
-                client
-                    .upload(prompt::BUNDLE_NAME, data, bar.as_ref())
-                    .await?,
+    let bundle = plan.state.as_ref().and_then(|s| s.history.as_ref());
+    let bundle_url = match bundle {
+        Some(h) => Some(
+            upload(
+                client,
+                out,
+                prompt::BUNDLE_NAME,
+                h.bundle.clone(),
+                "the history",
             )
-        }
+            .await?,
+        ),
         None => None,
     };
     let patch_url = match (&plan.state, plan.upload) {
-        (Some(s), Some(len)) => {
-            let bar = out.progress(len as u64, "uploading the patch");
-            let data = bytes::Bytes::from(s.changes.patch());
-            Some(
-                client
-                    .upload(prompt::PATCH_NAME, data, bar.as_ref())
-                    .await?,
-            )
+        (Some(s), Some(_)) => {
+            let patch = s.changes.patch().into_bytes();
+            Some(upload(client, out, prompt::PATCH_NAME, patch, "the patch").await?)
         }
         _ => None,
     };
@@ -71,6 +68,20 @@ pub async fn deliver(
         composed,
         reused: false,
     })
+}
+
+/// Uploads one file, with a progress bar on a terminal; returns its attachment URL.
+async fn upload(
+    client: &mut Client,
+    out: &Printer,
+    name: &str,
+    data: Vec<u8>,
+    what: &str,
+) -> Result<String> {
+    let bar = out.progress(data.len() as u64, &format!("uploading {what}"));
+    client
+        .upload(name, bytes::Bytes::from(data), bar.as_ref())
+        .await
 }
 
 /// Appends the handoff to the local journal; a failure there is only a warning.

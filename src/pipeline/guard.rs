@@ -10,11 +10,10 @@ use crate::scan::policy::{self, Decision, Policy};
 use crate::scan::{redact, Finding, Scanner, Scope};
 use crate::settings::{HandoffRequest, Settings};
 
-/// What the guard decided.
+/// What the guard decided. A choice at the secrets question does not replace the
+/// confirmation: the person still sees what will go, after redaction, and confirms it.
 pub(super) struct Guarded {
     pub report: Option<SecretsReport>,
-    /// The person already chose to send (at the secrets question): no second question.
-    pub confirmed: bool,
 }
 
 /// Scans everything that would leave the machine and applies the policy.
@@ -50,18 +49,15 @@ pub(super) fn guard(
     let history_hits = in_history.len();
     findings.extend(in_history);
     if findings.is_empty() {
-        return Ok(Guarded {
-            report: None,
-            confirmed: false,
-        });
+        return Ok(Guarded { report: None });
     }
     let headline = headline(&findings);
     let decision = policy::decide(req.secrets, settings.default_secrets, ui.can_ask());
-    let (policy, confirmed) = match decision {
-        Decision::Ask => (ask(&headline, &findings, ui)?, true),
-        Decision::Block => (Policy::Block, false),
-        Decision::Redact => (Policy::Redact, false),
-        Decision::Allow => (Policy::Allow, false),
+    let policy = match decision {
+        Decision::Ask => ask(&headline, &findings, ui)?,
+        Decision::Block => Policy::Block,
+        Decision::Redact => Policy::Redact,
+        Decision::Allow => Policy::Allow,
     };
     let mut report = SecretsReport {
         policy: policy.name(),
@@ -80,7 +76,6 @@ pub(super) fn guard(
             ));
             Ok(Guarded {
                 report: Some(report),
-                confirmed,
             })
         }
         Policy::Redact if history_hits > 0 => Err(Error::new(
@@ -98,7 +93,6 @@ pub(super) fn guard(
             ));
             Ok(Guarded {
                 report: Some(report),
-                confirmed,
             })
         }
     }

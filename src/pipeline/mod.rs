@@ -66,8 +66,6 @@ pub struct Plan {
     pub secrets: Option<SecretsReport>,
     /// Identifies this exact handoff (tree, base, patch, task), for duplicate detection.
     pub fingerprint: String,
-    /// The person already chose to send (at the secrets question).
-    pub confirmed: bool,
     budget: usize,
     via: Via,
     /// The request's own fields (`--playbook`, `--repo`, …), for recomposing.
@@ -130,7 +128,6 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
         upload: upload.then_some(patch_len),
         secrets: guarded.report,
         fingerprint,
-        confirmed: guarded.confirmed,
         budget,
         via: req.via,
         fields: RequestFields {
@@ -204,10 +201,11 @@ impl Plan {
         }
     }
 
-    /// Asks for the go-ahead where a person is there and has not already given it (`--yes`,
-    /// or a choice at the secrets question). Declining sends nothing (exit 3).
+    /// Asks for the go-ahead where a person is there and has not given it with `--yes`:
+    /// the summary of what will actually go (after any redaction), then the question.
+    /// Declining sends nothing (exit 3).
     pub fn approve(&self, yes: bool, ui: &mut dyn Interact) -> Result<()> {
-        if yes || self.confirmed || !ui.can_ask() {
+        if yes || !ui.can_ask() {
             return Ok(());
         }
         let summary = crate::ui::summary(&self.inputs.task, &self.composed.manifest);

@@ -47,6 +47,51 @@ pub fn choose_secret_action() -> Result<SecretChoice> {
     }
 }
 
+/// The go-ahead for something that cannot be undone (terminate, delete): `--yes`, or a
+/// person's answer (declining is exit 3, "nothing was {done}"). Where no one can answer,
+/// it is refused (exit 2) unless `--yes` was given, as `gh` does.
+pub fn confirm_destructive(
+    out: super::Printer,
+    yes: bool,
+    question: &str,
+    done: &str,
+) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !out.can_prompt() {
+        return Err(
+            Error::usage(format!("no one can confirm here, so nothing was {done}"))
+                .hint("pass --yes to do it without asking"),
+        );
+    }
+    match confirm(question, false) {
+        Err(e) if e.kind() == ErrorKind::NotSent => Err(Error::new(
+            ErrorKind::NotSent,
+            format!("declined: nothing was {done}"),
+        )),
+        other => other,
+    }
+}
+
+/// Sending secrets as they are takes a typed `yes`, not a key press.
+fn typed_yes(n: usize) -> Result<bool> {
+    let answer = dialoguer::Input::<String>::new()
+        .with_prompt(format!(
+            "Type yes to send {n} possible secret{} as they are",
+            if n == 1 { "" } else { "s" }
+        ))
+        .allow_empty(true)
+        .interact_text();
+    match answer {
+        Ok(a) => Ok(a.trim() == "yes"),
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
+            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),
+        ),
+        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+    }
+}
+
 /// The terminal's side of the pipeline: questions through dialoguer, findings, warnings
 /// and notes on stderr.
 pub struct Terminal;
@@ -62,7 +107,10 @@ impl crate::pipeline::Interact for Terminal {
         findings: &[crate::scan::Finding],
     ) -> Result<SecretChoice> {
         self.show_findings(headline, findings);
-        choose_secret_action()
+        match choose_secret_action()? {
+            SecretChoice::SendAnyway if !typed_yes(findings.len())? => Ok(SecretChoice::Abort),
+            choice => Ok(choice),
+        }
     }
 
     fn show_findings(&mut self, headline: &str, findings: &[crate::scan::Finding]) {

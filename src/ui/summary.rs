@@ -42,6 +42,20 @@ pub fn summary(task: &str, m: &Manifest) -> String {
         m.deletions,
         human_bytes(m.patch_bytes),
     );
+    if let Some(sec) = &m.secrets {
+        let _ = writeln!(
+            s,
+            "  secrets     {} found: {} ({} files redacted, {} withheld)",
+            sec.findings.len(),
+            if sec.policy == "allow" {
+                "sent as they are"
+            } else {
+                "redacted"
+            },
+            sec.redacted.len(),
+            sec.withheld.len()
+        );
+    }
     if !m.left_out.is_empty() {
         let _ = writeln!(s, "  left out    {} paths:", m.left_out.len());
         for l in m.left_out.iter().take(5) {

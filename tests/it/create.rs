@@ -108,10 +108,10 @@ fn the_url_token_goes_nowhere() {
     let fx = fixture_with_change();
     let api = FakeApi::start();
     for args in [
-        &["--yes", "--json", "t"][..],
-        &["--yes", "t"][..],
-        &["--dry-run", "t"][..],
-        &["--dry-run", "--json", "t"][..],
+        &["--yes", "--json", "a task"][..],
+        &["--yes", "a task"][..],
+        &["--dry-run", "a task"][..],
+        &["--dry-run", "--json", "a task"][..],
     ] {
         let out = bin_api(&fx.work, &api).args(args).output().expect("run");
         assert!(out.status.success());
@@ -139,7 +139,7 @@ fn apk_keys_use_the_v1_route() {
     let out = bin_api(&fx.work, &api)
         .env("DEVIN_API_KEY", "apk_user_legacykey123")
         .env_remove("DEVIN_ORG_ID")
-        .args(["--yes", "--json", "--mode", "fast", "legacy"])
+        .args(["create", "--yes", "--json", "--mode", "fast", "legacy"])
         .output()
         .expect("run");
     assert!(
@@ -169,7 +169,7 @@ fn the_org_comes_from_the_key_when_not_set() {
     let api = FakeApi::start_with_org("org-fromself");
     let out = bin_api(&fx.work, &api)
         .env_remove("DEVIN_ORG_ID")
-        .args(["--yes", "--json", "t"])
+        .args(["create", "--yes", "--json", "t"])
         .output()
         .expect("run");
     assert!(
@@ -190,7 +190,7 @@ fn a_401_exits_4() {
     let api = FakeApi::start();
     let out = bin_api(&fx.work, &api)
         .env("DEVIN_API_KEY", "cog_invalid_key_123")
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(4));
@@ -213,7 +213,7 @@ fn a_403_exits_4_with_a_permission_hint() {
     let api = FakeApi::start();
     let out = bin_api(&fx.work, &api)
         .env("DEVIN_API_KEY", "cog_noperm_key_123")
-        .args(["--yes", "--json", "t"])
+        .args(["create", "--yes", "--json", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(4));
@@ -230,7 +230,7 @@ fn a_wrong_org_exits_5_with_a_hint() {
     let api = FakeApi::start();
     let out = bin_api(&fx.work, &api)
         .env("DEVIN_ORG_ID", "org-other")
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));
@@ -255,7 +255,7 @@ fn an_unreachable_api_exits_5() {
             "2",
             "--api-url",
             &format!("http://127.0.0.1:{port}"),
-            "t",
+            "a task",
         ])
         .timeout(Duration::from_secs(30))
         .output()
@@ -270,7 +270,7 @@ fn a_server_that_never_answers_exits_5_within_the_timeout() {
     let api = FakeApi::start();
     api.push_fault("POST", "/sessions", Fault::Hang);
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "--timeout", "1", "t"])
+        .args(["create", "--yes", "--timeout", "1", "t"])
         // Far above --timeout 1: only a client that ignores its timeout gets killed here.
         .timeout(Duration::from_secs(30))
         .output()
@@ -306,7 +306,7 @@ fn two_429s_then_success_create_exactly_one_session() {
         Fault::Status(429, None, r#"{"detail":"slow down"}"#.into()),
     );
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "--json", "t"])
+        .args(["create", "--yes", "--json", "t"])
         .output()
         .expect("run");
     assert!(
@@ -329,7 +329,7 @@ fn a_503_is_retried_but_a_500_on_create_is_not() {
         Fault::Status(503, Some("0".into()), "{}".into()),
     );
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert!(out.status.success());
@@ -342,7 +342,7 @@ fn a_503_is_retried_but_a_500_on_create_is_not() {
         Fault::Status(500, None, "<html><body>oops</body></html>".into()),
     );
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));
@@ -360,7 +360,7 @@ fn malformed_answers_and_redirects_exit_5() {
     let api = FakeApi::start();
     api.push_fault("POST", "/sessions", Fault::Malformed);
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));
@@ -373,7 +373,7 @@ fn malformed_answers_and_redirects_exit_5() {
         Fault::Redirect("http://127.0.0.2:9/elsewhere".into()),
     );
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));
@@ -395,7 +395,7 @@ fn a_422_shows_the_validation_detail() {
         ),
     );
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));
@@ -410,7 +410,15 @@ fn flags_win_over_the_environment() {
         .env("DEVIN_API_KEY", KEY)
         .env("DEVIN_ORG_ID", "org-from-env")
         .env("DEVIN_API_URL", "http://127.0.0.1:9")
-        .args(["--yes", "--api-url", &api.url(), "--org-id", &api.org, "t"])
+        .args([
+            "create",
+            "--yes",
+            "--api-url",
+            &api.url(),
+            "--org-id",
+            &api.org,
+            "t",
+        ])
         .output()
         .expect("run");
     assert!(
@@ -434,7 +442,7 @@ fn verbose_output_never_contains_the_key() {
         Fault::Status(429, Some("0".into()), "{}".into()),
     );
     let out = bin_api(&fx.work, &api)
-        .args(["-vv", "--yes", "t"])
+        .args(["create", "-vv", "--yes", "t"])
         .output()
         .expect("run");
     assert!(out.status.success());
@@ -443,7 +451,7 @@ fn verbose_output_never_contains_the_key() {
     assert!(!err.contains(KEY) && !String::from_utf8_lossy(&out.stdout).contains(KEY));
     let out = bin_api(&fx.work, &api)
         .env("DEVIN_API_KEY", "cog_invalid_key_abcdef")
-        .args(["-vv", "--json", "--yes", "t"])
+        .args(["create", "-vv", "--json", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(4));

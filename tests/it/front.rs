@@ -53,7 +53,7 @@ fn a_real_run_without_a_key_exits_4_and_says_what_to_set() {
     let fx = Fixture::new();
     let api = FakeApi::start();
     let out = bin(&fx.work)
-        .args(["--yes", "--api-url", &api.url(), "t"])
+        .args(["create", "--yes", "--api-url", &api.url(), "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(4));
@@ -68,7 +68,7 @@ fn a_detached_head_is_named_by_its_commit() {
     git(&fx.work, &["checkout", "-q", "--detach", "HEAD"]);
     write(&fx.work.join("detached.txt"), "work on a detached head\n");
     let out = bin(&fx.work)
-        .args(["--dry-run", "--json", "t"])
+        .args(["create", "--dry-run", "--json", "t"])
         .output()
         .expect("run");
     assert!(out.status.success());
@@ -90,7 +90,7 @@ fn an_unborn_branch_with_staged_files_works() {
     git(dir.path(), &["add", "a.txt", "sub/b.txt"]);
     write(&dir.path().join("untracked.txt"), "also\n");
     let out = bin(dir.path())
-        .args(["--dry-run", "--json", "start"])
+        .args(["create", "--dry-run", "--json", "start"])
         .output()
         .expect("run");
     assert!(
@@ -145,7 +145,7 @@ fn a_branch_without_upstream_uses_the_default_branch_and_local_only_history_warn
     git(&fx.work, &["add", "topic.txt"]);
     git(&fx.work, &["commit", "-q", "-m", "topic work"]);
     let out = bin(&fx.work)
-        .args(["--dry-run", "--json", "t"])
+        .args(["create", "--dry-run", "--json", "t"])
         .output()
         .expect("run");
     let json = stdout_json(&out);
@@ -160,7 +160,7 @@ fn a_branch_without_upstream_uses_the_default_branch_and_local_only_history_warn
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-q", "-m", "local only"]);
     let out = bin(dir.path())
-        .args(["--dry-run", "--json", "t"])
+        .args(["create", "--dry-run", "--json", "t"])
         .output()
         .expect("run");
     assert!(out.status.success());

@@ -163,7 +163,7 @@ fn a_secret_in_the_task_blocks_too() {
             "redact",
             "--context",
             &format!("token is {tok}"),
-            "deploy",
+            "deploy it",
         ])
         .output()
         .expect("run");
@@ -189,7 +189,7 @@ fn inline_allow_comments_and_handoffignore_suppress() {
     write(&fx.work.join(".handoffignore"), "secrets/\n");
     let api = FakeApi::start();
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "--json", "go"])
+        .args(["create", "--yes", "--json", "go"])
         .output()
         .expect("run");
     assert!(
@@ -264,6 +264,14 @@ fn on_a_terminal_choosing_redact_sends_a_redacted_session() {
     std::thread::sleep(Duration::from_millis(200));
     // The cursor starts on Abort; two steps up is Redact.
     p.send("\x1b[A\x1b[A\r").expect("choose");
+    p.flush().expect("flush");
+    // Then what will actually go, after redaction, and the confirmation.
+    let summary = p.exp_string("Hand this off to Devin?").expect("confirms");
+    assert!(summary.contains("About to hand off"), "{summary}");
+    assert!(summary.contains("redacted"), "{summary}");
+    assert!(api.requests().is_empty(), "nothing before the confirmation");
+    std::thread::sleep(Duration::from_millis(200));
+    p.send("\r").expect("confirm");
     p.flush().expect("flush");
     p.exp_string("https://app.devin.ai/sessions/")
         .expect("created");

@@ -1,7 +1,6 @@
 //! Where users work: git handoff, agent hooks, packaged integrations, the config file,
 //! completions and the man page.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use clap::Parser;
@@ -247,19 +246,6 @@ fn packaged_manifests_parse_and_their_command_lines_are_valid() {
     );
 }
 
-fn home_with_config(config: &str, mode: u32) -> tempfile::TempDir {
-    let home = tempfile::TempDir::new().expect("tempdir");
-    std::fs::copy(
-        crate::common::home().join(".gitconfig"),
-        home.path().join(".gitconfig"),
-    )
-    .expect("gitconfig");
-    let path = home.path().join(".config/devin-handoff/config.toml");
-    write(&path, config);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
-    home
-}
-
 #[test]
 fn the_config_file_sets_defaults_and_the_environment_wins() {
     let fx = Fixture::new();
@@ -332,14 +318,14 @@ fn config_errors_name_the_file_and_line_and_keys_stay_safe() {
     );
     let home = home_with_config(&cfg, 0o644);
     let out = bin_with_home(d.path(), home.path())
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
     let home = home_with_config(&cfg, 0o600);
     let out = bin_with_home(d.path(), home.path())
-        .args(["--yes", "t"])
+        .args(["create", "--yes", "t"])
         .output()
         .expect("run");
     assert!(
@@ -356,7 +342,7 @@ fn config_errors_name_the_file_and_line_and_keys_stay_safe() {
     );
     let home = home_with_config(&cfg, 0o644);
     let out = bin_with_home(d.path(), home.path())
-        .args(["-vv", "--yes", "t2"])
+        .args(["create", "-vv", "--yes", "t2"])
         .output()
         .expect("run");
     assert!(

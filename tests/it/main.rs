@@ -16,3 +16,4 @@ mod integrations;
 mod org;
 mod scale;
 mod sessions;
+mod trust;

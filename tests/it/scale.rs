@@ -82,7 +82,7 @@ fn forced_inline_cuts_at_file_boundaries_and_lists_what_was_omitted() {
             "inline",
             "--inline-budget",
             "300K",
-            "ship",
+            "ship it",
         ])
         .output()
         .expect("run");
@@ -125,7 +125,7 @@ fn forced_attachment_and_v1_uploads() {
     let api = FakeApi::start();
     let out = bin_api(&fx.work, &api)
         .env("DEVIN_API_KEY", "apk_user_legacykey123")
-        .args(["--yes", "--json", "--via", "attachment", "t"])
+        .args(["create", "--yes", "--json", "--via", "attachment", "t"])
         .output()
         .expect("run");
     assert!(
@@ -143,7 +143,7 @@ fn forced_attachment_and_v1_uploads() {
 
     // A dry run says what it would upload, and sends nothing.
     let out = bin(&fx.work)
-        .args(["--dry-run", "--json", "--via", "attachment", "t"])
+        .args(["create", "--dry-run", "--json", "--via", "attachment", "t"])
         .output()
         .expect("run");
     let json = stdout_json(&out);
@@ -151,7 +151,7 @@ fn forced_attachment_and_v1_uploads() {
     assert_eq!(json["manifest"]["delivery"], "attachment");
 
     let out = bin(&fx.work)
-        .args(["--dry-run", "--inline-budget", "12Q", "t"])
+        .args(["create", "--dry-run", "--inline-budget", "12Q", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));

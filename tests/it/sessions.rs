@@ -174,7 +174,7 @@ fn show_without_an_id_finds_the_last_handoff_from_this_branch() {
     let fx = Fixture::new();
     write(&fx.work.join("x.txt"), "x\n");
     let api = FakeApi::start();
-    let out = run_api(&api, &fx.work, &["--yes", "--json", "first"]);
+    let out = run_api(&api, &fx.work, &["create", "--yes", "--json", "first"]);
     assert!(out.status.success());
     let id = stdout_json(&out)["session_id"]
         .as_str()

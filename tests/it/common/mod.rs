@@ -356,3 +356,14 @@ pub fn parse_dry_run(json: serde_json::Value) -> DryRun {
         patch,
     }
 }
+
+/// A HOME like the shared one, with `config` as the tool's config file at `mode`.
+pub fn home_with_config(config: &str, mode: u32) -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().expect("tempdir");
+    std::fs::copy(home().join(".gitconfig"), dir.path().join(".gitconfig")).expect("gitconfig");
+    let path = dir.path().join(".config/devin-handoff/config.toml");
+    write(&path, config);
+    let perms = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(mode);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    dir
+}

@@ -1,0 +1,201 @@
+//! Trust boundaries (one test per finding of the issue that named them): no accidental
+//! session, no key in the wrong place, nothing hostile printed. Every test runs the real
+//! binary against a real repository and, where it sends, the loopback fake API.
+
+use std::time::Duration;
+
+use crate::common::*;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// 1. A typo is refused with a suggestion, never handed off as a task.
+#[test]
+fn a_mistyped_command_is_refused_with_a_suggestion_and_sends_nothing() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let cases: &[(&[&str], &str)] = &[
+        (&["sesions"], "did you mean `sessions`?"),
+        (&["statsu"], "did you mean `sessions show`?"),
+        (&["knowlege", "list"], "did you mean `knowledge`?"),
+        (&["creat", "foo"], "did you mean `create`?"),
+        // No terminal: any one-word task could be a typo.
+        (&["refactor"], "looks like a mistyped command"),
+    ];
+    for (args, says) in cases {
+        let out = run_api(&api, &fx.work, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    // Bare: the short help, exit 2.
+    let out = run_api(&api, &fx.work, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("Usage:"), "{}", stderr(&out));
+    assert_eq!(api.sessions_created(), 0, "no typo became a session");
+    // The escape hatches still send.
+    let out = run_api(&api, &fx.work, &["--yes", "--task", "sesions"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_api(&api, &fx.work, &["--yes", "fix the failing test"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(api.sessions_created(), 2);
+}
+
+/// 16. Under `--json`, a command line clap refuses is a JSON usage error too.
+#[test]
+fn json_usage_errors_are_json() {
+    let fx = Fixture::new();
+    for args in [
+        &["--json", "--secrets", "bogus", "a task"][..],
+        &["--json", "sesions"][..],
+        &["--json", "sessions", "list", "--limit", "x"][..],
+    ] {
+        let out = bin(&fx.work).args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let v = stdout_json(&out);
+        assert_eq!(v["error"]["kind"], "usage", "{args:?}: {v}");
+        assert_eq!(v["error"]["exit_code"], 2);
+        assert!(!v["error"]["message"].as_str().unwrap_or("").is_empty());
+    }
+}
+
+/// 2. "Send anyway" takes a typed `yes`, then the summary and the confirmation.
+#[test]
+fn sending_secrets_anyway_needs_a_typed_yes_then_the_confirmation() {
+    let fx = Fixture::new();
+    let token = Gen::new(400).github_token();
+    write(&fx.work.join("notes.txt"), format!("token = \"{token}\"\n"));
+    let api = FakeApi::start();
+    let choose_send_anyway = |p: &mut rexpect::session::PtySession| {
+        p.exp_string("Abort: send nothing").expect("menu");
+        std::thread::sleep(Duration::from_millis(200));
+        // The cursor starts on Abort; one step up is "Send anyway".
+        p.send("\x1b[A\r").expect("choose");
+        p.flush().expect("flush");
+        p.exp_string("Type yes").expect("asks for yes");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // Anything but `yes` aborts.
+    let mut p = pty_handoff(&fx.work, &api);
+    choose_send_anyway(&mut p);
+    p.send_line("y").expect("answer");
+    p.exp_string("nothing was sent").expect("aborted");
+    let status = p.process.wait().expect("wait");
+    assert!(
+        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 3)),
+        "{status:?}"
+    );
+    assert!(api.requests().is_empty());
+    // `yes`, then the summary and the confirmation, then it goes.
+    let mut p = pty_handoff(&fx.work, &api);
+    choose_send_anyway(&mut p);
+    p.send_line("yes").expect("answer");
+    let summary = p.exp_string("Hand this off to Devin?").expect("confirms");
+    assert!(summary.contains("sent as they are"), "{summary}");
+    assert!(api.requests().is_empty(), "nothing before the confirmation");
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("y").expect("confirm");
+    p.flush().expect("flush");
+    p.exp_string("https://app.devin.ai/sessions/")
+        .expect("created");
+    assert_eq!(api.sessions_created(), 1);
+}
+
+/// 3. A hook whose folder is gone, or in no repository, sends nothing (unless asked to).
+#[test]
+fn a_hook_from_a_missing_folder_or_outside_a_repository_sends_nothing() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let plain = tempfile::TempDir::new().expect("tempdir");
+    let hook = |cwd: &str, extra: &[&str]| {
+        let ev = serde_json::json!({"hook_event_name": "Stop", "cwd": cwd}).to_string();
+        bin_api(&fx.work, &api)
+            .arg("hook")
+            .args(extra)
+            .write_stdin(ev)
+            .output()
+            .expect("run")
+    };
+    let out = hook("/nonexistent/folder", &[]);
+    assert_eq!(out.status.code(), Some(0), "never blocks the agent");
+    let msg = stdout_json(&out)["systemMessage"]
+        .as_str()
+        .expect("m")
+        .to_string();
+    assert!(
+        msg.contains("does not exist") && msg.contains("nothing was sent"),
+        "{msg}"
+    );
+    let dir = plain.path().to_str().expect("utf8");
+    let out = hook(dir, &[]);
+    let msg = stdout_json(&out)["systemMessage"]
+        .as_str()
+        .expect("m")
+        .to_string();
+    assert!(msg.contains("not inside a git repository"), "{msg}");
+    assert_eq!(api.sessions_created(), 0);
+    // Asked for: the task alone goes.
+    let out = hook(dir, &["--allow-no-repo"]);
+    let msg = stdout_json(&out)["systemMessage"]
+        .as_str()
+        .expect("m")
+        .to_string();
+    assert!(msg.contains("Handed off"), "{msg}");
+    assert_eq!(api.sessions_created(), 1);
+}
+
+/// 6. Terminate and delete without a terminal need `--yes` (exit 2 otherwise).
+#[test]
+fn destructive_commands_without_a_terminal_need_yes() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.add_session("devin-x1", &[serde_json::json!({"status": "running"})]);
+    for args in [
+        &["sessions", "terminate", "x1"][..],
+        &["knowledge", "delete", "note-1"][..],
+        &["playbooks", "delete", "playbook-1"][..],
+        &["schedules", "delete", "sched-1"][..],
+    ] {
+        let out = run_api(&api, d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    }
+    assert!(
+        api.requests().iter().all(|r| r.method != "DELETE"),
+        "nothing was deleted or terminated"
+    );
+    let out = run_api(&api, d.path(), &["sessions", "terminate", "x1", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// 7. A config file that does not parse is reported without quoting the key's line.
+#[test]
+fn a_broken_config_line_holding_the_key_is_never_quoted() {
+    let fx = Fixture::new();
+    let key = format!("cog_{}", Gen::new(700).s(B62, 40));
+    let home = home_with_config(&format!("api_key = \"{key}\n"), 0o600);
+    let out = bin_with_home(&fx.work, home.path())
+        .args(["sessions", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid config file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("line 1"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&key[..12]), "{}", stderr(&out));
+    let out = bin_with_home(&fx.work, home.path())
+        .arg("hook")
+        .write_stdin(r#"{"hook_event_name":"Stop"}"#)
+        .output()
+        .expect("run");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("invalid config file"), "{all}");
+    assert!(!all.contains(&key[..12]), "{all}");
+}

@@ -63,6 +63,10 @@ pub struct GlobalArgs {
     /// Never ask a question, even on a terminal: act as scripts and agents do (--json implies it)
     #[arg(long, global = true)]
     pub no_input: bool,
+
+    /// Allow a plain-http API URL on another machine (the key then crosses the network in clear)
+    #[arg(long, global = true)]
+    pub allow_http: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

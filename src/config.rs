@@ -71,6 +71,8 @@ pub struct FileConfig {
     pub api_key_command: Option<String>,
     /// The key itself: read only from a file that only its owner can read (mode 0600).
     pub api_key: Option<String>,
+    /// Allow a plain-http API URL that is not on this machine.
+    pub allow_http: Option<bool>,
 }
 
 /// Where the config file lives.
@@ -172,13 +174,31 @@ pub(crate) fn run_key_command(cmd: &str) -> std::result::Result<ApiKey, String> 
     Ok(ApiKey::new(key.to_string()))
 }
 
-pub(crate) fn parse_api_url(raw: &str) -> Result<url::Url> {
+/// Whether the URL's host is this machine (where plain http cannot be overheard).
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// The API base URL, checked: http(s) with a host and no credentials, and plain http only
+/// to this machine unless `allow_http` (the key would otherwise cross the network in clear).
+pub(crate) fn parse_api_url(raw: &str, allow_http: bool) -> Result<url::Url> {
     let url =
         url::Url::parse(raw).map_err(|e| Error::usage(format!("invalid API URL {raw:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Error::usage(format!(
             "invalid API URL {raw:?}: expected http(s)://host"
         )));
+    }
+    if url.scheme() == "http" && !allow_http && !is_loopback(&url) {
+        return Err(Error::usage(format!(
+            "refusing to send the API key in clear to {raw}: use https"
+        ))
+        .hint("--allow-http (or allow_http = true in the config file) allows plain http anyway"));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::usage(
@@ -202,10 +222,14 @@ mod tests {
 
     #[test]
     fn api_url_validation() {
-        assert!(parse_api_url("https://api.devin.ai").is_ok());
-        assert!(parse_api_url("http://127.0.0.1:9/").is_ok());
-        assert!(parse_api_url("ftp://x").is_err());
-        assert!(parse_api_url("not a url").is_err());
-        assert!(parse_api_url("https://u:p@host").is_err());
+        assert!(parse_api_url("https://api.devin.ai", false).is_ok());
+        assert!(parse_api_url("http://127.0.0.1:9/", false).is_ok());
+        assert!(parse_api_url("http://[::1]:9/", false).is_ok());
+        assert!(parse_api_url("http://localhost:9/", false).is_ok());
+        assert!(parse_api_url("http://api.devin.example", false).is_err());
+        assert!(parse_api_url("http://api.devin.example", true).is_ok());
+        assert!(parse_api_url("ftp://x", false).is_err());
+        assert!(parse_api_url("not a url", false).is_err());
+        assert!(parse_api_url("https://u:p@host", false).is_err());
     }
 }

@@ -57,7 +57,7 @@ impl Settings {
             .or_else(|| env_nonempty("DEVIN_API_URL"))
             .or(file.api_url.clone())
             .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-        let api_url = parse_api_url(&raw_url)?;
+        let api_url = parse_api_url(&raw_url, global.allow_http || file.allow_http == Some(true))?;
         if !global.timeout.is_finite() || global.timeout <= 0.0 || global.timeout > 86_400.0 {
             return Err(Error::usage(format!(
                 "--timeout must be a number of seconds between 0 and 86400, not {}",
@@ -86,7 +86,7 @@ impl Settings {
                 .map(str::to_string)
                 .or_else(|| env_nonempty("DEVIN_USER_ID"))
                 .or(file.user_id.clone()),
-            api_key: env_nonempty("DEVIN_API_KEY").map(ApiKey::new).or(file_key),
+            api_key: env_key().or(file_key),
             key_command: file.api_key_command.clone(),
             key_from_command: OnceLock::new(),
             timeout: Duration::from_secs_f64(global.timeout),
@@ -151,6 +151,19 @@ impl From<ColorWhen> for Color {
             ColorWhen::Never => Color::Never,
         }
     }
+}
+
+/// `DEVIN_API_KEY`, read once and then removed from this process's environment, so that no
+/// child (git and the repository hooks it runs, the browser, `api_key_command`) inherits it.
+fn env_key() -> Option<ApiKey> {
+    static KEY: OnceLock<Option<ApiKey>> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let key = env_nonempty("DEVIN_API_KEY").map(ApiKey::new);
+        // Single-threaded here: settings are resolved before any thread or runtime starts.
+        std::env::remove_var("DEVIN_API_KEY");
+        key
+    })
+    .clone()
 }
 
 /// The output layer for these flags: the one place `--json` and `--no-input` are read.

@@ -137,15 +137,34 @@ pub struct Page<T> {
 
 impl Session {
     /// The web URL, derived from the ID when the API did not send one.
+    /// Only an `https://` URL on the Devin web app's domain is used as it came: it is printed,
+    /// stored in the journal and handed to the browser by `--open`, so anything else (another
+    /// scheme, another host, an argument in disguise) is replaced by the derived one.
     pub fn web_url(&self) -> String {
         match &self.url {
-            Some(u) if !u.is_empty() => u.clone(),
+            Some(u) if is_web_app_url(u) => u.clone(),
             _ => format!(
                 "https://app.devin.ai/sessions/{}",
                 self.session_id.trim_start_matches("devin-")
             ),
         }
     }
+}
+
+/// An `https://` URL on `devin.ai` or one of its subdomains, with nothing odd in it.
+pub fn is_web_app_url(raw: &str) -> bool {
+    let Ok(u) = url::Url::parse(raw) else {
+        return false;
+    };
+    let host_ok = u
+        .host_str()
+        .is_some_and(|h| h == "devin.ai" || h.ends_with(".devin.ai"));
+    u.scheme() == "https"
+        && host_ok
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.as_str() == raw
+        && !raw.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// `GET /v3/self`, reduced to what the client needs.

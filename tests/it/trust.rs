@@ -199,3 +199,122 @@ fn a_broken_config_line_holding_the_key_is_never_quoted() {
     assert!(all.contains("invalid config file"), "{all}");
     assert!(!all.contains(&key[..12]), "{all}");
 }
+
+/// A script that records its arguments and environment, for `BROWSER` or a git hook.
+fn recorder(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let log = dir.join(format!("{name}.log"));
+    let script = dir.join(name);
+    write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"ARGS: $*\" >> '{}'\nenv >> '{}'\n",
+            log.display(),
+            log.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (script, log)
+}
+
+/// 8 and 10. No child gets the key; `--open` opens only a web-app URL.
+#[test]
+fn children_never_inherit_the_key_and_open_takes_only_web_app_urls() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let tools = tempfile::TempDir::new().expect("tempdir");
+    let (browser, log) = recorder(tools.path(), "browser");
+    // The API answers with a URL that is an argument in disguise.
+    api.push_fault(
+        "POST",
+        "/sessions",
+        Fault::Json(serde_json::json!({
+            "session_id": "devin-open1",
+            "url": "--help; file:///x.desktop",
+            "status": "new"
+        })),
+    );
+    let out = bin_api(&fx.work, &api)
+        .env("BROWSER", &browser)
+        .args(["create", "--yes", "--open", "open it in the browser"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let seen = std::fs::read_to_string(&log).expect("the browser ran");
+    assert!(
+        seen.contains("ARGS: https://app.devin.ai/sessions/open1"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("file://") && !seen.contains("--help"),
+        "{seen}"
+    );
+    assert!(!seen.contains(KEY), "the browser got the key: {seen}");
+    assert!(!stdout(&out).contains("file://"), "{}", stdout(&out));
+
+    // git and the hooks it runs (here on checkout, during `sessions pull`).
+    let w = &fx.work;
+    let (hook, hook_log) = recorder(tools.path(), "post-checkout");
+    std::fs::copy(&hook, w.join(".git/hooks/post-checkout")).expect("hook");
+    git(w, &["checkout", "-q", "-b", "devin/work"]);
+    write(&w.join("from-devin.txt"), "done\n");
+    git(w, &["add", "from-devin.txt"]);
+    git(w, &["commit", "-q", "-m", "devin's change"]);
+    let remote = fx.remote.to_str().expect("utf8").to_string();
+    git(w, &["push", "-q", &remote, "HEAD:refs/pull/8/head"]);
+    git(w, &["checkout", "-q", "main"]);
+    git(
+        w,
+        &[
+            "config",
+            &format!("url.{remote}.insteadOf"),
+            "https://github.com/acme/widget.git",
+        ],
+    );
+    git(
+        w,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://github.com/acme/widget.git",
+        ],
+    );
+    let _ = std::fs::remove_file(&hook_log);
+    api.add_session(
+        "devin-pr8",
+        &[serde_json::json!({"status": "exit", "pull_requests": [{"pr_url": "https://github.com/acme/widget/pull/8", "pr_state": "open"}]})],
+    );
+    let out = run_api(&api, w, &["sessions", "pull", "pr8"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let seen = std::fs::read_to_string(&hook_log).expect("the hook ran");
+    assert!(!seen.contains("DEVIN_API_KEY"), "{seen}");
+    assert!(!seen.contains(KEY), "{seen}");
+}
+
+/// 9. The key never goes over plain http to another machine, unless allowed.
+#[test]
+fn plain_http_to_another_host_is_refused() {
+    let fx = Fixture::new();
+    let out = bin(&fx.work)
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_API_URL", "http://api.devin.example")
+        .args(["sessions", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("in clear"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--allow-http"), "{}", stderr(&out));
+    // Allowed, it tries (and, with no network here, fails to connect: exit 5, not 2).
+    let out = bin(&fx.work)
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_API_URL", "http://api.devin.example")
+        .args(["--allow-http", "--timeout", "2", "sessions", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    // Loopback is this machine: allowed.
+    let api = FakeApi::start();
+    let out = run_api(&api, &fx.work, &["sessions", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -126,7 +126,7 @@ fn print_created(
             eprintln!(
                 "{} Created Devin session {}",
                 console::style("✓").green(),
-                session.session_id
+                ui::clean_line(&session.session_id)
             );
         }
         ui::print_stdout(&format!("{url}\n"))

@@ -168,7 +168,7 @@ pub fn report_failure(args: &HookArgs, event: Option<&str>, e: &Error) -> Result
     );
     ui::Printer::machine().result(&out, || Ok(()))?;
     if args.block_on_failure {
-        eprintln!("{}", e.message());
+        eprintln!("{}", ui::clean_line(e.message()));
         return Err(Error::silent(ErrorKind::Usage));
     }
     Ok(())

@@ -14,11 +14,12 @@ use crate::{cron, git, ui};
 
 use super::read_text_source;
 
+/// A field of an API object for a table cell: one line, cleaned of control characters.
 fn s(v: &Value, key: &str) -> String {
     match v.get(key) {
-        Some(Value::String(x)) => x.clone(),
+        Some(Value::String(x)) => ui::clean_line(x),
         Some(Value::Null) | None => "-".into(),
-        Some(other) => other.to_string(),
+        Some(other) => ui::clean_line(&other.to_string()),
     }
 }
 
@@ -45,12 +46,12 @@ fn print_object(settings: &Settings, v: &Value) -> Result<()> {
         let mut out = String::new();
         for (k, val) in v.as_object().into_iter().flatten() {
             let text = match val {
-                Value::String(x) if x.contains('\n') => format!("\n{x}"),
-                Value::String(x) => x.clone(),
+                Value::String(x) if x.contains('\n') => format!("\n{}", ui::clean(x)),
+                Value::String(x) => ui::clean_line(x),
                 Value::Null => continue,
-                other => other.to_string(),
+                other => ui::clean_line(&other.to_string()),
             };
-            out.push_str(&format!("{k:<22} {text}\n"));
+            out.push_str(&format!("{:<22} {text}\n", ui::clean_line(k)));
         }
         ui::print_stdout(&out)
     })
@@ -96,14 +97,16 @@ fn whoami_text(settings: &Settings, me: &Value) -> Result<()> {
         .or_else(|| me.get("user_name"))
         .and_then(Value::as_str)
         .unwrap_or("-");
+    let org = me
+        .get("org_id")
+        .and_then(Value::as_str)
+        .or(settings.org_id.as_deref())
+        .unwrap_or("(none: an enterprise key)");
     ui::print_stdout(&format!(
         "{} {}\norg {}\n",
         s(me, "principal_type"),
-        name,
-        me.get("org_id")
-            .and_then(Value::as_str)
-            .or(settings.org_id.as_deref())
-            .unwrap_or("(none: an enterprise key)")
+        ui::clean_line(name),
+        ui::clean_line(org)
     ))
 }
 

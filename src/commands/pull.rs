@@ -106,7 +106,7 @@ pub async fn run(settings: &Settings, id: &str, here: bool, path: Option<&Path>)
     };
     let v = serde_json::json!({"session_id": id, "pr_url": pr, "branch": branch, "path": target});
     settings.out.result(&v, || {
-        eprintln!("checked out {pr} as {branch}");
+        ui::say(&format!("checked out {pr} as {branch}"));
         ui::print_stdout(&format!("{}\n", target.display()))
     })
 }

@@ -72,12 +72,14 @@ pub async fn poll(args: &PollArgs, settings: &Settings) -> Result<()> {
     outcome.map(|_| ())
 }
 
+/// The status as people read it, on one line and cleaned (it comes from the API).
 fn describe(s: &Session) -> String {
-    match (&s.status, &s.status_detail) {
+    let text = match (&s.status, &s.status_detail) {
         (Some(st), Some(d)) => format!("{st} ({d})"),
         (Some(st), None) => st.clone(),
         _ => "unknown".to_string(),
-    }
+    };
+    ui::clean_line(&text)
 }
 
 /// What `watch` follows, and for how long.
@@ -183,8 +185,8 @@ fn print_message(
 ) -> Result<()> {
     let event = serde_json::json!({"event": "message", "session_id": id, "source": m.source, "message": m.message, "created_at": m.created_at});
     settings.out.event(&event, || {
-        let who = m.source.as_deref().unwrap_or("devin");
-        let text = format!("{who}: {}\n", m.message);
+        let who = ui::clean_line(m.source.as_deref().unwrap_or("devin"));
+        let text = format!("{who}: {}\n", ui::clean(&m.message));
         match spinner {
             Some(s) => s.suspend(|| ui::print_stdout(&text)),
             None => ui::print_stdout(&text),
@@ -227,7 +229,7 @@ fn finish(settings: &Settings, id: &str, session: Session, progress: Progress) -
             _ => {}
         }
         match &pr {
-            Some(pr) => ui::print_stdout(&format!("{pr}\n")),
+            Some(pr) => ui::print_stdout(&format!("{}\n", ui::clean_line(pr))),
             None => Ok(()),
         }
     })?;
@@ -300,10 +302,10 @@ fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {
         for s in sessions {
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\n",
-                s.session_id,
+                ui::clean_line(&s.session_id),
                 describe(s),
-                s.title.as_deref().unwrap_or("-"),
-                s.pr_url().unwrap_or("-")
+                ui::clean_line(s.title.as_deref().unwrap_or("-")),
+                ui::clean_line(s.pr_url().unwrap_or("-"))
             ));
         }
         ui::print_stdout(&out)
@@ -345,15 +347,15 @@ async fn show(settings: &Settings, id: Option<&str>) -> Result<()> {
 
 /// A session as people read it: one field a line.
 fn show_text(s: &Session) -> String {
-    let mut out = format!("{}  {}\n", s.session_id, describe(s));
+    let mut out = format!("{}  {}\n", ui::clean_line(&s.session_id), describe(s));
     if let Some(t) = &s.title {
-        out.push_str(&format!("title    {t}\n"));
+        out.push_str(&format!("title    {}\n", ui::clean_line(t)));
     }
     for pr in &s.pull_requests {
         out.push_str(&format!(
             "pr       {} ({})\n",
-            pr.pr_url,
-            pr.pr_state.as_deref().unwrap_or("unknown")
+            ui::clean_line(&pr.pr_url),
+            ui::clean_line(pr.pr_state.as_deref().unwrap_or("unknown"))
         ));
     }
     if let Some(a) = s.acus_consumed {
@@ -375,8 +377,8 @@ async fn messages(settings: &Settings, id: &str) -> Result<()> {
         for m in &msgs {
             out.push_str(&format!(
                 "{}: {}\n",
-                m.source.as_deref().unwrap_or("devin"),
-                m.message
+                ui::clean_line(m.source.as_deref().unwrap_or("devin")),
+                ui::clean(&m.message)
             ));
         }
         ui::print_stdout(&out)
@@ -460,9 +462,9 @@ async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Resul
             for a in &list {
                 out.push_str(&format!(
                     "{}\t{}\t{}\n",
-                    a.name,
-                    a.source.as_deref().unwrap_or("-"),
-                    a.url
+                    ui::clean_line(&a.name),
+                    ui::clean_line(a.source.as_deref().unwrap_or("-")),
+                    ui::clean_line(&a.url)
                 ));
             }
             ui::print_stdout(&out)

@@ -41,12 +41,46 @@ pub fn debug(verbose: u8, level: u8, msg: &str) {
     }
 }
 
+/// Text from the API or a repository made safe for a terminal: every C0 and C1 control
+/// character but newline and tab, and DEL, is shown as `\xNN` instead of being obeyed (no
+/// cleared screens, window titles or clipboard writes from a session title or file name).
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if bad(c) {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`clean`], and kept on one line: a newline or tab becomes a space, so that a field can
+/// neither break a table row nor forge a line of its own (a fake `hint:`).
+pub fn clean_line(text: &str) -> String {
+    clean(text).replace(['\n', '\r', '\t'], " ")
+}
+
+/// Prints a line on stderr for people, cleaned of control characters.
+pub fn say(msg: &str) {
+    eprintln!("{}", clean(msg));
+}
+
 pub fn warn(msg: &str) {
-    eprintln!("{} {msg}", console::style("warning:").yellow().bold());
+    eprintln!(
+        "{} {}",
+        console::style("warning:").yellow().bold(),
+        clean_line(msg)
+    );
 }
 
 pub fn note(msg: &str) {
-    eprintln!("{} {msg}", console::style("note:").cyan());
+    eprintln!("{} {}", console::style("note:").cyan(), clean_line(msg));
 }
 
 /// Findings as lines for people, masked: `path:line  rule  masked`.
@@ -55,13 +89,13 @@ pub fn format_findings(findings: &[crate::scan::Finding]) -> String {
     let mut out = String::new();
     for f in findings {
         let place = match f.line {
-            Some(l) => format!("{}:{l}", f.path),
-            None => f.path.clone(),
+            Some(l) => format!("{}:{l}", clean_line(&f.path)),
+            None => clean_line(&f.path),
         };
         let masked = if f.masked.is_empty() {
             "(sensitive file name)".to_string()
         } else {
-            f.masked.clone()
+            clean_line(&f.masked)
         };
         let _ = writeln!(
             out,

@@ -105,17 +105,23 @@ impl Printer {
             // The one JSON object of the run; stdout may be gone, and that is fine.
             let _ = print_json(&v);
         }
+        // An API's problem detail may hold anything: one line each, no control characters.
         eprintln!(
             "{} {}",
             console::style("error:").red().bold(),
-            err.message()
+            super::clean_line(err.message())
         );
         for h in err.hints() {
-            eprintln!("  {} {h}", console::style("hint:").cyan());
+            eprintln!(
+                "  {} {}",
+                console::style("hint:").cyan(),
+                super::clean_line(h)
+            );
         }
         // The chain of causes is for whoever debugs: `-v` shows it.
         if verbose > 0 {
             for cause in err.causes() {
+                let cause = super::clean_line(&cause);
                 eprintln!("  {} {cause}", console::style("caused by:").dim());
             }
         }
@@ -129,8 +135,14 @@ pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> 
     print_stdout(&format!("{text}\n"))
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
+/// Writes to stdout; a closed pipe (`| head`) is not an error. On a terminal, control
+/// characters are shown, not obeyed; into a pipe or file the text goes exactly.
 pub fn print_stdout(text: &str) -> Result<()> {
+    let text: std::borrow::Cow<'_, str> = if std::io::stdout().is_terminal() {
+        super::clean(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),

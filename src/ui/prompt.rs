@@ -114,12 +114,12 @@ impl crate::pipeline::Interact for Terminal {
     }
 
     fn show_findings(&mut self, headline: &str, findings: &[crate::scan::Finding]) {
-        eprintln!("{headline}:");
+        eprintln!("{}:", super::clean_line(headline));
         super::print_findings(findings);
     }
 
     fn confirm(&mut self, summary: &str) -> Result<bool> {
-        eprint!("{summary}");
+        eprint!("{}", super::clean(summary));
         match confirm("Hand this off to Devin?", true) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == ErrorKind::NotSent => Ok(false),
@@ -158,7 +158,7 @@ impl crate::pipeline::Interact for NeverAsk {
 
     fn show_findings(&mut self, headline: &str, findings: &[crate::scan::Finding]) {
         self.out.human(|| {
-            eprintln!("{headline}:");
+            eprintln!("{}:", super::clean_line(headline));
             super::print_findings(findings);
         });
     }

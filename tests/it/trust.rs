@@ -397,3 +397,30 @@ fn hostile_text_from_the_api_or_a_repository_is_never_obeyed() {
     let out = run_api(&api, d, &["--json", "sessions", "show", "evil"]);
     assert_eq!(stdout_json(&out)["title"], title);
 }
+
+/// Finding 14: Out-of-range intervals and timeouts are usage errors (exit 2), never a panic.
+#[test]
+fn absurd_intervals_are_usage_errors_not_panics() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.add_session("devin-r1", &[serde_json::json!({"status": "running"})]);
+    for args in [
+        &["sessions", "watch", "r1", "--interval", "1e300"][..],
+        &["sessions", "watch", "r1", "--interval", "1e-9"][..],
+        &["sessions", "watch", "r1", "--interval", "NaN"][..],
+        &["sessions", "watch", "r1", "--wait-timeout", "1e300"][..],
+        &["sessions", "watch", "r1", "--wait-timeout", "-1"][..],
+        &["poll", "r1", "--interval", "inf"][..],
+    ] {
+        let out = run_api(&api, d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    assert!(api.requests().is_empty(), "nothing was asked of the API");
+    let home = home_with_config("watch_interval = 1e300\n", 0o600);
+    let out = bin_with_home(d.path(), home.path())
+        .args(["sessions", "watch", "r1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("watch_interval"), "{}", stderr(&out));
+}

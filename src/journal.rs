@@ -47,19 +47,52 @@ pub fn stable_hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
 /// line.
 pub fn append(record: &Record) -> std::io::Result<()> {
     let Some(p) = path() else { return Ok(()) };
-    if let Some(dir) = p.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
+    let mut f = open_for_append(&p)?;
     let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
     line.push('\n');
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&p)?;
     // An advisory lock (flock on Unix), released when `f` is dropped: a reader that takes
     // the shared lock never sees half a line, and writers take turns.
     f.lock()?;
+    // A line cut short earlier (a full disk, a kill) would swallow this record: end it first.
+    let len = f.metadata()?.len();
+    if len > 0 {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut last = [0u8; 1];
+        let mut r = &f;
+        r.seek(SeekFrom::Start(len - 1))?;
+        r.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            line.insert(0, '\n');
+        }
+    }
+    // One write of the whole line.
     f.write_all(line.as_bytes())
+}
+
+/// Opens the journal for appending, never through a symlink (the file or its directory):
+/// a link planted there would make the tool write wherever it points.
+fn open_for_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let refuse = || std::io::Error::other(format!("{} is reached through a symlink", p.display()));
+    if let Some(dir) = p.parent() {
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(refuse());
+        }
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(p)
+        .map_err(|e| {
+            if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+                refuse()
+            } else {
+                e
+            }
+        })
 }
 
 /// Every readable record, oldest first; damaged lines are skipped.

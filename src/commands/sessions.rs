@@ -119,11 +119,9 @@ fn watch_times(settings: &Settings, args: &Watch) -> Result<(Duration, Option<In
     }
     let deadline = match args.wait_timeout {
         Some(t) if t > 0.0 && t <= MAX_WAIT => Some(Instant::now() + Duration::from_secs_f64(t)),
-        Some(t) => {
-            return Err(Error::usage(format!(
-                "--wait-timeout must be more than 0 and at most {MAX_WAIT} seconds (30 days), not {t}"
-            )))
-        }
+        Some(t) => return Err(Error::usage(format!(
+            "--wait-timeout must be more than 0 and at most {MAX_WAIT} seconds (30 days), not {t}"
+        ))),
         None => None,
     };
     Ok((Duration::from_secs_f64(interval), deadline))

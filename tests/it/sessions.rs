@@ -50,14 +50,7 @@ fn watch_stops_with_0_and_the_pr_url_when_the_session_finishes() {
     let out = run_api(
         &api,
         d.path(),
-        &[
-            "--json",
-            "sessions",
-            "watch",
-            "devin-w2",
-            "--interval",
-            "1",
-        ],
+        &["--json", "sessions", "watch", "devin-w2", "--interval", "1"],
     );
     assert_eq!(out.status.code(), Some(0));
     let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)

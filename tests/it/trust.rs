@@ -424,3 +424,70 @@ fn absurd_intervals_are_usage_errors_not_panics() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("watch_interval"), "{}", stderr(&out));
 }
+
+/// Finding 15: State is never written through a symlink, and a cut-short journal line does
+/// not swallow the next record.
+#[test]
+fn state_files_are_not_written_through_symlinks_and_a_torn_line_is_contained() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let elsewhere = tempfile::TempDir::new().expect("tempdir");
+    let run = |state: &std::path::Path| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+        hermetic(&mut cmd, home());
+        cmd.current_dir(&fx.work)
+            .env("XDG_STATE_HOME", state)
+            .env("DEVIN_API_KEY", KEY)
+            .env("DEVIN_ORG_ID", &api.org)
+            .env("DEVIN_API_URL", api.url())
+            .args(["create", "--yes", "--new", "state files"])
+            .output()
+            .expect("run")
+    };
+    // The state directory is a link to somewhere else.
+    let state = tempfile::TempDir::new().expect("tempdir");
+    std::os::unix::fs::symlink(elsewhere.path(), state.path().join("devin-handoff")).expect("ln");
+    let out = run(state.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not record"),
+        "{}",
+        stderr(&out)
+    );
+    // The journal file itself is a link.
+    let state2 = tempfile::TempDir::new().expect("tempdir");
+    std::fs::create_dir(state2.path().join("devin-handoff")).expect("mkdir");
+    let target = elsewhere.path().join("target.txt");
+    write(&target, "");
+    std::os::unix::fs::symlink(&target, state2.path().join("devin-handoff/journal.jsonl"))
+        .expect("ln");
+    let out = run(state2.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "",
+        "nothing written there"
+    );
+    assert_eq!(std::fs::read_dir(elsewhere.path()).expect("ls").count(), 1);
+    // `.git/devin-handoff` is a link: the untracked cache is not written there.
+    let cache_target = tempfile::TempDir::new().expect("tempdir");
+    let gitdir = fx.work.join(".git/devin-handoff");
+    let _ = std::fs::remove_dir_all(&gitdir);
+    std::os::unix::fs::symlink(cache_target.path(), &gitdir).expect("ln");
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(cache_target.path()).expect("ls").count(),
+        0
+    );
+    // A torn last line: the next record still stands on a line of its own.
+    let state3 = tempfile::TempDir::new().expect("tempdir");
+    let journal = state3.path().join("devin-handoff/journal.jsonl");
+    write(&journal, "{\"time\": 1, \"fingerpr");
+    let out = run(state3.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&journal).expect("read");
+    let last: serde_json::Value =
+        serde_json::from_str(text.lines().last().expect("a line")).expect("a whole record");
+    assert_eq!(last["task"], "state files");
+}

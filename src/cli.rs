@@ -425,6 +425,9 @@ pub enum SessionsCmd {
         /// Download every attachment into this directory (existing files are never replaced)
         #[arg(long, value_name = "DIR")]
         download: Option<PathBuf>,
+        /// Largest attachment downloaded; a larger one stops the download, leaving no file
+        #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1G")]
+        max_size: usize,
     },
     /// Archive a session
     Archive(IdArg),
@@ -529,6 +532,11 @@ fn parse_size(s: &str) -> Result<usize, String> {
     {
         (n, 1024)
     } else if let Some(n) = lower
+        .strip_suffix("gib")
+        .or_else(|| lower.strip_suffix('g'))
+    {
+        (n, 1024 * 1024 * 1024)
+    } else if let Some(n) = lower
         .strip_suffix("mib")
         .or_else(|| lower.strip_suffix('m'))
     {
@@ -539,7 +547,7 @@ fn parse_size(s: &str) -> Result<usize, String> {
     let n: usize = num
         .trim()
         .parse()
-        .map_err(|_| format!("{s:?} is not a size: use bytes, or a K or M suffix"))?;
+        .map_err(|_| format!("{s:?} is not a size: use bytes, or a K, M or G suffix"))?;
     n.checked_mul(mult)
         .filter(|v| *v > 0)
         .ok_or_else(|| format!("{s:?} is out of range"))

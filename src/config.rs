@@ -152,20 +152,71 @@ pub(crate) fn owner_only(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
 }
 
+/// The longest `api_key_command` may take (a password manager waiting for a touch, say).
+const KEY_COMMAND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+/// The most of its output that is read: a key is a line, not a file.
+const KEY_COMMAND_MAX_OUTPUT: u64 = 64 * 1024;
+
 /// Runs `api_key_command` with the shell; its trimmed stdout is the key. The command's output
-/// is never shown, even in errors.
+/// is never shown, even in errors; it is read up to 64 KiB, and the command is killed after
+/// a minute.
 pub(crate) fn run_key_command(cmd: &str) -> std::result::Result<ApiKey, String> {
-    let out = std::process::Command::new("sh")
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
+        // A group of its own, so that a deadline ends everything it started.
+        .process_group(0)
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
-        .output()
+        .spawn()
         .map_err(|e| format!("api_key_command could not run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("api_key_command failed ({})", out.status));
+    let stdout = child.stdout.take().ok_or("api_key_command has no output")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let r = stdout
+            .take(KEY_COMMAND_MAX_OUTPUT + 1)
+            .read_to_end(&mut out);
+        let _ = tx.send(r.map(|_| out));
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < KEY_COMMAND_DEADLINE => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Ok(None) => {
+                if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+                    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "api_key_command did not finish within {} s",
+                    KEY_COMMAND_DEADLINE.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("api_key_command could not run: {e}")),
+        }
+    };
+    // A process it left behind may hold the pipe open: wait a little, not forever.
+    let out = rx.recv_timeout(std::time::Duration::from_secs(5));
+    if let Ok(Ok(out)) = &out {
+        if out.len() as u64 > KEY_COMMAND_MAX_OUTPUT {
+            return Err("api_key_command printed more than 64 KiB: that is not a key".into());
+        }
     }
-    let key = String::from_utf8(out.stdout)
+    if !status.success() {
+        return Err(format!("api_key_command failed ({status})"));
+    }
+    let out = out
+        .map_err(|_| "api_key_command's output did not end".to_string())?
+        .map_err(|e| format!("api_key_command's output could not be read: {e}"))?;
+    let key = String::from_utf8(out)
         .map_err(|_| "api_key_command printed something that is not text".to_string())?;
     let key = key.trim();
     if key.is_empty() {

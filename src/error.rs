@@ -67,6 +67,8 @@ pub struct Error {
     silent: bool,
     /// The HTTP status the API answered with, when the error is an API answer.
     status: Option<u16>,
+    /// A request that creates something got no clear answer: it may have acted.
+    maybe_acted: bool,
     /// What caused it (a git, I/O or network error), shown by `-v` as a chain.
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -82,8 +84,21 @@ impl Error {
             details: None,
             silent: false,
             status: None,
+            maybe_acted: false,
             source: None,
         }
+    }
+
+    /// Marks an error whose request (a create) may have been carried out all the same: a
+    /// timeout or a reset after sending, a 5xx, an answer that could not be read.
+    pub fn maybe_acted(mut self) -> Self {
+        self.maybe_acted = true;
+        self
+    }
+
+    /// Whether the request may have been carried out despite this error.
+    pub fn may_have_acted(&self) -> bool {
+        self.maybe_acted
     }
 
     /// Keeps the underlying error, so that `-v` can show the whole chain.

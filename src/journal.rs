@@ -23,6 +23,42 @@ pub struct Record {
     pub task: String,
     pub session_id: String,
     pub url: String,
+    /// `unknown` when the create got no clear answer (a timeout after sending, a 5xx, an
+    /// unreadable answer, an interrupt): a session may exist that no record names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+/// The outcome of a create whose answer was lost.
+pub const UNKNOWN: &str = "unknown";
+
+impl Record {
+    /// Whether this record names a session for sure.
+    pub fn is_known(&self) -> bool {
+        self.outcome.is_none() && !self.session_id.is_empty()
+    }
+}
+
+/// Holds the lock for one handoff fingerprint (`locks/FINGERPRINT.lock` in the state
+/// directory) until dropped: identical handoffs started at once take turns, so that the
+/// second finds the first's session instead of creating another.
+pub fn lock_fingerprint(fingerprint: &str) -> Option<std::fs::File> {
+    let state = crate::paths::state_dir()?;
+    let link = |p: &std::path::Path| {
+        std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+    };
+    let dir = state.join("locks");
+    if link(&state) || link(&dir) {
+        return None;
+    }
+    std::fs::create_dir_all(&dir).ok()?;
+    let name: String = fingerprint
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let f = open_for_append(&dir.join(format!("{name}.lock"))).ok()?;
+    f.lock().ok()?;
+    Some(f)
 }
 
 fn path() -> Option<PathBuf> {

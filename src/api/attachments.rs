@@ -1,5 +1,7 @@
 //! Attachment routes: uploading a file (the patch of a big handoff) and getting its URL.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use reqwest::Method;
 use serde::Deserialize;
@@ -67,7 +69,10 @@ impl Client {
                 // The literal MIME type always parses; keep the part untyped if it ever did not.
                 Err(_) => reqwest::multipart::Part::bytes(data.to_vec()).file_name(name.clone()),
             };
+            // The time the body needs at a slow 64 KiB/s, on top of `--timeout`.
+            let allowance = Duration::from_secs(len / (64 * 1024));
             rb.multipart(reqwest::multipart::Form::new().part("file", part))
+                .timeout(self.timeout + allowance)
         };
         let uploaded: Uploaded = self
             .execute(Method::POST, &path, Idempotency::Safe, &attach)

@@ -47,6 +47,8 @@ pub struct Client {
     key: ApiKey,
     org_id: Option<String>,
     verbose: u8,
+    /// Bounds each whole API request, its answer's body included (`--timeout`).
+    pub(crate) timeout: Duration,
 }
 
 impl Client {
@@ -66,6 +68,7 @@ impl Client {
             key,
             org_id: settings.org_id.clone(),
             verbose: settings.verbose,
+            timeout: settings.timeout,
         })
     }
 
@@ -227,7 +230,10 @@ impl Client {
                     header::AUTHORIZATION,
                     format!("Bearer {}", self.key.expose()),
                 )
-                .header(header::ACCEPT, "application/json");
+                .header(header::ACCEPT, "application/json")
+                // The whole exchange, not each read: a server dripping a byte at a time
+                // cannot hold the command past it. An upload's `attach` allows more.
+                .timeout(self.timeout);
             req = attach(req);
             ui::debug(
                 self.verbose,
@@ -255,12 +261,15 @@ impl Client {
             };
             let status = resp.status();
             ui::debug(self.verbose, 1, &format!("{method} {path} -> {status}"));
+            let unsafe_req = idem == Idempotency::Unsafe;
+            let acted = |e: Error| if unsafe_req { e.maybe_acted() } else { e };
             if status.is_success() {
-                let bytes = read_bounded(resp).await?;
+                // The API acted; only its answer is lost when it cannot be read.
+                let bytes = read_bounded(resp).await.map_err(acted)?;
                 return serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::api(format!(
+                    acted(Error::api(format!(
                         "the Devin API sent an answer this version cannot read ({method} {path}: {e})"
-                    ))
+                    )))
                 });
             }
             let retry_after = parse_retry_after(resp.headers());
@@ -281,7 +290,10 @@ impl Client {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            return Err(self.status_error(status, path, resp).await);
+            let err = self.status_error(status, path, resp).await;
+            // A 5xx other than 503 ("not processed") leaves a create's outcome unknown.
+            let unknown = status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE;
+            return Err(if unknown { acted(err) } else { err });
         }
     }
 
@@ -300,7 +312,8 @@ impl Client {
             ))
         };
         if idem == Idempotency::Unsafe && !e.is_connect() {
-            err = err.hint("the request may have reached the API: check the web app before trying again, so as not to create a duplicate");
+            err = err.maybe_acted();
+            err = err.hint("the request may have reached the API: check before trying again, so as not to do it twice");
         }
         if e.is_timeout() {
             err = err.hint("--timeout SECS allows more time");

@@ -158,14 +158,12 @@ pub fn run(args: &HookArgs, settings: &Settings) -> Result<()> {
 /// Answers a hook that sent nothing (or could not even start: a bad config file, say) in the
 /// hook's format; exit 0 unless `--block-on-failure`.
 pub fn report_failure(args: &HookArgs, event: Option<&str>, e: &Error) -> Result<()> {
-    let out = hook_output(
-        event,
-        &format!(
-            "Devin handoff did not run, and nothing was sent: {}",
-            e.message()
-        ),
-        false,
-    );
+    let what = if e.may_have_acted() {
+        "Devin handoff may have created a session, but its answer was lost (check `devin-handoff sessions list --mine` before retrying)"
+    } else {
+        "Devin handoff did not run, and nothing was sent"
+    };
+    let out = hook_output(event, &format!("{what}: {}", e.message()), false);
     ui::Printer::machine().result(&out, || Ok(()))?;
     if args.block_on_failure {
         eprintln!("{}", ui::clean_line(e.message()));
@@ -176,18 +174,67 @@ pub fn report_failure(args: &HookArgs, event: Option<&str>, e: &Error) -> Result
 
 type Handled = std::result::Result<(Option<String>, String), (Option<String>, Error)>;
 
-fn handle(args: &HookArgs, settings: &Settings) -> Handled {
-    let mut raw = Vec::new();
-    if let Err(e) = std::io::stdin()
-        .lock()
-        .take(MAX_EVENT)
-        .read_to_end(&mut raw)
-    {
-        return Err((
-            None,
-            Error::usage(format!("cannot read the hook event: {e}")),
-        ));
+/// How long the hook waits for its event on stdin: an agent writes it at once.
+const STDIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The event from stdin, never hanging: not from a terminal (no agent is there), and not
+/// past [`STDIN_DEADLINE`] from a pipe that stays open.
+fn read_event() -> Result<Vec<u8>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Err(Error::usage(
+            "the hook reads the agent's event as JSON on stdin, and stdin is a terminal",
+        )
+        .hint("echo '{\"hook_event_name\":\"Stop\"}' | devin-handoff hook"));
     }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut raw = Vec::new();
+        let r = std::io::stdin()
+            .lock()
+            .take(MAX_EVENT)
+            .read_to_end(&mut raw)
+            .map(|_| raw);
+        let _ = tx.send(r);
+    });
+    match rx.recv_timeout(STDIN_DEADLINE) {
+        Ok(Ok(raw)) => Ok(raw),
+        Ok(Err(e)) => Err(Error::usage(format!("cannot read the hook event: {e}"))),
+        Err(_) => Err(Error::usage(format!(
+            "no hook event arrived on stdin within {} s",
+            STDIN_DEADLINE.as_secs()
+        ))),
+    }
+}
+
+/// The end of the transcript, enough for a `budget`-byte tail: read from a regular file
+/// only (a FIFO or a device would block), and only its last part, however big the file.
+fn read_transcript_tail(path: &std::path::Path, budget: usize) -> Option<String> {
+    use std::io::{Seek, SeekFrom};
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    // Whole turns are JSON lines, often far longer than what is kept of them.
+    let window = (budget as u64 * 64).clamp(1 << 20, 32 << 20);
+    let mut f = std::fs::File::open(path).ok()?;
+    let start = meta.len().saturating_sub(window);
+    f.seek(SeekFrom::Start(start)).ok()?;
+    let mut bytes = Vec::new();
+    f.take(window).read_to_end(&mut bytes).ok()?;
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if start > 0 {
+        // The first line is cut: drop it.
+        text = text
+            .split_once('\n')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default();
+    }
+    Some(text)
+}
+
+fn handle(args: &HookArgs, settings: &Settings) -> Handled {
+    let raw = read_event().map_err(|e| (None, e))?;
     let event = parse_event(&raw).map_err(|e| (None, e))?;
     let name = event.hook_event_name.clone();
     if args.require_trigger && !is_triggered(&event) {
@@ -215,7 +262,7 @@ fn handle(args: &HookArgs, settings: &Settings) -> Handled {
     let mut context = event
         .transcript_path
         .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|p| read_transcript_tail(p, args.context_budget))
         .map(|t| transcript_tail(&t, args.context_budget))
         .unwrap_or_default();
     if context.is_empty() {

@@ -180,6 +180,9 @@ pub(crate) fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Re
         .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")).with_source(e))?;
     rt.block_on(async {
         tokio::select! {
+            // The work first: an interrupt it catches itself (a create on its way) is
+            // reported by it, with what may have happened.
+            biased;
             r = f => r,
             _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
         }

@@ -51,9 +51,11 @@ pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
             file,
             secrets,
         } => send(settings, id, message.as_deref(), file.as_deref(), *secrets).await,
-        SessionsCmd::Attachments { id, download } => {
-            attachments(settings, id, download.as_deref()).await
-        }
+        SessionsCmd::Attachments {
+            id,
+            download,
+            max_size,
+        } => attachments(settings, id, download.as_deref(), *max_size as u64).await,
         SessionsCmd::Archive(a) => archive(settings, &a.id).await,
         SessionsCmd::Terminate { id, yes } => terminate(settings, id, *yes).await,
     }
@@ -119,9 +121,11 @@ fn watch_times(settings: &Settings, args: &Watch) -> Result<(Duration, Option<In
     }
     let deadline = match args.wait_timeout {
         Some(t) if t > 0.0 && t <= MAX_WAIT => Some(Instant::now() + Duration::from_secs_f64(t)),
-        Some(t) => return Err(Error::usage(format!(
+        Some(t) => {
+            return Err(Error::usage(format!(
             "--wait-timeout must be more than 0 and at most {MAX_WAIT} seconds (30 days), not {t}"
-        ))),
+        )))
+        }
         None => None,
     };
     Ok((Duration::from_secs_f64(interval), deadline))
@@ -280,7 +284,7 @@ async fn list(
         let wd = workdir.to_string_lossy().into_owned();
         filter.session_ids = journal::read()
             .into_iter()
-            .filter(|r| r.workdir.as_deref() == Some(wd.as_str()))
+            .filter(|r| r.workdir.as_deref() == Some(wd.as_str()) && r.is_known())
             .map(|r| r.session_id)
             .collect();
         if filter.session_ids.is_empty() {
@@ -330,7 +334,8 @@ fn last_from_here() -> Result<String> {
         .into_iter()
         .rev()
         .find(|r| {
-            r.workdir.as_deref() == Some(wd.as_str())
+            r.is_known()
+                && r.workdir.as_deref() == Some(wd.as_str())
                 && r.branch.as_deref() == Some(branch.as_str())
         })
         .map(|r| r.session_id)
@@ -457,7 +462,12 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Result<()> {
+async fn attachments(
+    settings: &Settings,
+    id: &str,
+    dir: Option<&Path>,
+    max_size: u64,
+) -> Result<()> {
     let id = session_id(id)?;
     let mut client = Client::new(settings)?;
     let list = client.list_attachments(&id).await?;
@@ -490,6 +500,14 @@ async fn attachments(settings: &Settings, id: &str, dir: Option<&Path>) -> Resul
             .await
             .map_err(|e| Error::api(format!("the download of {} broke off: {e}", a.name)))?
         {
+            // The temp file is removed when this returns early (or is interrupted).
+            if tmp.as_file().metadata()?.len() + chunk.len() as u64 > max_size {
+                return Err(Error::api(format!(
+                    "{} is larger than {max_size} bytes (--max-size): not saved",
+                    ui::clean_line(&a.name)
+                ))
+                .hint("--max-size SIZE allows more, e.g. --max-size 4G"));
+            }
             tmp.write_all(&chunk)?;
             if let Some(b) = &bar {
                 b.inc(chunk.len() as u64);

@@ -5,7 +5,7 @@
 use super::Plan;
 use crate::api::types::{Progress, Session};
 use crate::api::Client;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::git::RepoState;
 use crate::journal;
 use crate::prompt::{self, Composed};
@@ -26,7 +26,10 @@ pub async fn deliver(
     out: &Printer,
     new: bool,
 ) -> Result<Delivered> {
+    // Check and create under one lock per fingerprint (released on return).
+    let _lock = journal::lock_fingerprint(&plan.fingerprint);
     if !new {
+        refuse_after_unknown(&plan.fingerprint)?;
         if let Some(session) = running_duplicate(client, &plan.fingerprint).await {
             return Ok(Delivered {
                 session,
@@ -61,7 +64,22 @@ pub async fn deliver(
     } else {
         (plan.composed.clone(), plan.request.clone())
     };
-    let session = client.create_session(&req).await?;
+    let created = tokio::select! {
+        biased;
+        r = client.create_session(&req) => r,
+        // An interrupt while the create is on its way: it may have been carried out.
+        _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted while creating the session").maybe_acted()),
+    };
+    let session = match created {
+        Ok(s) => s,
+        Err(e) if e.may_have_acted() => {
+            record_unknown(&plan);
+            return Err(e
+                .hint("the session may have been created all the same: check `devin-handoff sessions list --mine` before trying again")
+                .hint("a retry of this same handoff is refused until then; --new sends it anyway"));
+        }
+        Err(e) => return Err(e),
+    };
     record(&plan, &session);
     Ok(Delivered {
         session,
@@ -84,13 +102,48 @@ async fn upload(
         .await
 }
 
+/// An identical handoff whose create got no clear answer, in the last day, stops a retry:
+/// it may have created a session.
+fn refuse_after_unknown(fingerprint: &str) -> Result<()> {
+    let now = now();
+    let earlier = journal::read().into_iter().rev().find(|r| {
+        r.fingerprint == fingerprint
+            && r.outcome.as_deref() == Some(journal::UNKNOWN)
+            && now.saturating_sub(r.time) < 86_400
+    });
+    match earlier {
+        None => Ok(()),
+        Some(r) => Err(Error::new(
+            ErrorKind::NotSent,
+            format!(
+                "an identical handoff {} min ago may have created a session (its answer was lost): nothing was sent",
+                now.saturating_sub(r.time) / 60
+            ),
+        )
+        .hint("check `devin-handoff sessions list --mine`; --new sends it anyway")),
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Records a create whose outcome is unknown, so that a retry finds it.
+fn record_unknown(plan: &Plan) {
+    append(plan, None);
+}
+
 /// Appends the handoff to the local journal; a failure there is only a warning.
 fn record(plan: &Plan, session: &Session) {
+    append(plan, Some(session));
+}
+
+fn append(plan: &Plan, session: Option<&Session>) {
     let state = plan.state.as_ref();
     let record = journal::Record {
-        time: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        time: now(),
         workdir: state.map(|s| s.workdir.to_string_lossy().into_owned()),
         repo: state.and_then(|s| s.remote.as_ref()).map(|r| r.full_name()),
         branch: state.map(|s| s.head.label()),
@@ -98,8 +151,9 @@ fn record(plan: &Plan, session: &Session) {
         head: state.and_then(|s| s.head.commit().map(str::to_string)),
         fingerprint: plan.fingerprint.clone(),
         task: prompt::default_title(&plan.inputs.task),
-        session_id: session.session_id.clone(),
-        url: session.web_url(),
+        session_id: session.map(|s| s.session_id.clone()).unwrap_or_default(),
+        url: session.map(Session::web_url).unwrap_or_default(),
+        outcome: session.is_none().then(|| journal::UNKNOWN.to_string()),
     };
     if let Err(e) = journal::append(&record) {
         crate::ui::warn(&format!(
@@ -133,7 +187,7 @@ async fn running_duplicate(client: &mut Client, fingerprint: &str) -> Option<Ses
     let record = journal::read()
         .into_iter()
         .rev()
-        .find(|r| r.fingerprint == fingerprint)?;
+        .find(|r| r.fingerprint == fingerprint && r.is_known())?;
     let session = client.get_session(&record.session_id).await.ok()?;
     let running = matches!(session.progress(), Progress::Working | Progress::NeedsInput);
     (running && !session.is_archived).then_some(session)

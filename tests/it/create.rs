@@ -360,7 +360,7 @@ fn malformed_answers_and_redirects_exit_5() {
     let api = FakeApi::start();
     api.push_fault("POST", "/sessions", Fault::Malformed);
     let out = bin_api(&fx.work, &api)
-        .args(["create", "--yes", "t"])
+        .args(["create", "--yes", "--new", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));
@@ -373,7 +373,7 @@ fn malformed_answers_and_redirects_exit_5() {
         Fault::Redirect("http://127.0.0.2:9/elsewhere".into()),
     );
     let out = bin_api(&fx.work, &api)
-        .args(["create", "--yes", "t"])
+        .args(["create", "--yes", "--new", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));

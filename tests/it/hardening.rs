@@ -222,7 +222,7 @@ fn runaway_and_odd_answers_are_handled() {
     let api = FakeApi::start();
     api.push_fault("POST", "/sessions", Fault::Huge(300 * 1024 * 1024));
     let out = bin_api(&fx.work, &api)
-        .args(["create", "--yes", "t"])
+        .args(["create", "--yes", "--new", "t"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(5));
@@ -232,7 +232,7 @@ fn runaway_and_odd_answers_are_handled() {
     let api = FakeApi::start();
     api.push_fault("POST", "/sessions", Fault::Reset);
     let out = bin_api(&fx.work, &api)
-        .args(["create", "--yes", "t"])
+        .args(["create", "--yes", "--new", "t"])
         .output()
         .expect("run");
     assert_eq!(

@@ -491,3 +491,284 @@ fn state_files_are_not_written_through_symlinks_and_a_torn_line_is_contained() {
         serde_json::from_str(text.lines().last().expect("a line")).expect("a whole record");
     assert_eq!(last["task"], "state files");
 }
+
+/// Finding 12: Deadlines: `--timeout` bounds the whole request, the hook never waits on a
+/// terminal, a FIFO or an open pipe, and `api_key_command` cannot hang the tool.
+#[test]
+fn every_wait_has_a_deadline() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.push_fault(
+        "GET",
+        "/sessions/devin-drip",
+        Fault::Drip(Duration::from_millis(1500)),
+    );
+    let started = std::time::Instant::now();
+    let out = run_api(
+        &api,
+        d.path(),
+        &["--timeout", "3", "sessions", "show", "drip"],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
+    // The drip alone would take over a minute; the bound is the --timeout (plus retries).
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A FIFO as the transcript: skipped, the hook still answers.
+    let fx = Fixture::new();
+    let fifo = d.path().join("transcript.fifo");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(ok.success());
+    let ev = serde_json::json!({
+        "hook_event_name": "Stop",
+        "cwd": fx.work,
+        "transcript_path": fifo,
+    });
+    let out = bin_api(&fx.work, &api)
+        .args(["hook"])
+        .write_stdin(ev.to_string())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout_json(&out)["systemMessage"]
+        .as_str()
+        .expect("m")
+        .contains("Handed off"));
+
+    // The hook on a terminal says what it wants instead of waiting.
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    cmd.current_dir(&fx.work).arg("hook");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("pty");
+    let out = p.exp_eof().expect("ends");
+    assert!(out.contains("stdin is a terminal"), "{out}");
+
+    // api_key_command that never ends, or floods: a clear error, not a hang.
+    for (cmd, says) in [
+        ("sleep 600", "did not finish"),
+        (
+            "head -c 1000000 /dev/zero | tr '\\\\0' a",
+            "more than 64 KiB",
+        ),
+    ] {
+        let home = home_with_config(
+            &format!(
+                "api_url = \"{}\"\norg_id = \"{}\"\napi_key_command = \"{cmd}\"\n",
+                api.url(),
+                api.org
+            ),
+            0o600,
+        );
+        let out = bin_with_home(&fx.work, home.path())
+            .args(["sessions", "list"])
+            .timeout(Duration::from_secs(120))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(4), "{cmd}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{cmd}: {}", stderr(&out));
+    }
+}
+
+/// Finding 13: Reads are bounded: a huge transcript is read from its end, and a download
+/// larger than `--max-size` stops, leaving no file behind.
+#[test]
+fn reads_are_bounded() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    // 64 MiB of transcript with the last turn at the end: it is found, in a 16 KiB tail.
+    let transcript = fx.root.path().join("big.jsonl");
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&transcript).expect("create");
+        let filler = format!(
+            "{}\n",
+            serde_json::json!({"type": "user", "message": {"role": "user", "content": "x".repeat(1000)}})
+        );
+        for _ in 0..(64 * 1024) {
+            f.write_all(filler.as_bytes()).expect("write");
+        }
+        let last = serde_json::json!({"type": "assistant", "message": {"role": "assistant", "content": "THE LAST WORD"}});
+        writeln!(f, "{last}").expect("write");
+    }
+    let ev = serde_json::json!({"hook_event_name": "Stop", "cwd": fx.work, "transcript_path": transcript});
+    let out = bin_api(&fx.work, &api)
+        .arg("hook")
+        .write_stdin(ev.to_string())
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body = String::from_utf8_lossy(&api.create_requests()[0].body).into_owned();
+    assert!(body.contains("THE LAST WORD"), "the tail was read");
+
+    // A download over --max-size.
+    api.add_session("devin-att", &[serde_json::json!({"status": "exit"})]);
+    api.add_attachment("devin-att", "big.bin", &vec![7u8; 200_000]);
+    let dir = fx.root.path().join("downloads");
+    let out = run_api(
+        &api,
+        &fx.work,
+        &[
+            "sessions",
+            "attachments",
+            "att",
+            "--download",
+            dir.to_str().expect("utf8"),
+            "--max-size",
+            "100K",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--max-size"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("ls").count(),
+        0,
+        "no file, whole or partial"
+    );
+}
+
+/// Finding 4: A create whose outcome is unknown says so, is journaled, and stops a retry.
+#[test]
+fn an_unknown_create_outcome_is_said_journaled_and_stops_a_retry() {
+    let api = FakeApi::start();
+    for (fault, label) in [
+        (Fault::Status(500, None, "{}".into()), "500"),
+        (Fault::Empty, "empty 200"),
+        (Fault::Malformed, "unreadable 200"),
+    ] {
+        let fx = Fixture::new();
+        api.push_fault("POST", "/sessions", fault);
+        let out = run_api(&api, &fx.work, &["--yes", "carry on please"]);
+        assert_eq!(out.status.code(), Some(5), "{label}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("may have been created"), "{label}: {err}");
+        assert!(err.contains("sessions list --mine"), "{label}: {err}");
+        // The same handoff again: refused, since a session may exist.
+        let before = api.create_requests().len();
+        let out = run_api(&api, &fx.work, &["--yes", "carry on please"]);
+        assert_eq!(out.status.code(), Some(3), "{label}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("may have created a session"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            api.create_requests().len(),
+            before,
+            "{label}: no second create"
+        );
+        let out = run_api(&api, &fx.work, &["--yes", "--new", "carry on please"]);
+        assert!(out.status.success(), "{label}: {}", stderr(&out));
+    }
+    // The hook says the session may exist, not that nothing was sent.
+    let fx = Fixture::new();
+    api.push_fault("POST", "/sessions", Fault::Status(502, None, "{}".into()));
+    let ev = serde_json::json!({"hook_event_name": "Stop", "cwd": fx.work});
+    let out = bin_api(&fx.work, &api)
+        .arg("hook")
+        .write_stdin(ev.to_string())
+        .output()
+        .expect("run");
+    let msg = stdout_json(&out)["systemMessage"]
+        .as_str()
+        .expect("m")
+        .to_string();
+    assert!(msg.contains("may have created a session"), "{msg}");
+    assert!(!msg.contains("nothing was sent"), "{msg}");
+
+    // An interrupt while the create is on its way.
+    let fx = Fixture::new();
+    api.push_fault("POST", "/sessions", Fault::Hang);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    let child = cmd
+        .current_dir(&fx.work)
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .args(["--yes", "interrupt me now"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let before = api.create_requests().len();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while api.create_requests().len() == before && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("may have been created"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Finding 5: Identical hooks at once make one session: check and create are under one lock.
+#[test]
+fn identical_hooks_at_once_make_one_session() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let ev = serde_json::json!({"hook_event_name": "Stop", "cwd": fx.work}).to_string();
+    // Slow creates: without the lock, all three would pass the duplicate check first.
+    for _ in 0..3 {
+        api.push_fault("POST", "/sessions", Fault::Slow(Duration::from_millis(700)));
+    }
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            let mut cmd =
+                std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+            hermetic(&mut cmd, home());
+            let mut child = cmd
+                .current_dir(&fx.work)
+                .env("DEVIN_API_KEY", KEY)
+                .env("DEVIN_ORG_ID", &api.org)
+                .env("DEVIN_API_URL", api.url())
+                .arg("hook")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(ev.as_bytes()).expect("event");
+            drop(stdin);
+            child
+        })
+        .collect();
+    let mut messages = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", stderr(&out));
+        messages.push(
+            stdout_json(&out)["systemMessage"]
+                .as_str()
+                .expect("m")
+                .to_string(),
+        );
+    }
+    assert_eq!(api.sessions_created(), 1, "{messages:?}");
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.contains("already handed off"))
+            .count(),
+        2,
+        "{messages:?}"
+    );
+}

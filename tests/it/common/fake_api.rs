@@ -46,6 +46,12 @@ pub enum Fault {
     Json(Value),
     /// 200 whose body breaks off after a few bytes (the connection is reset).
     Reset,
+    /// 200 whose JSON body comes one byte at a time, this long apart (a slowloris).
+    Drip(Duration),
+    /// 200 with an empty body.
+    Empty,
+    /// Wait this long, then answer as usual.
+    Slow(Duration),
 }
 
 /// One uploaded file.
@@ -258,7 +264,10 @@ async fn handle(
             .position(|(m, p, _)| *m == rec.method && path.ends_with(p.as_str()));
         pos.and_then(|i| inner.faults.remove(i)).map(|(_, _, f)| f)
     };
-    if let Some(f) = fault {
+    if let Some(Fault::Slow(d)) = &fault {
+        tokio::time::sleep(*d).await;
+    }
+    if let Some(f) = fault.filter(|f| !matches!(f, Fault::Slow(_))) {
         return match f {
             Fault::Status(code, retry_after, body) => {
                 let mut resp = (
@@ -290,6 +299,22 @@ async fn handle(
                 (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response()
             }
             Fault::Json(v) => axum::Json(v).into_response(),
+            Fault::Drip(every) => {
+                const BODY: &[u8] = b"{\"session_id\": \"devin-drip\", \"status\": \"running\"}";
+                let stream = futures_util::stream::unfold(0usize, move |i| async move {
+                    if i >= BODY.len() {
+                        return None;
+                    }
+                    tokio::time::sleep(every).await;
+                    Some((
+                        Ok::<_, std::io::Error>(Bytes::from_static(&BODY[i..=i])),
+                        i + 1,
+                    ))
+                });
+                (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response()
+            }
+            Fault::Empty => StatusCode::OK.into_response(),
+            Fault::Slow(_) => unreachable!("handled above"),
             Fault::Reset => {
                 let parts: Vec<Result<Bytes, std::io::Error>> = vec![
                     Ok(Bytes::from_static(b"{\"session_id\": \"devin-")),

@@ -90,7 +90,18 @@ pub fn bin_api(dir: &Path, api: &FakeApi) -> Command {
 
 /// Runs the binary against `api` in `dir` and waits for it (bin_api's 60 s limit applies).
 pub fn run_api(api: &FakeApi, dir: &Path, args: &[&str]) -> std::process::Output {
-    bin_api(dir, api).args(args).output().expect("run")
+    checked(bin_api(dir, api).args(args).output().expect("run"))
+}
+
+/// What every run must hold, whatever the test: the key appears in no output, and with
+/// `NO_COLOR` (as the helpers set it) no output holds an ESC byte at all.
+pub fn checked(out: std::process::Output) -> std::process::Output {
+    for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains(KEY), "the key is in {name}: {text}");
+        assert!(!bytes.contains(&0x1b), "an ESC byte in {name}: {text}");
+    }
+    out
 }
 
 pub fn write(path: &Path, content: impl AsRef<[u8]>) {
@@ -316,20 +327,22 @@ pub fn dry_run(work: &Path, policy: &str) -> DryRun {
 
 /// `create --dry-run --json --via inline --secrets POLICY EXTRA… "go on"` in `work`, as run.
 pub fn dry_run_output(work: &Path, policy: &str, extra: &[&str]) -> std::process::Output {
-    bin(work)
-        .args([
-            "create",
-            "--dry-run",
-            "--json",
-            "--via",
-            "inline",
-            "--secrets",
-            policy,
-        ])
-        .args(extra)
-        .arg("go on")
-        .output()
-        .expect("run")
+    checked(
+        bin(work)
+            .args([
+                "create",
+                "--dry-run",
+                "--json",
+                "--via",
+                "inline",
+                "--secrets",
+                policy,
+            ])
+            .args(extra)
+            .arg("go on")
+            .output()
+            .expect("run"),
+    )
 }
 
 /// Parses a dry run's JSON: prompt, base and inline patch.

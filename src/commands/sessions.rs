@@ -277,28 +277,57 @@ async fn list(
         repos: repo.map(|r| vec![r.to_string()]).unwrap_or_default(),
         ..SessionFilter::default()
     };
+    let mut lost = Vec::new();
     if mine {
         let cwd = std::env::current_dir().map_err(|e| Error::other(e.to_string()))?;
         let (workdir, _) = git::locate(&cwd)?
             .ok_or_else(|| Error::usage("--mine needs to run inside a git repository"))?;
         let wd = workdir.to_string_lossy().into_owned();
-        filter.session_ids = journal::read()
+        let (known, unknown): (Vec<_>, Vec<_>) = journal::read()
             .into_iter()
-            .filter(|r| r.workdir.as_deref() == Some(wd.as_str()) && r.is_known())
-            .map(|r| r.session_id)
-            .collect();
+            .filter(|r| r.workdir.as_deref() == Some(wd.as_str()))
+            .partition(journal::Record::is_known);
+        filter.session_ids = known.into_iter().map(|r| r.session_id).collect();
+        lost = lost_sessions(&mut client, &unknown).await?;
         if filter.session_ids.is_empty() {
-            return print_sessions(settings, &[]);
+            return print_sessions(settings, &lost);
         }
     }
     // The API has no status filter: filter here, reading pages until enough match.
     let fetch = if status.is_some() { None } else { Some(limit) };
     let mut sessions = client.list_sessions(&filter, fetch).await?;
+    for s in lost {
+        if !sessions.iter().any(|x| x.session_id == s.session_id) {
+            sessions.push(s);
+        }
+    }
     if let Some(st) = status {
         sessions.retain(|s| s.status.as_deref() == Some(st));
-        sessions.truncate(limit);
     }
+    sessions.truncate(limit);
     print_sessions(settings, &sessions)
+}
+
+/// Sessions a create whose answer was lost may have made: among the 100 most recent handoff
+/// sessions, those with the attempt's title. The journal cannot name them, so they are
+/// found; an earlier session with the same title may show too, which is the safe side.
+async fn lost_sessions(client: &mut Client, unknown: &[journal::Record]) -> Result<Vec<Session>> {
+    if unknown.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = SessionFilter {
+        tags: vec!["handoff".into()],
+        ..SessionFilter::default()
+    };
+    let recent = client.list_sessions(&filter, Some(100)).await?;
+    Ok(recent
+        .into_iter()
+        .filter(|s| {
+            unknown
+                .iter()
+                .any(|r| s.title.as_deref() == Some(r.task.as_str()))
+        })
+        .collect())
 }
 
 fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {

@@ -667,6 +667,22 @@ fn an_unknown_create_outcome_is_said_journaled_and_stops_a_retry() {
         let out = run_api(&api, &fx.work, &["--yes", "--new", "carry on please"]);
         assert!(out.status.success(), "{label}: {}", stderr(&out));
     }
+    // The answer lost after the session was made: `sessions list --mine` finds it.
+    let fx = Fixture::new();
+    api.push_fault("POST", "/sessions", Fault::LoseAnswer);
+    let out = run_api(&api, &fx.work, &["--yes", "lost answer task"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let out = run_api(&api, &fx.work, &["--json", "sessions", "list", "--mine"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout_json(&out);
+    let titles: Vec<&str> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["lost answer task"], "{listed}");
+
     // The hook says the session may exist, not that nothing was sent.
     let fx = Fixture::new();
     api.push_fault("POST", "/sessions", Fault::Status(502, None, "{}".into()));

@@ -52,6 +52,8 @@ pub enum Fault {
     Empty,
     /// Wait this long, then answer as usual.
     Slow(Duration),
+    /// Carry the request out, then answer 502 (the answer is lost on the way back).
+    LoseAnswer,
 }
 
 /// One uploaded file.
@@ -267,7 +269,8 @@ async fn handle(
     if let Some(Fault::Slow(d)) = &fault {
         tokio::time::sleep(*d).await;
     }
-    if let Some(f) = fault.filter(|f| !matches!(f, Fault::Slow(_))) {
+    let lose_answer = matches!(fault, Some(Fault::LoseAnswer));
+    if let Some(f) = fault.filter(|f| !matches!(f, Fault::Slow(_) | Fault::LoseAnswer)) {
         return match f {
             Fault::Status(code, retry_after, body) => {
                 let mut resp = (
@@ -314,7 +317,7 @@ async fn handle(
                 (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response()
             }
             Fault::Empty => StatusCode::OK.into_response(),
-            Fault::Slow(_) => unreachable!("handled above"),
+            Fault::Slow(_) | Fault::LoseAnswer => unreachable!("handled above"),
             Fault::Reset => {
                 let parts: Vec<Result<Bytes, std::io::Error>> = vec![
                     Ok(Bytes::from_static(b"{\"session_id\": \"devin-")),
@@ -367,6 +370,21 @@ async fn handle(
         );
     }
 
+    let resp = route(&state, &method, &path, &rec, v1).await;
+    if lose_answer {
+        // Done, but the answer is lost on the way back.
+        return problem(StatusCode::BAD_GATEWAY, "Bad Gateway", "upstream went away");
+    }
+    resp
+}
+
+async fn route(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    rec: &Recorded,
+    v1: bool,
+) -> Response {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["v3", "self"]) => axum::Json(json!({

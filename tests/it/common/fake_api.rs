@@ -370,7 +370,7 @@ async fn handle(
         );
     }
 
-    let resp = route(&state, &method, &path, &rec, v1).await;
+    let resp = route(state.clone(), method, path.clone(), rec.clone()).await;
     if lose_answer {
         // Done, but the answer is lost on the way back.
         return problem(StatusCode::BAD_GATEWAY, "Bad Gateway", "upstream went away");
@@ -378,13 +378,7 @@ async fn handle(
     resp
 }
 
-async fn route(
-    state: &AppState,
-    method: &Method,
-    path: &str,
-    rec: &Recorded,
-    v1: bool,
-) -> Response {
+async fn route(state: AppState, method: Method, path: String, rec: Recorded) -> Response {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["v3", "self"]) => axum::Json(json!({

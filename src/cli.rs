@@ -601,7 +601,8 @@ pub struct CreateArgs {
     #[arg(long, value_name = "ID")]
     pub playbook: Option<String>,
 
-    /// Knowledge note to give the session (repeatable)
+    /// Restrict the session's knowledge to these notes (repeatable); without it, the session
+    /// gets all of the organization's knowledge, as the API does when the list is absent
     #[arg(long = "knowledge", value_name = "ID")]
     pub knowledge: Vec<String>,
 

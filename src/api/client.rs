@@ -266,6 +266,12 @@ impl Client {
             if status.is_success() {
                 // The API acted; only its answer is lost when it cannot be read.
                 let bytes = read_bounded(resp).await.map_err(acted)?;
+                // An empty answer reads as `null`: fine where nothing is expected of it.
+                let bytes = if bytes.is_empty() {
+                    b"null".to_vec()
+                } else {
+                    bytes
+                };
                 return serde_json::from_slice(&bytes).map_err(|e| {
                     acted(Error::api(format!(
                         "the Devin API sent an answer this version cannot read ({method} {path}: {e})"
@@ -331,8 +337,12 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let bytes = read_bounded(resp).await.unwrap_or_default();
-        let detail = serde_json::from_slice::<ProblemBody>(&bytes)
-            .ok()
+        let problem = serde_json::from_slice::<ProblemBody>(&bytes).ok();
+        let fields = problem
+            .as_ref()
+            .map(ProblemBody::field_errors)
+            .unwrap_or_default();
+        let detail = problem
             .and_then(|p| p.summary())
             .or_else(|| plain_excerpt(&bytes));
         let reason = status.canonical_reason().unwrap_or("");
@@ -363,6 +373,14 @@ impl Client {
             ))
             .hint("check DEVIN_API_URL: it should be the API's base URL"),
             _ => Error::api(msg),
+        };
+        let err = if fields.is_empty() {
+            err
+        } else {
+            err.with_detail(
+                "field_errors",
+                serde_json::to_value(&fields).unwrap_or_default(),
+            )
         };
         err.with_status(status.as_u16())
     }

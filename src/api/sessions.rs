@@ -151,12 +151,16 @@ impl Client {
             .map_err(|e| not_found(e, id))
     }
 
-    pub async fn send_message(&mut self, id: &str, message: &str) -> Result<Session> {
+    /// Sends a message. Any 2xx means it was sent, whatever the answer's shape: decoding it
+    /// as a session and failing would make the user send it again.
+    pub async fn send_message(&mut self, id: &str, message: &str) -> Result<Option<Session>> {
         let path = format!("{}/messages", self.session_path(id).await?);
         let body = serde_json::json!({ "message": message });
-        self.request(Method::POST, &path, Some(&body), Idempotency::Unsafe)
+        let answer: serde_json::Value = self
+            .request(Method::POST, &path, Some(&body), Idempotency::Unsafe)
             .await
-            .map_err(|e| not_found(e, id))
+            .map_err(|e| not_found(e, id))?;
+        Ok(serde_json::from_value(answer).ok())
     }
 
     pub async fn archive_session(&mut self, id: &str) -> Result<Session> {

@@ -45,6 +45,9 @@ pub struct Session {
     pub tags: Vec<String>,
     #[serde(default)]
     pub pull_requests: Vec<PullRequest>,
+    /// What the session reported in the shape its `structured_output_schema` asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structured_output: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acus_consumed: Option<f64>,
     #[serde(default)]
@@ -82,6 +85,13 @@ impl Session {
         match (self.status.as_deref(), self.status_detail.as_deref()) {
             (Some("exit"), _) => Progress::Finished,
             (Some("error"), _) => Progress::Failed,
+            // Suspended for inactivity after its work was done (a pull request or a report
+            // shows it): finished, not failed.
+            (Some("suspended"), Some("inactivity"))
+                if !self.pull_requests.is_empty() || self.structured_output.is_some() =>
+            {
+                Progress::Finished
+            }
             (Some("suspended"), _) => Progress::Suspended,
             (Some("running"), Some("finished")) => Progress::Finished,
             (Some("running"), Some("waiting_for_user" | "waiting_for_approval")) => {
@@ -183,6 +193,16 @@ pub struct ProblemBody {
     pub title: Option<String>,
     #[serde(default)]
     pub detail: Option<serde_json::Value>,
+    /// RFC 9457's field errors (422): shapes vary, so they are read leniently.
+    #[serde(default)]
+    pub errors: Option<Vec<serde_json::Value>>,
+}
+
+/// One field error of a problem: where, and what.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
 }
 
 impl ProblemBody {
@@ -222,6 +242,50 @@ impl ProblemBody {
             }
             _ => None,
         };
-        detail.or_else(|| self.title.clone().filter(|t| !t.trim().is_empty()))
+        let head = detail.or_else(|| self.title.clone().filter(|t| !t.trim().is_empty()));
+        let fields: Vec<String> = self
+            .field_errors()
+            .iter()
+            .map(|f| match f.field.as_str() {
+                "" => f.message.clone(),
+                name => format!("{name}: {}", f.message),
+            })
+            .collect();
+        match (head, fields.is_empty()) {
+            (h, true) => h,
+            (None, false) => Some(fields.join("; ")),
+            (Some(h), false) => Some(format!("{h} ({})", fields.join("; "))),
+        }
+    }
+
+    /// The `errors[]` entries as field and message, whatever their shape: `loc`/`field`/
+    /// `pointer`/`name` for where, `msg`/`message`/`detail`/`reason` for what.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(parts) => parts
+                .iter()
+                .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join("."),
+            other => other.to_string(),
+        };
+        let pick = |e: &serde_json::Value, keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| e.get(*k).map(text))
+                .unwrap_or_default()
+        };
+        self.errors
+            .iter()
+            .flatten()
+            .map(|e| FieldError {
+                field: pick(e, &["loc", "field", "pointer", "name"])
+                    .trim_start_matches('/')
+                    .trim_start_matches("body.")
+                    .to_string(),
+                message: pick(e, &["msg", "message", "detail", "reason"]),
+            })
+            .filter(|f| !f.message.is_empty() || !f.field.is_empty())
+            .collect()
     }
 }

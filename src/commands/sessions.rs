@@ -447,7 +447,8 @@ async fn send(
     let text = pipeline::guard_message(&text, policy.map(Into::into), settings, ui.as_mut())?;
     let mut client = Client::new(settings)?;
     let s = client.send_message(&id, &text).await?;
-    let v = serde_json::json!({"session_id": id, "sent": true, "status": s.status});
+    let status = s.and_then(|s| s.status);
+    let v = serde_json::json!({"session_id": id, "sent": true, "status": status});
     settings.out.result(&v, || {
         eprintln!("sent to {id}");
         Ok(())

@@ -3,7 +3,7 @@
 //! handoff that is still running.
 
 use super::Plan;
-use crate::api::types::{Progress, Session};
+use crate::api::types::{CreateSessionRequest, Progress, Session};
 use crate::api::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::RepoState;
@@ -66,7 +66,7 @@ pub async fn deliver(
     };
     let created = tokio::select! {
         biased;
-        r = client.create_session(&req) => r,
+        r = create(client, &req) => r,
         // An interrupt while the create is on its way: it may have been carried out.
         _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted while creating the session").maybe_acted()),
     };
@@ -100,6 +100,40 @@ async fn upload(
     client
         .upload(name, bytes::Bytes::from(data), bar.as_ref())
         .await
+}
+
+/// The create call, and its one known retry: a 400 or 422 whose problem names `repos` (the
+/// repository is not connected to the organization, or its path is not one the API knows)
+/// created nothing, so it is sent again without `repos`, saying so.
+async fn create(client: &mut Client, req: &CreateSessionRequest) -> Result<Session> {
+    match client.create_session(req).await {
+        Err(e) if req.repos.is_some() && names_repos(&e) => {
+            crate::ui::warn(&format!(
+                "the API refused the repository ({}); creating the session without `repos` (--repo none does this at once)",
+                e.message()
+            ));
+            let without = CreateSessionRequest {
+                repos: None,
+                ..req.clone()
+            };
+            client.create_session(&without).await
+        }
+        other => other,
+    }
+}
+
+/// Whether a refused create blames its `repos` field.
+fn names_repos(e: &Error) -> bool {
+    let refused = matches!(e.status(), Some(400 | 422));
+    let in_fields = e.detail().is_some_and(|(k, v)| {
+        *k == "field_errors"
+            && v.as_array().into_iter().flatten().any(|f| {
+                f["field"]
+                    .as_str()
+                    .is_some_and(|n| n == "repos" || n.starts_with("repos."))
+            })
+    });
+    refused && (in_fields || e.message().contains("repos"))
 }
 
 /// An identical handoff whose create got no clear answer, in the last day, stops a retry:

@@ -189,11 +189,12 @@ impl Plan {
             tags: self.inputs.tags.clone(),
             playbook_id: f.playbook.clone(),
             knowledge_ids: (!f.knowledge.is_empty()).then(|| f.knowledge.clone()),
-            repos: f
-                .repo
-                .clone()
-                .or_else(|| remote.map(|r| r.full_name()))
-                .map(|r| vec![r]),
+            // `--repo none` leaves the field out; without `--repo`, the remote names it.
+            repos: match f.repo.as_deref() {
+                Some("none") => None,
+                Some(r) => Some(vec![r.to_string()]),
+                None => remote.map(|r| vec![r.full_name()]),
+            },
             attachment_urls: None,
             max_acu_limit: f.max_acu,
             devin_mode: f.mode.clone(),
@@ -223,7 +224,7 @@ impl Plan {
 /// Checks the flags that can be checked before any work.
 fn validate(req: &HandoffRequest) -> Result<()> {
     git::exclude_set(&req.exclude)?;
-    if let Some(r) = &req.repo {
+    if let Some(r) = req.repo.as_deref().filter(|r| *r != "none") {
         let ok = r.split('/').count() >= 2
             && r.split('/')
                 .all(|s| !s.is_empty() && !s.chars().any(char::is_whitespace));

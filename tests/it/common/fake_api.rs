@@ -67,6 +67,8 @@ pub struct Upload {
 
 #[derive(Debug, Default)]
 struct Inner {
+    /// Repositories connected to the organization; `None`: any is accepted.
+    connected_repos: Option<Vec<String>>,
     uploads: Vec<Upload>,
     base_url: String,
     requests: Vec<Recorded>,
@@ -157,6 +159,13 @@ impl FakeApi {
             path_suffix.to_string(),
             fault,
         ));
+    }
+
+    /// Only these repositories are connected to the organization: a create naming another
+    /// in `repos` is refused (422, field errors).
+    pub fn connect_repos(&self, repos: &[&str]) {
+        self.inner.lock().expect("lock").connected_repos =
+            Some(repos.iter().map(|r| r.to_string()).collect());
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -621,6 +630,69 @@ fn blob(state: &AppState, uuid: &str, _name: &str) -> Response {
     }
 }
 
+/// `SessionCreateRequest`'s fields, from the reference (§3.1), not from the client.
+const V3_CREATE_FIELDS: &[&str] = &[
+    "prompt",
+    "title",
+    "tags",
+    "playbook_id",
+    "child_playbook_id",
+    "knowledge_ids",
+    "secret_ids",
+    "session_secrets",
+    "repos",
+    "attachment_urls",
+    "session_links",
+    "max_acu_limit",
+    "bypass_approval",
+    "create_as_user_id",
+    "devin_mode",
+    "platform",
+    "structured_output_schema",
+    "structured_output_required",
+    "resumable",
+    "devin_id",
+];
+
+/// A 422 in the newer problem format: `detail: null` and the field errors in `errors[]`.
+fn field_problem(errors: Value) -> Response {
+    let body = json!({"type": "about:blank", "title": "Unprocessable Entity", "status": 422, "detail": null, "errors": errors});
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [("content-type", "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// What the reference says a v3 create must satisfy: known fields only, and `repos` naming
+/// repositories connected to the organization (when the test connected any).
+fn check_v3_create(state: &AppState, body: &Value) -> Option<Response> {
+    let unknown: Vec<Value> = body
+        .as_object()?
+        .keys()
+        .filter(|k| !V3_CREATE_FIELDS.contains(&k.as_str()))
+        .map(|k| json!({"loc": ["body", k], "msg": "Extra inputs are not permitted"}))
+        .collect();
+    if !unknown.is_empty() {
+        return Some(field_problem(Value::Array(unknown)));
+    }
+    let connected = state.inner.lock().expect("lock").connected_repos.clone();
+    if let (Some(connected), Some(repos)) = (connected, body.get("repos").and_then(Value::as_array))
+    {
+        let bad: Vec<Value> = repos
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|r| !connected.iter().any(|c| c == r))
+            .map(|r| json!({"pointer": "/repos", "detail": format!("{r} is not connected to this organization")}))
+            .collect();
+        if !bad.is_empty() {
+            return Some(field_problem(Value::Array(bad)));
+        }
+    }
+    None
+}
+
 fn create_session(state: &AppState, rec: &Recorded, v1: bool) -> Response {
     if rec
         .content_type
@@ -640,6 +712,11 @@ fn create_session(state: &AppState, rec: &Recorded, v1: bool) -> Response {
         )
             .into_response();
     };
+    if !v1 {
+        if let Some(resp) = check_v3_create(state, &body) {
+            return resp;
+        }
+    }
     let prompt_ok = body
         .get("prompt")
         .and_then(Value::as_str)

@@ -1,0 +1,142 @@
+//! The API as its reference describes it, not as the client assumes it: a fake that refuses
+//! unknown create fields and unconnected repositories in the newer problem format, answers a
+//! send with something other than a session, and suspends finished sessions for inactivity.
+
+use crate::common::*;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Gap 2: a create refused for its `repos` is sent once more without them, saying so;
+/// `--repo none` leaves them out from the start.
+#[test]
+fn a_create_refused_for_its_repository_is_retried_without_repos() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    api.connect_repos(&["acme/other"]);
+    let out = run_api(&api, &fx.work, &["create", "--yes", "hand this off"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("without `repos`"), "{}", stderr(&out));
+    let creates = api.create_requests();
+    assert_eq!(creates.len(), 2, "one retry");
+    assert_eq!(
+        creates[0].json()["repos"],
+        serde_json::json!(["acme/widget"])
+    );
+    assert!(
+        creates[1].json().get("repos").is_none(),
+        "{}",
+        creates[1].json()
+    );
+    assert_eq!(api.sessions_created(), 1);
+
+    let out = run_api(
+        &api,
+        &fx.work,
+        &["create", "--yes", "--new", "--repo", "none", "again"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let creates = api.create_requests();
+    assert_eq!(creates.len(), 3, "no retry needed");
+    assert!(creates[2].json().get("repos").is_none());
+}
+
+/// Gap 3: a problem with `detail: null` and `errors[]` shows each field error.
+#[test]
+fn field_errors_are_shown_one_by_one() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    api.push_fault(
+        "POST",
+        "/sessions",
+        Fault::Status(
+            422,
+            None,
+            serde_json::json!({"title": "Unprocessable Entity", "status": 422, "detail": null, "errors": [
+                {"loc": ["body", "max_acu_limit"], "msg": "must be at most 100"},
+                {"pointer": "/tags/0", "detail": "too long"}
+            ]})
+            .to_string(),
+        ),
+    );
+    let out = run_api(
+        &api,
+        &fx.work,
+        &["create", "--yes", "--new", "--repo", "none", "field errors"],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("max_acu_limit: must be at most 100"), "{err}");
+    assert!(err.contains("tags/0: too long"), "{err}");
+    // And as data under --json.
+    api.push_fault(
+        "POST",
+        "/sessions",
+        Fault::Status(
+            422,
+            None,
+            serde_json::json!({"title": "Unprocessable Entity", "status": 422, "detail": null, "errors": [
+                {"field": "title", "message": "too long"}
+            ]})
+            .to_string(),
+        ),
+    );
+    let out = run_api(
+        &api,
+        &fx.work,
+        &[
+            "--json", "create", "--yes", "--new", "--repo", "none", "x y",
+        ],
+    );
+    let v = stdout_json(&out);
+    assert_eq!(v["field_errors"][0]["field"], "title", "{v}");
+    assert_eq!(v["field_errors"][0]["message"], "too long");
+}
+
+/// Gap 5: finished, then suspended for inactivity, is success.
+#[test]
+fn a_finished_session_suspended_for_inactivity_is_success() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.add_session(
+        "devin-idle",
+        &[serde_json::json!({
+            "status": "suspended",
+            "status_detail": "inactivity",
+            "pull_requests": [{"pr_url": "https://github.com/acme/widget/pull/3", "pr_state": "open"}]
+        })],
+    );
+    let out = run_api(&api, d.path(), &["sessions", "watch", "idle"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/pull/3"));
+    // Suspended for inactivity with nothing done: still a failure (exit 6).
+    api.add_session(
+        "devin-idle2",
+        &[serde_json::json!({"status": "suspended", "status_detail": "inactivity"})],
+    );
+    let out = run_api(&api, d.path(), &["sessions", "watch", "idle2"]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+}
+
+/// Gap 6: any 2xx to a send means it was sent, whatever the answer holds.
+#[test]
+fn a_send_answered_with_anything_2xx_is_sent() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.add_session("devin-s1", &[serde_json::json!({"status": "running"})]);
+    for fault in [
+        Fault::Json(serde_json::json!({"ok": true})),
+        Fault::Empty,
+        Fault::Json(serde_json::json!(["not", "a", "session"])),
+    ] {
+        api.push_fault("POST", "/messages", fault);
+        let out = run_api(&api, d.path(), &["sessions", "send", "s1", "please go on"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("sent to devin-s1"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}

@@ -6,6 +6,7 @@ pub mod org;
 mod routes;
 mod sessions;
 pub mod types;
+mod v1;
 
 pub use client::Client;
 pub use sessions::{session_id, SessionFilter};

@@ -40,6 +40,14 @@ pub(crate) fn attachments(flavor: KeyFlavor, org_id: &str) -> String {
     }
 }
 
+/// One session under v1 (legacy `apk_` keys); `/message` sends to it.
+pub(crate) fn v1_session(id: &str) -> String {
+    format!("{V1_SESSIONS}/{}", encode_segment(id))
+}
+
+/// The v1 session list.
+pub(crate) const V1_SESSION_LIST: &str = V1_SESSIONS;
+
 /// One session; `/messages`, `/archive` and `/attachments` hang below it.
 pub(crate) fn session(org_id: &str, id: &str) -> String {
     format!("{}/sessions/{}", org(org_id), encode_segment(id))

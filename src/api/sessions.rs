@@ -118,6 +118,9 @@ impl Client {
     }
 
     pub async fn get_session(&mut self, id: &str) -> Result<Session> {
+        if self.flavor() == KeyFlavor::V1 {
+            return Ok(self.get_v1(id).await?.into_session());
+        }
         let path = self.session_path(id).await?;
         self.request(Method::GET, &path, None, Idempotency::Safe)
             .await
@@ -129,6 +132,9 @@ impl Client {
         filter: &SessionFilter,
         limit: Option<usize>,
     ) -> Result<Vec<Session>> {
+        if self.flavor() == KeyFlavor::V1 {
+            return self.list_v1(filter, limit).await;
+        }
         let org = self.org_id().await?;
         let mut q = Vec::new();
         for t in &filter.tags {
@@ -145,6 +151,9 @@ impl Client {
     }
 
     pub async fn list_messages(&mut self, id: &str) -> Result<Vec<Message>> {
+        if self.flavor() == KeyFlavor::V1 {
+            return Ok(self.get_v1(id).await?.messages());
+        }
         let path = format!("{}/messages", self.session_path(id).await?);
         self.paginate(&path, &[], Pages::Cursor, None)
             .await
@@ -154,7 +163,10 @@ impl Client {
     /// Sends a message. Any 2xx means it was sent, whatever the answer's shape: decoding it
     /// as a session and failing would make the user send it again.
     pub async fn send_message(&mut self, id: &str, message: &str) -> Result<Option<Session>> {
-        let path = format!("{}/messages", self.session_path(id).await?);
+        let path = match self.flavor() {
+            KeyFlavor::V1 => format!("{}/message", routes::v1_session(id)),
+            KeyFlavor::V3 => format!("{}/messages", self.session_path(id).await?),
+        };
         let body = serde_json::json!({ "message": message });
         let answer: serde_json::Value = self
             .request(Method::POST, &path, Some(&body), Idempotency::Unsafe)
@@ -163,7 +175,65 @@ impl Client {
         Ok(serde_json::from_value(answer).ok())
     }
 
+    /// `GET /v1/sessions/{id}`: the session with its messages embedded.
+    async fn get_v1(&mut self, id: &str) -> Result<super::v1::V1Session> {
+        let path = routes::v1_session(id);
+        self.request(Method::GET, &path, None, Idempotency::Safe)
+            .await
+            .map_err(|e| not_found(e, id))
+    }
+
+    /// `GET /v1/sessions` (`limit`/`offset` pages of `{sessions}`), filtered here by the
+    /// filters v1 does not take.
+    async fn list_v1(
+        &mut self,
+        filter: &SessionFilter,
+        limit: Option<usize>,
+    ) -> Result<Vec<Session>> {
+        const PAGE: usize = 100;
+        let mut out: Vec<Session> = Vec::new();
+        for page in 0.. {
+            let mut q = vec![
+                ("limit".to_string(), PAGE.to_string()),
+                ("offset".to_string(), (page * PAGE).to_string()),
+            ];
+            q.extend(filter.tags.iter().map(|t| ("tags".to_string(), t.clone())));
+            let path = Self::with_query(routes::V1_SESSION_LIST, &q);
+            let list: super::v1::V1List = self
+                .request(Method::GET, &path, None, Idempotency::Safe)
+                .await?;
+            let n = list.sessions.len();
+            out.extend(
+                list.sessions
+                    .into_iter()
+                    .map(super::v1::V1Session::into_session)
+                    .filter(|s| {
+                        filter.session_ids.is_empty() || filter.session_ids.contains(&s.session_id)
+                    }),
+            );
+            if n < PAGE || limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
+        }
+        if let Some(l) = limit {
+            out.truncate(l);
+        }
+        Ok(out)
+    }
+
+    /// Routes v1 does not have: say so (exit 2) instead of failing on `/v3/self`.
+    fn v3_only(&self, what: &str) -> Result<()> {
+        if self.flavor() == KeyFlavor::V1 {
+            return Err(Error::usage(format!(
+                "{what} needs a v3 key: the legacy v1 API (apk_ keys) has no such route"
+            ))
+            .hint("create a service-user key (cog_…) in Settings > Service users"));
+        }
+        Ok(())
+    }
+
     pub async fn archive_session(&mut self, id: &str) -> Result<Session> {
+        self.v3_only("archiving a session")?;
         let path = format!("{}/archive", self.session_path(id).await?);
         self.request(Method::POST, &path, None, Idempotency::Safe)
             .await
@@ -171,6 +241,7 @@ impl Client {
     }
 
     pub async fn terminate_session(&mut self, id: &str) -> Result<Session> {
+        self.v3_only("terminating a session")?;
         let path = self.session_path(id).await?;
         self.request(Method::DELETE, &path, None, Idempotency::Safe)
             .await
@@ -179,6 +250,7 @@ impl Client {
 
     /// The session's attachments; the API answers a bare array (the guide shows `items`).
     pub async fn list_attachments(&mut self, id: &str) -> Result<Vec<Attachment>> {
+        self.v3_only("listing attachments")?;
         #[derive(serde::Deserialize)]
         #[serde(untagged)]
         enum Either {

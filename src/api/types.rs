@@ -27,7 +27,7 @@ pub struct CreateSessionRequest {
 }
 
 /// A session as returned by create (v3 `SessionResponse`, or v1's smaller answer).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Session {
     pub session_id: String,
     #[serde(default)]

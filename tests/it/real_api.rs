@@ -140,3 +140,75 @@ fn a_send_answered_with_anything_2xx_is_sent() {
         );
     }
 }
+
+/// Gap 1: a legacy `apk_` key works end to end on v1 routes, and never asks v3.
+#[test]
+fn legacy_keys_work_end_to_end_on_v1_routes() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let legacy = |args: &[&str]| {
+        bin(&fx.work)
+            .env("DEVIN_API_KEY", "apk_user_legacykey123")
+            .env("DEVIN_API_URL", api.url())
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    // create --wait: v1 create, then v1 gets until finished (with its pull request).
+    let out = legacy(&[
+        "--json",
+        "create",
+        "--yes",
+        "--wait",
+        "--interval",
+        "1",
+        "legacy key task",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("\"outcome\":\"finished\""), "{text}");
+    assert!(text.contains("/pull/1"), "{text}");
+    let id = api
+        .requests()
+        .iter()
+        .find_map(|r| r.path.strip_prefix("/v1/sessions/").map(str::to_string))
+        .expect("a v1 get");
+    let short = id.trim_start_matches("devin-").to_string();
+    // show, messages, send, poll.
+    api.add_message(&id, "devin", "all done");
+    let out = legacy(&["sessions", "show", &short]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/pull/1"));
+    let out = legacy(&["sessions", "messages", &short]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("devin: all done"),
+        "{}",
+        stderr(&out)
+    );
+    let out = legacy(&["sessions", "send", &short, "thanks, one more thing"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = api
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/message"))
+        .expect("v1 send");
+    assert_eq!(sent.path, format!("/v1/sessions/{id}/message"));
+    let out = legacy(&["poll", &short, "--interval", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Duplicate detection asks v1 too: a running identical handoff is reused.
+    let out = legacy(&["create", "--yes", "second legacy task"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(api.sessions_created(), 2);
+    let out = legacy(&["create", "--yes", "second legacy task"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("still running"), "{}", stderr(&out));
+    assert_eq!(api.sessions_created(), 2, "reused, not created again");
+    assert!(
+        api.requests().iter().all(|r| !r.path.starts_with("/v3/")),
+        "no v3 request: {:?}",
+        api.requests()
+            .iter()
+            .map(|r| r.path.clone())
+            .collect::<Vec<_>>()
+    );
+}

@@ -404,6 +404,9 @@ async fn route(state: AppState, method: Method, path: String, rec: Recorded) -> 
             create_session(&state, &rec, false)
         }
         ("POST", ["v1", "sessions"]) => create_session(&state, &rec, true),
+        ("GET", ["v1", "sessions", id]) => v1_session(&state, id),
+        ("GET", ["v1", "sessions"]) => v1_list(&state),
+        ("POST", ["v1", "sessions", id, "message"]) => v1_message(&state, id, &rec),
         (_, ["v3", "organizations", org, "sessions", rest @ ..]) if !rest.is_empty() => {
             if *org != state.org {
                 return problem(StatusCode::NOT_FOUND, "Not Found", "Organization not found");
@@ -468,6 +471,96 @@ fn session_json(id: &str, org: &str, body: &Value) -> Value {
         "is_archived": false,
         "origin": "api",
     })
+}
+
+/// A session in v1's shape (§13 of the reference): `status_enum`, ISO-8601 times, one
+/// `pull_request`, messages embedded.
+fn v1_shape(inner: &Inner, v3: &Value) -> Value {
+    let id = v3["session_id"].as_str().unwrap_or_default();
+    let status_enum = match (v3["status"].as_str(), v3["status_detail"].as_str()) {
+        (Some("running"), Some("waiting_for_user" | "waiting_for_approval")) => "blocked",
+        (Some("running"), Some("finished")) | (Some("exit"), _) => "finished",
+        (Some("error"), _) => "error",
+        (Some("suspended"), Some("inactivity")) => "expired",
+        (Some("suspended"), _) => "suspend_requested",
+        _ => "working",
+    };
+    let iso = |t: &Value| {
+        t.as_i64()
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
+    };
+    let messages: Vec<Value> = inner
+        .messages
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let user = m["source"] == "user";
+            json!({
+                "type": if user { "user_message" } else { "devin_message" },
+                "message": m["message"],
+                "timestamp": iso(&m["created_at"]),
+                "origin": if user { "web" } else { "devin" },
+            })
+        })
+        .collect();
+    json!({
+        "session_id": id,
+        "status": status_enum,
+        "status_enum": status_enum,
+        "title": v3["title"],
+        "created_at": iso(&v3["created_at"]),
+        "updated_at": iso(&v3["updated_at"]),
+        "pull_request": v3["pull_requests"].get(0).map(|p| json!({"url": p["pr_url"]})),
+        "structured_output": v3.get("structured_output").cloned().unwrap_or(Value::Null),
+        "messages": messages,
+    })
+}
+
+fn v1_session(state: &AppState, id: &str) -> Response {
+    let mut inner = state.inner.lock().expect("lock");
+    match current(&mut inner, id) {
+        Some(v3) => axum::Json(v1_shape(&inner, &v3)).into_response(),
+        None => problem(StatusCode::NOT_FOUND, "Not Found", "Session not found"),
+    }
+}
+
+fn v1_list(state: &AppState) -> Response {
+    let inner = state.inner.lock().expect("lock");
+    let sessions: Vec<Value> = inner
+        .sessions
+        .values()
+        .filter_map(|q| q.front())
+        .map(|v3| v1_shape(&inner, v3))
+        .collect();
+    axum::Json(json!({ "sessions": sessions })).into_response()
+}
+
+fn v1_message(state: &AppState, id: &str, rec: &Recorded) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&rec.body) else {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable",
+            "invalid JSON",
+        );
+    };
+    let Some(text) = body["message"].as_str() else {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable",
+            "message required",
+        );
+    };
+    let mut inner = state.inner.lock().expect("lock");
+    if !inner.sessions.contains_key(id) {
+        return problem(StatusCode::NOT_FOUND, "Not Found", "Session not found");
+    }
+    let list = inner.messages.entry(id.to_string()).or_default();
+    let n = list.len() + 1;
+    list.push(json!({"event_id": format!("evt_{n}"), "created_at": 1767225700 + n as i64, "message": text, "source": "user"}));
+    // v1 answers with a bare acknowledgement, not a session.
+    axum::Json(json!({"detail": "Message sent"})).into_response()
 }
 
 fn current(inner: &mut Inner, id: &str) -> Option<Value> {

@@ -160,6 +160,36 @@ impl Client {
             .map_err(|e| not_found(e, id))
     }
 
+    /// The messages from the page at cursor `after` on (all of them from `None`), and the
+    /// cursor of the last page read: the API gives no cursor past the last page, so the next
+    /// call resumes there, reading that one page again and whatever came after it.
+    pub async fn messages_from(
+        &mut self,
+        id: &str,
+        after: Option<String>,
+    ) -> Result<(Vec<Message>, Option<String>)> {
+        if self.flavor() == KeyFlavor::V1 {
+            return Ok((self.get_v1(id).await?.messages(), None));
+        }
+        let path = format!("{}/messages", self.session_path(id).await?);
+        let mut out = Vec::new();
+        let mut at = after;
+        loop {
+            let mut q = vec![("first".to_string(), "100".to_string())];
+            q.extend(at.iter().map(|a| ("after".to_string(), a.clone())));
+            let url = Self::with_query(&path, &q);
+            let page: super::types::Page<Message> = self
+                .request(Method::GET, &url, None, Idempotency::Safe)
+                .await
+                .map_err(|e| not_found(e, id))?;
+            out.extend(page.items);
+            match (page.has_next_page, page.end_cursor) {
+                (Some(true), Some(c)) if at.as_deref() != Some(c.as_str()) => at = Some(c),
+                _ => return Ok((out, at)),
+            }
+        }
+    }
+
     /// Sends a message. Any 2xx means it was sent, whatever the answer's shape: decoding it
     /// as a session and failing would make the user send it again.
     pub async fn send_message(&mut self, id: &str, message: &str) -> Result<Option<Session>> {

@@ -138,6 +138,7 @@ pub async fn watch(client: &mut Client, settings: &Settings, args: &Watch) -> Re
     let (interval, deadline) = watch_times(settings, args)?;
     let spinner = settings.out.spinner();
     let mut seen: HashSet<String> = HashSet::new();
+    let mut cursor: Option<String> = None;
     let mut last_status = String::new();
     loop {
         let session = match client.get_session(&id).await {
@@ -162,8 +163,9 @@ pub async fn watch(client: &mut Client, settings: &Settings, args: &Watch) -> Re
             })?;
             last_status = status;
         }
-        match client.list_messages(&id).await {
-            Ok(msgs) => {
+        match client.messages_from(&id, cursor.clone()).await {
+            Ok((msgs, at)) => {
+                cursor = at;
                 let new = msgs.iter().filter(|m| seen.insert(m.event_id.clone()));
                 for m in new {
                     print_message(settings, &id, m, spinner.as_ref())?;

@@ -212,3 +212,45 @@ fn legacy_keys_work_end_to_end_on_v1_routes() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Gap 4: `watch` resumes the message list from its last cursor instead of reading every
+/// page on each poll.
+#[test]
+fn watch_resumes_messages_from_the_last_cursor() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.add_session(
+        "devin-pages",
+        &[
+            serde_json::json!({"status": "running", "status_detail": "working"}),
+            serde_json::json!({"status": "running", "status_detail": "working"}),
+            serde_json::json!({"status": "exit"}),
+        ],
+    );
+    for i in 1..=5 {
+        api.add_message("devin-pages", "devin", &format!("step {i}"));
+    }
+    let out = run_api(
+        &api,
+        d.path(),
+        &["sessions", "watch", "pages", "--interval", "1"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for i in 1..=5 {
+        assert_eq!(text.matches(&format!("step {i}\n")).count(), 1, "{text}");
+    }
+    let pages: Vec<Option<String>> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .map(|r| r.query)
+        .collect();
+    // Two messages a page: three requests on the first poll, then one per poll from the
+    // last page's cursor (three polls in all), not three every time.
+    assert_eq!(pages.len(), 5, "{pages:?}");
+    assert!(
+        pages[3].as_deref().is_some_and(|q| q.contains("after=4")),
+        "{pages:?}"
+    );
+}

@@ -483,6 +483,8 @@ impl CreateArgs {
             || self.new
             || self.inline_budget.is_some()
             || self.via != Via::Auto
+            || self.report
+            || self.report_schema.is_some()
     }
 }
 
@@ -605,6 +607,15 @@ pub struct CreateArgs {
     /// gets all of the organization's knowledge, as the API does when the list is absent
     #[arg(long = "knowledge", value_name = "ID")]
     pub knowledge: Vec<String>,
+
+    /// Ask the session for a structured report when done: summary, branch, pull request,
+    /// tests and their result, open questions (`sessions show` and `watch` print it)
+    #[arg(long)]
+    pub report: bool,
+
+    /// Ask for a report in this JSON Schema (draft 7, at most 64 KiB, self-contained)
+    #[arg(long, value_name = "FILE", conflicts_with = "report")]
+    pub report_schema: Option<PathBuf>,
 
     /// Cap on the session's ACUs
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]

@@ -189,6 +189,10 @@ pub struct HandoffRequest {
     pub repo: Option<String>,
     pub mode: Option<String>,
     pub max_acu: Option<u64>,
+    /// `--report`: the built-in report schema.
+    pub report: bool,
+    /// `--report-schema FILE`: a custom one.
+    pub report_schema: Option<PathBuf>,
     pub via: Via,
     pub inline_budget: Option<usize>,
     pub exclude: Vec<String>,
@@ -218,6 +222,8 @@ impl HandoffRequest {
             repo: args.repo.clone(),
             mode: args.mode.clone(),
             max_acu: args.max_acu,
+            report: args.report,
+            report_schema: args.report_schema.clone(),
             via: args.via.into(),
             inline_budget: args.inline_budget,
             exclude: args.exclude.clone(),

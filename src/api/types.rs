@@ -24,6 +24,9 @@ pub struct CreateSessionRequest {
     pub devin_mode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_as_user_id: Option<String>,
+    /// The report the session fills in when done (`--report`, `--report-schema`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structured_output_schema: Option<serde_json::Value>,
 }
 
 /// A session as returned by create (v3 `SessionResponse`, or v1's smaller answer).

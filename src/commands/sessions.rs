@@ -232,12 +232,17 @@ fn finish(settings: &Settings, id: &str, session: Session, progress: Progress) -
         Progress::Suspended => "suspended",
         Progress::Working => "working",
     };
-    let event = serde_json::json!({"event": "done", "session_id": id, "outcome": outcome, "status": session.status, "status_detail": session.status_detail, "pr_url": pr, "url": url});
+    let report = session.structured_output.clone();
+    let event = serde_json::json!({"event": "done", "session_id": id, "outcome": outcome, "status": session.status, "status_detail": session.status_detail, "pr_url": pr, "url": url, "structured_output": report});
     settings.out.event(&event, || {
         match progress {
             Progress::NeedsInput => eprintln!("{id} is waiting for your input: {url}"),
             Progress::Finished => eprintln!("{id} finished: {url}"),
             _ => {}
+        }
+        // The report goes to stderr with the rest of the story; stdout keeps the PR URL.
+        if let Some(r) = &report {
+            ui::say(&format!("report:\n{}", report_text(r)));
         }
         match &pr {
             Some(pr) => ui::print_stdout(&format!("{}\n", ui::clean_line(pr))),
@@ -406,7 +411,17 @@ fn show_text(s: &Session) -> String {
         out.push_str("archived yes\n");
     }
     out.push_str(&format!("url      {}\n", s.web_url()));
+    if let Some(r) = &s.structured_output {
+        out.push_str(&format!("report\n{}\n", report_text(r)));
+    }
     out
+}
+
+/// A structured report for people: indented JSON, cleaned of control characters.
+fn report_text(r: &serde_json::Value) -> String {
+    let text = serde_json::to_string_pretty(r).unwrap_or_default();
+    let indented: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+    ui::clean(&indented.join("\n")).into_owned()
 }
 
 async fn messages(settings: &Settings, id: &str) -> Result<()> {

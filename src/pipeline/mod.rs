@@ -81,6 +81,7 @@ struct RequestFields {
     max_acu: Option<u64>,
     mode: Option<String>,
     user_id: Option<String>,
+    report: Option<serde_json::Value>,
 }
 
 // Until the uploads happen, the prompt names where their URLs will go.
@@ -91,6 +92,7 @@ const PENDING_BUNDLE: &str = "(the uploaded bundle's URL, assigned when sent)";
 /// what the secret policy leaves to a person.
 pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) -> Result<Plan> {
     validate(req)?;
+    let report = report_schema(req)?;
     let mut inputs = read_inputs(req, settings)?;
     if !req.dry_run {
         // Fail before any work when sending is impossible.
@@ -137,6 +139,7 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
             max_acu: req.max_acu,
             mode: req.mode.clone(),
             user_id: settings.user_id.clone(),
+            report,
         },
     };
     let has_history = plan.state.as_ref().is_some_and(|s| s.history.is_some());
@@ -199,6 +202,7 @@ impl Plan {
             max_acu_limit: f.max_acu,
             devin_mode: f.mode.clone(),
             create_as_user_id: f.user_id.clone(),
+            structured_output_schema: f.report.clone(),
         }
     }
 
@@ -219,6 +223,18 @@ impl Plan {
             ))
         }
     }
+}
+
+/// The report schema asked for, checked: built in, or read from `--report-schema`.
+fn report_schema(req: &HandoffRequest) -> Result<Option<serde_json::Value>> {
+    if req.report {
+        return Ok(Some(prompt::report::builtin()));
+    }
+    let Some(path) = &req.report_schema else {
+        return Ok(None);
+    };
+    let text = crate::commands::read_text_source(path, "report schema")?;
+    prompt::report::custom(&text, &path.display().to_string()).map(Some)
 }
 
 /// Checks the flags that can be checked before any work.

@@ -3,6 +3,7 @@
 
 mod compose;
 mod manifest;
+pub mod report;
 
 use crate::git::RepoState;
 

@@ -254,3 +254,106 @@ fn watch_resumes_messages_from_the_last_cursor() {
         "{pages:?}"
     );
 }
+
+/// Beyond, 10: a structured report is asked for (built in or custom, checked locally) and
+/// printed when the session has one.
+#[test]
+fn a_structured_report_is_asked_for_and_printed() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let out = run_api(
+        &api,
+        &fx.work,
+        &["create", "--yes", "--report", "report back"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body = api.create_requests()[0].json();
+    let schema = &body["structured_output_schema"];
+    assert_eq!(schema["type"], "object", "{body}");
+    for field in [
+        "summary",
+        "branch",
+        "pull_request_url",
+        "tests",
+        "open_questions",
+    ] {
+        assert!(
+            schema["properties"].get(field).is_some(),
+            "{field}: {schema}"
+        );
+    }
+    // A custom schema goes as written.
+    let custom = serde_json::json!({"type": "object", "properties": {"verdict": {"enum": ["ship", "hold"]}}, "required": ["verdict"]});
+    let file = fx.root.path().join("schema.json");
+    write(&file, custom.to_string());
+    let f = file.to_str().expect("utf8");
+    let out = run_api(
+        &api,
+        &fx.work,
+        &[
+            "create",
+            "--yes",
+            "--new",
+            "--report-schema",
+            f,
+            "custom report",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        api.create_requests()[1].json()["structured_output_schema"],
+        custom
+    );
+    // Invalid ones are refused before anything is sent (exit 2).
+    let before = api.create_requests().len();
+    for (bad, says) in [
+        (r#"{"type": 5}"#, "not a valid JSON Schema"),
+        (
+            r#"{"$ref": "https://example.com/other.json"}"#,
+            "self-contained",
+        ),
+        ("{ not json", "not JSON"),
+    ] {
+        write(&file, bad);
+        let out = run_api(
+            &api,
+            &fx.work,
+            &[
+                "create",
+                "--yes",
+                "--new",
+                "--report-schema",
+                f,
+                "bad report",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{bad}: {}", stderr(&out));
+    }
+    assert_eq!(api.create_requests().len(), before);
+    // Printed by show and watch, and in watch's --json done event.
+    let report = serde_json::json!({"summary": "fixed the parser", "branch": "devin/parser", "tests": {"ran": true, "passed": true}, "open_questions": []});
+    api.add_session(
+        "devin-rep",
+        &[serde_json::json!({"status": "exit", "structured_output": report})],
+    );
+    let out = run_api(&api, &fx.work, &["sessions", "show", "rep"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("fixed the parser"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_api(&api, &fx.work, &["sessions", "watch", "rep"]);
+    assert!(
+        stderr(&out).contains("fixed the parser"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_api(&api, &fx.work, &["--json", "sessions", "watch", "rep"]);
+    let done: serde_json::Value = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|v: &serde_json::Value| v["event"] == "done")
+        .expect("a done event");
+    assert_eq!(done["structured_output"], report);
+}

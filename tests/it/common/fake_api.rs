@@ -770,6 +770,34 @@ fn check_v3_create(state: &AppState, body: &Value) -> Option<Response> {
     if !unknown.is_empty() {
         return Some(field_problem(Value::Array(unknown)));
     }
+    // `structured_output_schema`: an object of at most 64 KB (§3.1).
+    if let Some(schema) = body
+        .get("structured_output_schema")
+        .filter(|s| !s.is_null())
+    {
+        if !schema.is_object() || schema.to_string().len() > 64 * 1024 {
+            return Some(field_problem(
+                json!([{"loc": ["body", "structured_output_schema"], "msg": "must be a JSON Schema object of at most 64 KB"}]),
+            ));
+        }
+    }
+    // `session_secrets`: `[{key (1-256 chars), value (at most 65536), sensitive?}]` (§3.1).
+    if let Some(secrets) = body.get("session_secrets").filter(|s| !s.is_null()) {
+        let ok = secrets.as_array().is_some_and(|items| {
+            items.iter().all(|i| {
+                let key = i["key"].as_str().map_or(0, |k| k.chars().count());
+                let value = i["value"].as_str().map(|v| v.chars().count());
+                (1..=256).contains(&key)
+                    && value.is_some_and(|v| v <= 65536)
+                    && (i.get("sensitive").is_none() || i["sensitive"].is_boolean())
+            })
+        });
+        if !ok {
+            return Some(field_problem(
+                json!([{"loc": ["body", "session_secrets"], "msg": "invalid session secret"}]),
+            ));
+        }
+    }
     let connected = state.inner.lock().expect("lock").connected_repos.clone();
     if let (Some(connected), Some(repos)) = (connected, body.get("repos").and_then(Value::as_array))
     {

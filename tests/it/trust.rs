@@ -217,6 +217,19 @@ fn recorder(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path
     (script, log)
 }
 
+/// The recorder's log once it holds the environment (its last part).
+fn wait_for_record(log: &std::path::Path) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.contains("PATH=") || std::time::Instant::now() > deadline {
+            assert!(!text.is_empty(), "the recorder never ran");
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// 8 and 10. No child gets the key; `--open` opens only a web-app URL.
 #[test]
 fn children_never_inherit_the_key_and_open_takes_only_web_app_urls() {
@@ -240,7 +253,8 @@ fn children_never_inherit_the_key_and_open_takes_only_web_app_urls() {
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
-    let seen = std::fs::read_to_string(&log).expect("the browser ran");
+    // The browser is started, not waited for: wait for its record (arguments, then env).
+    let seen = wait_for_record(&log);
     assert!(
         seen.contains("ARGS: https://app.devin.ai/sessions/open1"),
         "{seen}"

@@ -41,6 +41,29 @@ impl ApiKey {
         self.0.expose_secret()
     }
 
+    /// The key as it may be shown: its prefix and last four characters.
+    pub fn masked(&self) -> String {
+        let k = self.expose();
+        let prefix: String = k
+            .chars()
+            .take_while(|c| *c != '_')
+            .chain(Some('_'))
+            .collect();
+        let tail: String = k
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if k.chars().count() < 12 {
+            format!("{prefix}****")
+        } else {
+            format!("{prefix}****{tail}")
+        }
+    }
+
     pub fn flavor(&self) -> KeyFlavor {
         if self.expose().starts_with("apk_") {
             KeyFlavor::V1

@@ -34,6 +34,9 @@ pub struct Settings {
     pub default_secrets: Option<Policy>,
     pub default_inline_budget: Option<usize>,
     pub watch_interval: Option<f64>,
+    /// Where the key and the organization came from, for `doctor`.
+    pub key_source: &'static str,
+    pub org_source: &'static str,
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
@@ -77,6 +80,12 @@ impl Settings {
         };
         Ok(Settings {
             api_url,
+            org_source: match (&global.org_id, env_nonempty("DEVIN_ORG_ID"), &file.org_id) {
+                (Some(_), _, _) => "--org-id",
+                (None, Some(_), _) => "DEVIN_ORG_ID",
+                (None, None, Some(_)) => "the config file (org_id)",
+                (None, None, None) => "the key's own organization (/v3/self)",
+            },
             org_id: global
                 .org_id
                 .clone()
@@ -86,6 +95,16 @@ impl Settings {
                 .map(str::to_string)
                 .or_else(|| env_nonempty("DEVIN_USER_ID"))
                 .or(file.user_id.clone()),
+            key_source: match (
+                env_key().is_some(),
+                file_key.is_some(),
+                file.api_key_command.is_some(),
+            ) {
+                (true, _, _) => "the environment (DEVIN_API_KEY)",
+                (false, true, _) => "the config file (api_key)",
+                (false, false, true) => "api_key_command in the config file",
+                (false, false, false) => "nowhere",
+            },
             api_key: env_key().or(file_key),
             key_command: file.api_key_command.clone(),
             key_from_command: OnceLock::new(),

@@ -102,11 +102,17 @@ fn whoami_text(settings: &Settings, me: &Value) -> Result<()> {
         .and_then(Value::as_str)
         .or(settings.org_id.as_deref())
         .unwrap_or("(none: an enterprise key)");
+    let key = settings
+        .known_key()
+        .map_or("(from api_key_command)".to_string(), |k| k.masked());
     ui::print_stdout(&format!(
-        "{} {}\norg {}\n",
+        "{} {}\norg {} (from {})\nkey {key} (from {})\napi {}\n",
         s(me, "principal_type"),
         ui::clean_line(name),
-        ui::clean_line(org)
+        ui::clean_line(org),
+        settings.org_source,
+        settings.key_source,
+        settings.api_url
     ))
 }
 
@@ -458,14 +464,32 @@ pub async fn doctor(settings: &Settings) -> Result<()> {
         )),
         None => checks.pass("no config file; settings come from flags and the environment"),
     }
-    match Client::new(settings) {
-        Err(_) => checks.fail(
+    checks.pass(format!("API: {}", settings.api_url));
+    match settings.require_key() {
+        Err(e) => checks.fail(
             ErrorKind::Auth,
-            "DEVIN_API_KEY is not set",
-            "export DEVIN_API_KEY=cog_… (Settings > Service users)",
+            format!("no usable API key: {}", e.message()),
+            match settings.key_source {
+                "api_key_command in the config file" => "fix api_key_command, or set DEVIN_API_KEY",
+                _ => "export DEVIN_API_KEY=cog_… (Settings > Service users)",
+            },
         ),
-        Ok(mut client) => check_api(&mut client, &mut checks).await,
+        Ok(key) => {
+            let kind = match key.flavor() {
+                crate::config::KeyFlavor::V3 => "a v3 key",
+                crate::config::KeyFlavor::V1 => "a legacy v1 key",
+            };
+            checks.pass(format!(
+                "key {} from {} ({kind})",
+                key.masked(),
+                settings.key_source
+            ));
+            if let Ok(mut client) = Client::new(settings) {
+                check_api(settings, &mut client, &mut checks).await;
+            }
+        }
     }
+    check_repository(&mut checks);
     let v: Vec<Value> = checks
         .list
         .iter()
@@ -488,23 +512,60 @@ pub async fn doctor(settings: &Settings) -> Result<()> {
     }
 }
 
-/// The key, the organization, and the create permission, each asked of the API.
-async fn check_api(client: &mut Client, checks: &mut Checks) {
-    match client.whoami().await {
-        Ok(me) => checks.pass(format!("the key is valid ({})", s(&me, "principal_type"))),
-        Err(e) => checks.fail(
-            e.kind(),
-            format!("the key does not work: {}", e.message()),
-            "check DEVIN_API_KEY; v3 needs a cog_ key",
-        ),
+/// The key, the organization, and the create permission, each asked of the API. A key
+/// the API refuses stops here: every later check would fail for the same reason.
+async fn check_api(settings: &Settings, client: &mut Client, checks: &mut Checks) {
+    if client.flavor() == crate::config::KeyFlavor::V1 {
+        match client
+            .list_sessions(&crate::api::SessionFilter::default(), Some(1))
+            .await
+        {
+            Ok(_) => checks.pass("the key works on the v1 API (sessions readable)"),
+            Err(e) => checks.fail(
+                e.kind(),
+                format!("the key does not work: {}", e.message()),
+                "check DEVIN_API_KEY: the key may be revoked",
+            ),
+        }
+        return;
     }
-    let filter = crate::api::SessionFilter::default();
-    match client.list_sessions(&filter, Some(1)).await {
-        Ok(_) => checks.pass("the organization is reachable and its sessions readable"),
-        Err(e) => checks.fail(
-            e.kind(),
-            format!("the organization is not reachable: {}", e.message()),
-            "set DEVIN_ORG_ID to the org-… ID the key belongs to",
+    let me = match client.whoami().await {
+        Ok(me) => me,
+        Err(e) => {
+            let fix = if e.kind() == ErrorKind::Auth {
+                "the key was refused: create a new one in Settings > Service users"
+            } else {
+                "check the network and DEVIN_API_URL / --api-url"
+            };
+            checks.fail(
+                e.kind(),
+                format!("the key does not work: {}", e.message()),
+                fix,
+            );
+            return;
+        }
+    };
+    checks.pass(format!(
+        "the key is valid ({} {})",
+        s(&me, "principal_type"),
+        s(&me, "service_user_name")
+    ));
+    let key_org = me.get("org_id").and_then(Value::as_str);
+    match (&settings.org_id, key_org) {
+        (Some(set), Some(own)) if set != own => checks.fail(
+            ErrorKind::Usage,
+            format!(
+                "the organization {set} (from {}) is not the key's ({own})",
+                settings.org_source
+            ),
+            format!("set it to {own}, or remove it to use the key's own"),
+        ),
+        (Some(set), _) => checks.pass(format!("organization {set} (from {})", settings.org_source)),
+        (None, Some(own)) => checks.pass(format!("organization {own} ({})", settings.org_source)),
+        (None, None) => checks.fail(
+            ErrorKind::Usage,
+            "no organization: the key is not tied to one and none is set",
+            "set DEVIN_ORG_ID (or --org-id) to an org-… ID",
         ),
     }
     // An empty create is refused as invalid (422) only after the permission check passed; a
@@ -521,6 +582,55 @@ async fn check_api(client: &mut Client, checks: &mut Checks) {
             format!("could not check the create permission: {}", e.message()),
             "try again; check the network",
         ),
+    }
+}
+
+/// Whether this repository can be handed off: a remote the cloud can clone, and a base
+/// commit that remote already has.
+fn check_repository(checks: &mut Checks) {
+    let Ok(cwd) = std::env::current_dir() else {
+        return;
+    };
+    let opts = git::CaptureOptions {
+        include_untracked: false,
+        ..git::CaptureOptions::default()
+    };
+    let state = match git::capture(&cwd, &opts) {
+        Ok(Some(state)) => state,
+        Ok(None) => {
+            checks.pass("not in a git repository: a handoff from here sends the task alone");
+            return;
+        }
+        Err(e) => {
+            checks.fail(
+                ErrorKind::Other,
+                format!("this repository cannot be read: {}", e.message()),
+                "run git status to see why",
+            );
+            return;
+        }
+    };
+    match &state.remote {
+        Some(r) => checks.pass(format!(
+            "remote {}/{} (the cloud clones it from there)",
+            r.host,
+            r.full_name()
+        )),
+        None => checks.fail(
+            ErrorKind::Usage,
+            "this repository has no hosted remote: the cloud cannot clone it",
+            "git remote add origin https://github.com/OWNER/NAME.git, and push",
+        ),
+    }
+    if state.base.on_remote {
+        let base = state.base.commit.as_deref().map_or("(none)", git::short);
+        checks.pass(format!("the base commit {base} is on the remote"));
+    } else {
+        checks.fail(
+            ErrorKind::Usage,
+            "the base commit is on no remote-tracking branch: the cloud cannot check it out",
+            "git push the branch (or --history sends the commits along)",
+        );
     }
 }
 

@@ -48,12 +48,20 @@ fn whoami_orgs_and_doctor() {
         d.path(),
         &["--org-id", "org-elsewhere", "--json", "doctor"],
     );
-    assert_eq!(out.status.code(), Some(5));
-    assert!(stdout_json(&out)["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .any(|c| c["ok"] == false));
+    // A configured organization that is not the key's is invalid input (exit 2), named.
+    assert_eq!(out.status.code(), Some(2));
+    let checks = stdout_json(&out)["checks"].clone();
+    assert!(
+        checks
+            .as_array()
+            .expect("checks")
+            .iter()
+            .any(|c| c["ok"] == false
+                && c["check"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("org-elsewhere (from --org-id) is not the key's"))),
+        "{checks}"
+    );
 }
 
 #[test]

@@ -357,3 +357,111 @@ fn a_structured_report_is_asked_for_and_printed() {
         .expect("a done event");
     assert_eq!(done["structured_output"], report);
 }
+
+/// Gap 8: `doctor` says where the key and the organization came from (masked), the API URL,
+/// the permission probe, and whether this repository can be handed off; a refused key is
+/// one failure with the right fix, not three.
+#[test]
+fn doctor_reports_sources_mismatches_and_the_repository() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let doctor = |env: &[(&str, &str)], home: Option<&std::path::Path>| {
+        let mut cmd = match home {
+            Some(h) => bin_with_home(&fx.work, h),
+            None => bin(&fx.work),
+        };
+        cmd.env("DEVIN_API_URL", api.url());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        checked(cmd.args(["--json", "doctor"]).output().expect("run"))
+    };
+    let checks = |out: &std::process::Output| -> Vec<(bool, String)> {
+        stdout_json(out)["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .map(|c| {
+                (
+                    c["ok"] == true,
+                    c["check"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let has = |cs: &[(bool, String)], ok: bool, text: &str| {
+        cs.iter().any(|(o, t)| *o == ok && t.contains(text))
+    };
+    // From the environment, org from DEVIN_ORG_ID: all well, and the repository can go.
+    let out = doctor(&[("DEVIN_API_KEY", KEY), ("DEVIN_ORG_ID", &api.org)], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let cs = checks(&out);
+    assert!(has(&cs, true, &format!("API: {}", api.url())), "{cs:?}");
+    assert!(
+        has(
+            &cs,
+            true,
+            "key cog_****cdef from the environment (DEVIN_API_KEY)"
+        ),
+        "{cs:?}"
+    );
+    assert!(
+        has(
+            &cs,
+            true,
+            &format!("organization {} (from DEVIN_ORG_ID)", api.org)
+        ),
+        "{cs:?}"
+    );
+    assert!(has(&cs, true, "may create sessions"), "{cs:?}");
+    assert!(has(&cs, true, "remote github.com/acme/widget"), "{cs:?}");
+    assert!(has(&cs, true, "is on the remote"), "{cs:?}");
+    // No org set: the key's own.
+    let out = doctor(&[("DEVIN_API_KEY", KEY)], None);
+    assert!(
+        has(&checks(&out), true, "the key's own organization"),
+        "{:?}",
+        checks(&out)
+    );
+    // From api_key_command, org from the config file, and a mismatch.
+    let home = home_with_config(
+        &format!("org_id = \"org-other\"\napi_key_command = \"echo {KEY}\"\n"),
+        0o600,
+    );
+    let out = doctor(&[], Some(home.path()));
+    assert_eq!(out.status.code(), Some(2));
+    let cs = checks(&out);
+    assert!(
+        has(&cs, true, "from api_key_command in the config file"),
+        "{cs:?}"
+    );
+    assert!(
+        has(
+            &cs,
+            false,
+            "org-other (from the config file (org_id)) is not the key's"
+        ),
+        "{cs:?}"
+    );
+    // A refused key: one failure, with a fix about the key.
+    let out = doctor(&[("DEVIN_API_KEY", "cog_invalid_key_123")], None);
+    assert_eq!(out.status.code(), Some(4));
+    let failed: Vec<_> = checks(&out).into_iter().filter(|(ok, _)| !ok).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    // A base commit the remote does not have.
+    write(&fx.work.join("new.txt"), "x\n");
+    git(&fx.work, &["checkout", "-q", "-b", "local-only"]);
+    git(&fx.work, &["add", "new.txt"]);
+    git(&fx.work, &["commit", "-q", "-m", "local"]);
+    git(&fx.work, &["update-ref", "-d", "refs/remotes/origin/main"]);
+    let out = doctor(&[("DEVIN_API_KEY", KEY)], None);
+    assert!(
+        has(&checks(&out), false, "on no remote-tracking branch"),
+        "{:?}",
+        checks(&out)
+    );
+}

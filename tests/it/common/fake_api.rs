@@ -607,7 +607,10 @@ fn session_route(state: &AppState, method: &Method, rest: &[&str], rec: &Recorde
                 })
                 .unwrap_or_default();
             let start: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
-            let end = (start + 2).min(all.len());
+            let Some(size) = page_size(&q) else {
+                return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "first must be between 1 and 200");
+            };
+            let end = (start + size).min(all.len());
             let more = end < all.len();
             axum::Json(json!({"items": all[start.min(end)..end], "end_cursor": more.then(|| end.to_string()), "has_next_page": more, "total": null})).into_response()
         }
@@ -954,6 +957,15 @@ async fn upload(state: &AppState, rec: &Recorded, v1: bool) -> Response {
         .into_response()
 }
 
+/// The page size: `first` (1 to 200, §0), at most two here so that clients must walk the
+/// cursor; a `first` out of range is refused.
+fn page_size(q: &std::collections::HashMap<String, String>) -> Option<usize> {
+    match q.get("first") {
+        None => Some(2),
+        Some(f) => f.parse::<usize>().ok().filter(|n| (1..=200).contains(n)).map(|n| n.min(2)),
+    }
+}
+
 fn query_map(rec: &Recorded) -> std::collections::HashMap<String, String> {
     rec.query
         .as_deref()
@@ -969,7 +981,10 @@ fn query_map(rec: &Recorded) -> std::collections::HashMap<String, String> {
 fn page(items: &[Value], rec: &Recorded) -> Response {
     let q = query_map(rec);
     let start: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
-    let end = (start + 2).min(items.len());
+    let Some(size) = page_size(&q) else {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "first must be between 1 and 200");
+    };
+    let end = (start + size).min(items.len());
     let more = end < items.len();
     axum::Json(json!({"items": items[start.min(end)..end], "end_cursor": more.then(|| end.to_string()), "has_next_page": more, "total": items.len()})).into_response()
 }

@@ -566,6 +566,9 @@ pub enum SecretsPolicy {
     Redact,
     /// Send as is, with a warning
     Allow,
+    /// Pass `NAME=value` secrets to the session as session secrets (v3), not in the prompt;
+    /// redact the rest
+    Session,
 }
 
 /// What to hand off and how.

@@ -165,7 +165,10 @@ pub(crate) fn parse_policy(p: &str) -> std::result::Result<Policy, String> {
         "block" => Ok(Policy::Block),
         "redact" => Ok(Policy::Redact),
         "allow" => Ok(Policy::Allow),
-        other => Err(format!("{other:?} is not one of ask, block, redact, allow")),
+        "session" => Ok(Policy::Session),
+        other => Err(format!(
+            "{other:?} is not one of ask, block, redact, allow, session"
+        )),
     }
 }
 

@@ -148,6 +148,7 @@ impl From<SecretsPolicy> for Policy {
             SecretsPolicy::Block => Policy::Block,
             SecretsPolicy::Redact => Policy::Redact,
             SecretsPolicy::Allow => Policy::Allow,
+            SecretsPolicy::Session => Policy::Session,
         }
     }
 }

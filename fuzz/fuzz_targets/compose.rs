@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
         state: None,
         delivery: devin_handoff::prompt::Delivery::Inline,
         bundle_url: None,
+        secret_keys: &[],
     });
     let fence = devin_handoff::prompt::fence_for(&text);
     assert!(!text.contains(&fence));

@@ -24,9 +24,40 @@ pub struct CreateSessionRequest {
     pub devin_mode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_as_user_id: Option<String>,
+    /// Secrets for this session only (`--secrets session`): never in the prompt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_secrets: Option<Vec<SessionSecret>>,
     /// The report the session fills in when done (`--report`, `--report-schema`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub structured_output_schema: Option<serde_json::Value>,
+}
+
+/// A session-only secret (`session_secrets`): its value is serialized for the request and
+/// nowhere else; `Debug` does not show it.
+#[derive(Clone, Serialize)]
+pub struct SessionSecret {
+    pub key: String,
+    #[serde(serialize_with = "expose")]
+    pub value: secrecy::SecretString,
+    pub sensitive: bool,
+}
+
+fn expose<S: serde::Serializer>(v: &secrecy::SecretString, s: S) -> Result<S::Ok, S::Error> {
+    use secrecy::ExposeSecret;
+    s.serialize_str(v.expose_secret())
+}
+
+impl std::fmt::Debug for SessionSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SessionSecret({}, redacted)", self.key)
+    }
+}
+
+impl PartialEq for SessionSecret {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.key == other.key && self.value.expose_secret() == other.value.expose_secret()
+    }
 }
 
 /// A session as returned by create (v3 `SessionResponse`, or v1's smaller answer).

@@ -75,7 +75,11 @@ async fn finish(
 fn print_dry_run(settings: &Settings, plan: &Plan) -> Result<()> {
     let flavor = settings.known_key().map_or(KeyFlavor::V3, |k| k.flavor());
     let route = Client::create_route(flavor, settings.org_id.as_deref());
-    let body = Client::create_body(flavor, &plan.request)?;
+    let mut body = Client::create_body(flavor, &plan.request)?;
+    // Session secrets' values go only with the real request: a dry run shows their names.
+    for s in body["session_secrets"].as_array_mut().into_iter().flatten() {
+        s["value"] = serde_json::json!("(withheld: sent only with the real request)");
+    }
     let upload_route = Client::upload_route(flavor, settings.org_id.as_deref());
     let composed = &plan.composed;
     let mut v = serde_json::json!({

@@ -14,6 +14,8 @@ use crate::settings::{HandoffRequest, Settings};
 /// confirmation: the person still sees what will go, after redaction, and confirms it.
 pub(super) struct Guarded {
     pub report: Option<SecretsReport>,
+    /// With `--secrets session`: the secrets that go as session secrets.
+    pub session_secrets: Vec<crate::api::types::SessionSecret>,
 }
 
 /// Scans everything that would leave the machine and applies the policy.
@@ -49,7 +51,10 @@ pub(super) fn guard(
     let history_hits = in_history.len();
     findings.extend(in_history);
     if findings.is_empty() {
-        return Ok(Guarded { report: None });
+        return Ok(Guarded {
+            report: None,
+            session_secrets: Vec::new(),
+        });
     }
     let headline = headline(&findings);
     let decision = policy::decide(req.secrets, settings.default_secrets, ui.can_ask());
@@ -58,12 +63,29 @@ pub(super) fn guard(
         Decision::Block => Policy::Block,
         Decision::Redact => Policy::Redact,
         Decision::Allow => Policy::Allow,
+        Decision::Session => Policy::Session,
     };
+    if policy == Policy::Session
+        && settings
+            .known_key()
+            .is_some_and(|k| k.flavor() == crate::config::KeyFlavor::V1)
+    {
+        return Err(Error::usage(
+            "--secrets session needs a v3 key: the v1 API has no session secrets",
+        )
+        .hint("--secrets redact sends the change with each secret replaced"));
+    }
     let mut report = SecretsReport {
         policy: policy.name(),
         findings: findings.clone(),
         withheld: Vec::new(),
         redacted: Vec::new(),
+        session_secrets: Vec::new(),
+    };
+    // Taken before redaction replaces them.
+    let passed = match (&state, policy) {
+        (Some(s), Policy::Session) => redact::assigned_secrets(&scanner, &s.changes),
+        _ => Vec::new(),
     };
     match policy {
         Policy::Block | Policy::Ask => {
@@ -76,23 +98,32 @@ pub(super) fn guard(
             ));
             Ok(Guarded {
                 report: Some(report),
+                session_secrets: Vec::new(),
             })
         }
-        Policy::Redact if history_hits > 0 => Err(Error::new(
+        Policy::Redact | Policy::Session if history_hits > 0 => Err(Error::new(
             ErrorKind::NotSent,
             format!("{headline}: the unpushed commits hold secrets, and redacting them would change their IDs: nothing was sent"),
         )
         .hint("send without --history (the patch can be redacted), or rewrite the commits first")
         .with_detail("findings", serde_json::to_value(&findings).unwrap_or_default())),
-        Policy::Redact => {
+        Policy::Redact | Policy::Session => {
             let n = redact_all(&scanner, inputs, state, scope, &findings, &mut report)?;
             let w = report.withheld.len();
+            let session_secrets = to_session_secrets(passed);
+            report.session_secrets = session_secrets.iter().map(|s| s.key.clone()).collect();
+            let how = if policy == Policy::Session {
+                format!("; {} passed as session secrets (--secrets session)", session_secrets.len())
+            } else {
+                " (--secrets redact)".to_string()
+            };
             ui.warn(&format!(
-                "{headline}: {n} redacted, {w} file{} withheld (--secrets redact)",
+                "{headline}: {n} redacted, {w} file{} withheld{how}",
                 if w == 1 { "" } else { "s" }
             ));
             Ok(Guarded {
                 report: Some(report),
+                session_secrets,
             })
         }
     }
@@ -116,6 +147,20 @@ fn redact_all(
         report.redacted = r.redacted;
     }
     Ok(n)
+}
+
+/// Name and value pairs as the API's session secrets, sensitive, within its limits (a key of
+/// 1 to 256 characters, a value of at most 65536).
+fn to_session_secrets(pairs: Vec<(String, String)>) -> Vec<crate::api::types::SessionSecret> {
+    pairs
+        .into_iter()
+        .filter(|(k, v)| k.chars().count() <= 256 && v.chars().count() <= 65536)
+        .map(|(key, value)| crate::api::types::SessionSecret {
+            key,
+            value: secrecy::SecretString::from(value),
+            sensitive: true,
+        })
+        .collect()
 }
 
 /// With `--history` every commit travels: its message, its author, and its own change.
@@ -157,6 +202,7 @@ fn ask(headline: &str, findings: &[Finding], ui: &mut dyn Interact) -> Result<Po
     match ui.secrets(headline, findings)? {
         SecretChoice::Redact => Ok(Policy::Redact),
         SecretChoice::SendAnyway => Ok(Policy::Allow),
+        SecretChoice::Session => Ok(Policy::Session),
         SecretChoice::Abort => Err(Error::new(ErrorKind::NotSent, "aborted: nothing was sent")),
     }
 }
@@ -186,11 +232,12 @@ pub fn guard_message(
     let policy = match policy::decide(flag, settings.default_secrets, ui.can_ask()) {
         Decision::Ask => ask(&headline, &findings, ui)?,
         Decision::Block => Policy::Block,
-        Decision::Redact => Policy::Redact,
+        // A follow-up message has no session secrets to carry: redact.
+        Decision::Redact | Decision::Session => Policy::Redact,
         Decision::Allow => Policy::Allow,
     };
     match policy {
-        Policy::Redact => Ok(redact::redact_text(&scanner, text, "<message>").0),
+        Policy::Redact | Policy::Session => Ok(redact::redact_text(&scanner, text, "<message>").0),
         Policy::Allow => {
             ui.warn(&format!(
                 "{headline}: sending the message with them (--secrets allow)"

@@ -20,6 +20,8 @@ pub use guard::guard_message;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretChoice {
     Redact,
+    /// Pass `NAME=value` secrets as session secrets, redact the rest.
+    Session,
     SendAnyway,
     Abort,
 }
@@ -82,6 +84,7 @@ struct RequestFields {
     mode: Option<String>,
     user_id: Option<String>,
     report: Option<serde_json::Value>,
+    session_secrets: Vec<crate::api::types::SessionSecret>,
 }
 
 // Until the uploads happen, the prompt names where their URLs will go.
@@ -140,6 +143,7 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
             mode: req.mode.clone(),
             user_id: settings.user_id.clone(),
             report,
+            session_secrets: guarded.session_secrets,
         },
     };
     let has_history = plan.state.as_ref().is_some_and(|s| s.history.is_some());
@@ -163,12 +167,19 @@ impl Plan {
             None if self.via == Via::Inline => Delivery::InlineCut(self.budget),
             None => Delivery::Inline,
         };
+        let keys: Vec<String> = self
+            .fields
+            .session_secrets
+            .iter()
+            .map(|s| s.key.clone())
+            .collect();
         let mut composed = prompt::compose(&Handoff {
             task: &self.inputs.task,
             context: self.inputs.context.as_deref(),
             state: self.state.as_ref(),
             delivery,
             bundle_url: bundle,
+            secret_keys: &keys,
         });
         composed.manifest.secrets = self.secrets.clone();
         let mut req = self.request_for(&composed);
@@ -203,6 +214,7 @@ impl Plan {
             devin_mode: f.mode.clone(),
             create_as_user_id: f.user_id.clone(),
             structured_output_schema: f.report.clone(),
+            session_secrets: (!f.session_secrets.is_empty()).then(|| f.session_secrets.clone()),
         }
     }
 

@@ -36,6 +36,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
     );
     push_facts(&mut p, state);
     push_notes(&mut p, h.context);
+    push_secret_keys(&mut p, h.secret_keys);
     let mut left_out = state.changes.left_out.clone();
     let delivery = push_local_state(&mut p, h, state, &mut left_out);
     push_left_out(&mut p, &left_out);
@@ -66,6 +67,21 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
         prompt: p,
         manifest,
     }
+}
+
+/// The names of the secrets given to the session as session secrets (never their values).
+fn push_secret_keys(p: &mut String, keys: &[String]) {
+    if keys.is_empty() {
+        return;
+    }
+    let names: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    let _ = write!(
+        p,
+        "\n### Secrets\n\nThese variables were given to this session as session secrets, not written here: {}. \
+         Where the patch shows `[REDACTED:…]` for one of them, use the session secret of that name: recreate \
+         `.env` (or the file it came from) from them, and never commit them.\n",
+        names.join(", ")
+    );
 }
 
 /// The facts of the checkout: repository, branch and upstream, base, unpushed commits, an

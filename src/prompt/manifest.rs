@@ -58,6 +58,9 @@ pub struct SecretsReport {
     pub withheld: Vec<LeftOut>,
     /// Files sent with their secrets replaced.
     pub redacted: Vec<crate::scan::redact::RedactedFile>,
+    /// With `--secrets session`: the names passed as session secrets (never their values).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub session_secrets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -30,6 +30,8 @@ pub struct Handoff<'a> {
     pub delivery: Delivery<'a>,
     /// With `--history`: where the uploaded bundle is (a placeholder in a dry run).
     pub bundle_url: Option<&'a str>,
+    /// With `--secrets session`: the names of the secrets the session gets as session secrets.
+    pub secret_keys: &'a [String],
 }
 
 /// How the user asked the patch to travel (`--via`).

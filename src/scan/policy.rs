@@ -12,6 +12,8 @@ pub enum Policy {
     Redact,
     /// Send as is, with a warning.
     Allow,
+    /// `NAME=value` secrets go to the session as session secrets; the rest is redacted.
+    Session,
 }
 
 /// What the guard does with findings.
@@ -22,6 +24,7 @@ pub enum Decision {
     Block,
     Redact,
     Allow,
+    Session,
 }
 
 impl Policy {
@@ -32,6 +35,7 @@ impl Policy {
             Policy::Block => "block",
             Policy::Redact => "redact",
             Policy::Allow => "allow",
+            Policy::Session => "session",
         }
     }
 }
@@ -45,6 +49,7 @@ pub fn decide(flag: Option<Policy>, config: Option<Policy>, can_ask: bool) -> De
         Policy::Ask | Policy::Block => Decision::Block,
         Policy::Redact => Decision::Redact,
         Policy::Allow => Decision::Allow,
+        Policy::Session => Decision::Session,
     }
 }
 

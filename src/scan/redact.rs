@@ -281,6 +281,38 @@ fn replace_spans(line: &str, spans: &[super::Span]) -> String {
     super::replace_spans(line, spans, |s| placeholder(s.rule))
 }
 
+/// `NAME=value` secrets on the added lines of the change set, for `--secrets session`: a
+/// finding inside the value of an assignment to a name (`NAME=…`, `export NAME=…`,
+/// `NAME: …`, `"NAME": "…"`). The first value of each name is kept; a secret with no name
+/// to key it by is only redacted.
+pub fn assigned_secrets(scanner: &Scanner, changes: &ChangeSet) -> Vec<(String, String)> {
+    static ASSIGN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"^\s*(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]\s*"#)
+            .expect("a valid pattern")
+    });
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut spans = Vec::new();
+    for f in &changes.files {
+        for line in f.patch.lines() {
+            let Some(content) = line.strip_prefix('+').filter(|_| !line.starts_with("+++ ")) else {
+                continue;
+            };
+            let Some(m) = ASSIGN.captures(content) else {
+                continue;
+            };
+            scanner.line_spans(content, &f.path, &mut spans);
+            let value_at = m.get(0).map_or(0, |g| g.end());
+            let name = m[1].to_string();
+            if let Some(s) = spans.iter().find(|s| s.start >= value_at) {
+                if !out.iter().any(|(k, _)| *k == name) {
+                    out.push((name, content[s.start..s.end].to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::rules::tests::{Gen, B62, UPPER32};

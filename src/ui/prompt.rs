@@ -28,17 +28,19 @@ pub fn choose_secret_action() -> Result<SecretChoice> {
     let theme = dialoguer::theme::SimpleTheme;
     let items = [
         "Redact the secrets and send the rest",
+        "Pass NAME=value secrets to the session as session secrets, redact the rest",
         "Send anyway, secrets included",
         "Abort: send nothing",
     ];
     let answer = dialoguer::Select::with_theme(&theme)
         .with_prompt("Secrets found. What now?")
         .items(&items)
-        .default(2)
+        .default(3)
         .interact_opt();
     match answer {
         Ok(Some(0)) => Ok(SecretChoice::Redact),
-        Ok(Some(1)) => Ok(SecretChoice::SendAnyway),
+        Ok(Some(1)) => Ok(SecretChoice::Session),
+        Ok(Some(2)) => Ok(SecretChoice::SendAnyway),
         Ok(_) => Ok(SecretChoice::Abort),
         Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
             Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),

@@ -262,8 +262,8 @@ fn on_a_terminal_choosing_redact_sends_a_redacted_session() {
     let mut p = pty_handoff(&fx.work, &api);
     p.exp_string("Abort: send nothing").expect("menu");
     std::thread::sleep(Duration::from_millis(200));
-    // The cursor starts on Abort; two steps up is Redact.
-    p.send("\x1b[A\x1b[A\r").expect("choose");
+    // The cursor starts on Abort; three steps up is Redact.
+    p.send("\x1b[A\x1b[A\x1b[A\r").expect("choose");
     p.flush().expect("flush");
     // Then what will actually go, after redaction, and the confirmation.
     let summary = p.exp_string("Hand this off to Devin?").expect("confirms");

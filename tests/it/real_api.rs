@@ -465,3 +465,82 @@ fn doctor_reports_sources_mismatches_and_the_repository() {
         checks(&out)
     );
 }
+
+/// Beyond, 9: `--secrets session` passes `NAME=value` secrets as session secrets; their values
+/// are nowhere else in the request, the output, the journal or an upload.
+#[test]
+fn session_secrets_travel_only_as_session_secrets() {
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let mut g = Gen::new(1500);
+    let db = g.s(B62, 32);
+    let token = g.github_token();
+    write(
+        &fx.work.join(".env"),
+        format!("DATABASE_PASSWORD={db}\nexport GITHUB_TOKEN={token}\nDEBUG=true\n"),
+    );
+    // A dry run shows the names, not the values.
+    let out = dry_run_output(&fx.work, "session", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+    assert!(!all.contains(&db) && !all.contains(&token), "{all}");
+    let v = stdout_json(&out);
+    assert_eq!(
+        v["manifest"]["secrets"]["session_secrets"],
+        serde_json::json!(["DATABASE_PASSWORD", "GITHUB_TOKEN"])
+    );
+    assert_eq!(
+        v["request"]["session_secrets"][0]["key"],
+        "DATABASE_PASSWORD"
+    );
+    // For real: the request carries them as session secrets, and nowhere else.
+    let out = run_api(
+        &api,
+        &fx.work,
+        &[
+            "--json",
+            "create",
+            "--yes",
+            "--secrets",
+            "session",
+            "use the db",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+    assert!(!all.contains(&db) && !all.contains(&token), "{all}");
+    let body = api.create_requests()[0].json();
+    let secrets = body["session_secrets"]
+        .as_array()
+        .expect("session_secrets")
+        .clone();
+    assert_eq!(secrets.len(), 2, "{secrets:?}");
+    assert_eq!(
+        secrets[0],
+        serde_json::json!({"key": "DATABASE_PASSWORD", "value": db, "sensitive": true})
+    );
+    assert_eq!(secrets[1]["key"], "GITHUB_TOKEN");
+    assert_eq!(secrets[1]["value"], token.as_str());
+    let mut rest = body.clone();
+    rest.as_object_mut()
+        .expect("object")
+        .remove("session_secrets");
+    let rest = rest.to_string();
+    assert!(
+        !rest.contains(&db) && !rest.contains(&token),
+        "a value outside session_secrets"
+    );
+    let prompt = body["prompt"].as_str().expect("prompt");
+    assert!(
+        prompt.contains("`DATABASE_PASSWORD`, `GITHUB_TOKEN`"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("recreate"), "{prompt}");
+    for u in api.uploads() {
+        let text = String::from_utf8_lossy(&u.bytes);
+        assert!(!text.contains(&db) && !text.contains(&token));
+    }
+    let journal = std::fs::read_to_string(home().join(".state/devin-handoff/journal.jsonl"))
+        .unwrap_or_default();
+    assert!(!journal.contains(&db) && !journal.contains(&token));
+}

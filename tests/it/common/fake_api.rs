@@ -608,7 +608,11 @@ fn session_route(state: &AppState, method: &Method, rest: &[&str], rec: &Recorde
                 .unwrap_or_default();
             let start: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
             let Some(size) = page_size(&q) else {
-                return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "first must be between 1 and 200");
+                return problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Unprocessable Entity",
+                    "first must be between 1 and 200",
+                );
             };
             let end = (start + size).min(all.len());
             let more = end < all.len();
@@ -962,7 +966,11 @@ async fn upload(state: &AppState, rec: &Recorded, v1: bool) -> Response {
 fn page_size(q: &std::collections::HashMap<String, String>) -> Option<usize> {
     match q.get("first") {
         None => Some(2),
-        Some(f) => f.parse::<usize>().ok().filter(|n| (1..=200).contains(n)).map(|n| n.min(2)),
+        Some(f) => f
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .map(|n| n.min(2)),
     }
 }
 
@@ -982,7 +990,11 @@ fn page(items: &[Value], rec: &Recorded) -> Response {
     let q = query_map(rec);
     let start: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
     let Some(size) = page_size(&q) else {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", "first must be between 1 and 200");
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Entity",
+            "first must be between 1 and 200",
+        );
     };
     let end = (start + size).min(items.len());
     let more = end < items.len();

@@ -19,6 +19,11 @@ impl Client {
     pub fn create_body(flavor: KeyFlavor, req: &CreateSessionRequest) -> Result<serde_json::Value> {
         let mut v = serde_json::to_value(req)
             .map_err(|e| Error::other(format!("cannot encode the request: {e}")))?;
+        if flavor == KeyFlavor::V3 {
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("idempotent");
+            }
+        }
         if flavor == KeyFlavor::V1 {
             // v1 knows only these fields; v3-only ones would be rejected or silently dropped.
             if let Some(obj) = v.as_object_mut() {
@@ -31,6 +36,7 @@ impl Client {
                             | "playbook_id"
                             | "knowledge_ids"
                             | "max_acu_limit"
+                            | "idempotent"
                     )
                 });
             }

@@ -24,6 +24,10 @@ pub struct CreateSessionRequest {
     pub devin_mode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_as_user_id: Option<String>,
+    /// v1 only: reuse a matching open session instead of creating one (not with `--new`).
+    /// Dropped from v3 bodies, which have no such field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotent: Option<bool>,
     /// Secrets for this session only (`--secrets session`): never in the prompt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_secrets: Option<Vec<SessionSecret>>,

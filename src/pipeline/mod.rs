@@ -85,6 +85,8 @@ struct RequestFields {
     user_id: Option<String>,
     report: Option<serde_json::Value>,
     session_secrets: Vec<crate::api::types::SessionSecret>,
+    /// `--new`: no reuse of a running identical session, here or (v1) by the API.
+    new: bool,
 }
 
 // Until the uploads happen, the prompt names where their URLs will go.
@@ -144,6 +146,7 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
             user_id: settings.user_id.clone(),
             report,
             session_secrets: guarded.session_secrets,
+            new: req.new,
         },
     };
     let has_history = plan.state.as_ref().is_some_and(|s| s.history.is_some());
@@ -215,6 +218,7 @@ impl Plan {
             create_as_user_id: f.user_id.clone(),
             structured_output_schema: f.report.clone(),
             session_secrets: (!f.session_secrets.is_empty()).then(|| f.session_secrets.clone()),
+            idempotent: Some(!f.new),
         }
     }
 

@@ -168,6 +168,11 @@ fn legacy_keys_work_end_to_end_on_v1_routes() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.contains("\"outcome\":\"finished\""), "{text}");
     assert!(text.contains("/pull/1"), "{text}");
+    assert_eq!(
+        api.create_requests()[0].json()["idempotent"],
+        true,
+        "v1 reuses an open match"
+    );
     let id = api
         .requests()
         .iter()
@@ -424,6 +429,14 @@ fn doctor_reports_sources_mismatches_and_the_repository() {
     let out = doctor(&[("DEVIN_API_KEY", KEY)], None);
     assert!(
         has(&checks(&out), true, "the key's own organization"),
+        "{:?}",
+        checks(&out)
+    );
+    // From the config file's api_key.
+    let home = home_with_config(&format!("api_key = \"{KEY}\"\n"), 0o600);
+    let out = doctor(&[], Some(home.path()));
+    assert!(
+        has(&checks(&out), true, "from the config file (api_key)"),
         "{:?}",
         checks(&out)
     );

@@ -32,21 +32,13 @@ pub(super) fn guard(
     ui: &mut dyn Interact,
 ) -> Result<Guarded> {
     let scanner = Scanner::new();
-    let mut findings: Vec<Finding> = Vec::new();
-    for (label, text) in metadata(req, inputs, state.as_deref()) {
-        findings.extend(scanner.scan_text(&text, &label));
-    }
     let blobs = state.as_deref().map(|s| git::Blobs::open(&s.workdir));
     let get = |id: &str| blobs.as_ref().and_then(|b| b.get(id));
     let scope = Scope {
         old_side: state.as_deref().is_some_and(|s| !s.base.on_remote),
         blobs: Some(&get),
     };
-    if let Some(s) = state.as_deref() {
-        for f in &s.changes.files {
-            findings.extend(scanner.scan_file_patch(&f.patch, scope));
-        }
-    }
+    let mut findings = scan_all(&scanner, req, inputs, state.as_deref(), scope);
     let in_history = history_findings(&scanner, state.as_deref(), scope)?;
     let history_hits = in_history.len();
     findings.extend(in_history);
@@ -57,24 +49,7 @@ pub(super) fn guard(
         });
     }
     let headline = headline(&findings);
-    let decision = policy::decide(req.secrets, settings.default_secrets, ui.can_ask());
-    let policy = match decision {
-        Decision::Ask => ask(&headline, &findings, ui)?,
-        Decision::Block => Policy::Block,
-        Decision::Redact => Policy::Redact,
-        Decision::Allow => Policy::Allow,
-        Decision::Session => Policy::Session,
-    };
-    if policy == Policy::Session
-        && settings
-            .known_key()
-            .is_some_and(|k| k.flavor() == crate::config::KeyFlavor::V1)
-    {
-        return Err(Error::usage(
-            "--secrets session needs a v3 key: the v1 API has no session secrets",
-        )
-        .hint("--secrets redact sends the change with each secret replaced"));
-    }
+    let policy = choose(req, settings, &headline, &findings, ui)?;
     let mut report = SecretsReport {
         policy: policy.name(),
         findings: findings.clone(),
@@ -101,25 +76,22 @@ pub(super) fn guard(
                 session_secrets: Vec::new(),
             })
         }
-        Policy::Redact | Policy::Session if history_hits > 0 => Err(Error::new(
-            ErrorKind::NotSent,
-            format!("{headline}: the unpushed commits hold secrets, and redacting them would change their IDs: nothing was sent"),
-        )
-        .hint("send without --history (the patch can be redacted), or rewrite the commits first")
-        .with_detail("findings", serde_json::to_value(&findings).unwrap_or_default())),
+        Policy::Redact | Policy::Session if history_hits > 0 => {
+            Err(history_blocks(&headline, &findings))
+        }
         Policy::Redact | Policy::Session => {
             let n = redact_all(&scanner, inputs, state, scope, &findings, &mut report)?;
             let w = report.withheld.len();
             let session_secrets = to_session_secrets(passed);
             report.session_secrets = session_secrets.iter().map(|s| s.key.clone()).collect();
-            let how = if policy == Policy::Session {
-                format!("; {} passed as session secrets (--secrets session)", session_secrets.len())
-            } else {
-                " (--secrets redact)".to_string()
+            let how = match policy {
+                Policy::Session => format!("; {} passed as session secrets", session_secrets.len()),
+                _ => String::new(),
             };
+            let s = if w == 1 { "" } else { "s" };
+            let flag = policy.name();
             ui.warn(&format!(
-                "{headline}: {n} redacted, {w} file{} withheld{how}",
-                if w == 1 { "" } else { "s" }
+                "{headline}: {n} redacted, {w} file{s} withheld{how} (--secrets {flag})"
             ));
             Ok(Guarded {
                 report: Some(report),
@@ -161,6 +133,52 @@ fn to_session_secrets(pairs: Vec<(String, String)>) -> Vec<crate::api::types::Se
             sensitive: true,
         })
         .collect()
+}
+
+/// The policy for these findings: the flag, the config, or a person's answer; `session`
+/// only where session secrets exist (v3 keys).
+fn choose(
+    req: &HandoffRequest,
+    settings: &Settings,
+    headline: &str,
+    findings: &[Finding],
+    ui: &mut dyn Interact,
+) -> Result<Policy> {
+    let policy = match policy::decide(req.secrets, settings.default_secrets, ui.can_ask()) {
+        Decision::Ask => ask(headline, findings, ui)?,
+        Decision::Block => Policy::Block,
+        Decision::Redact => Policy::Redact,
+        Decision::Allow => Policy::Allow,
+        Decision::Session => Policy::Session,
+    };
+    let v1 = settings
+        .known_key()
+        .is_some_and(|k| k.flavor() == crate::config::KeyFlavor::V1);
+    if policy == Policy::Session && v1 {
+        return Err(Error::usage(
+            "--secrets session needs a v3 key: the v1 API has no session secrets",
+        )
+        .hint("--secrets redact sends the change with each secret replaced"));
+    }
+    Ok(policy)
+}
+
+/// The findings in the request's texts and in every file's patch.
+fn scan_all(
+    scanner: &Scanner,
+    req: &HandoffRequest,
+    inputs: &Inputs,
+    state: Option<&RepoState>,
+    scope: Scope<'_>,
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = Vec::new();
+    for (label, text) in metadata(req, inputs, state) {
+        findings.extend(scanner.scan_text(&text, &label));
+    }
+    for f in state.into_iter().flat_map(|s| &s.changes.files) {
+        findings.extend(scanner.scan_file_patch(&f.patch, scope));
+    }
+    findings
 }
 
 /// With `--history` every commit travels: its message, its author, and its own change.
@@ -205,6 +223,17 @@ fn ask(headline: &str, findings: &[Finding], ui: &mut dyn Interact) -> Result<Po
         SecretChoice::Session => Ok(Policy::Session),
         SecretChoice::Abort => Err(Error::new(ErrorKind::NotSent, "aborted: nothing was sent")),
     }
+}
+
+/// Secrets in unpushed commits under `--history`: redacting them would change the commits'
+/// IDs, so nothing goes.
+fn history_blocks(headline: &str, findings: &[Finding]) -> Error {
+    Error::new(
+        ErrorKind::NotSent,
+        format!("{headline}: the unpushed commits hold secrets, and redacting them would change their IDs: nothing was sent"),
+    )
+    .hint("send without --history (the patch can be redacted), or rewrite the commits first")
+    .with_detail("findings", serde_json::to_value(findings).unwrap_or_default())
 }
 
 /// The blocked handoff's error (exit 3), with the masked findings for `--json`.

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::parse_size;
+
 /// Hand the exact local state of a git repository to a cloud Devin session
 ///
 /// Run inside a git repository: devin-handoff captures the remote, branch, unpushed commits,
@@ -185,6 +187,18 @@ pub struct NoteFields {
     pub folder: Option<String>,
 }
 
+impl NoteFields {
+    /// Whether any field was given (an update with none would change nothing).
+    pub fn any(&self) -> bool {
+        self.name.is_some()
+            || self.trigger.is_some()
+            || self.body.is_some()
+            || self.body_file.is_some()
+            || self.pinned_repo.is_some()
+            || self.folder.is_some()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum KnowledgeCmd {
     /// List notes
@@ -234,6 +248,16 @@ pub struct PlaybookFields {
     /// A macro to invoke it with, e.g. `!deploy`
     #[arg(long = "macro", value_name = "MACRO")]
     pub macro_name: Option<String>,
+}
+
+impl PlaybookFields {
+    /// Whether any field was given.
+    pub fn any(&self) -> bool {
+        self.title.is_some()
+            || self.body.is_some()
+            || self.body_file.is_some()
+            || self.macro_name.is_some()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -305,6 +329,22 @@ pub struct ScheduleFields {
     /// Which agent runs it
     #[arg(long, value_enum, value_name = "AGENT")]
     pub agent: Option<Agent>,
+}
+
+impl ScheduleFields {
+    /// Whether any field was given.
+    pub fn any(&self) -> bool {
+        self.name.is_some()
+            || self.prompt.is_some()
+            || self.prompt_file.is_some()
+            || self.cron.is_some()
+            || self.timezone.is_some()
+            || self.at.is_some()
+            || self.playbook.is_some()
+            || !self.tags.is_empty()
+            || self.notify.is_some()
+            || self.agent.is_some()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,12 +422,12 @@ pub enum SessionsCmd {
         /// Only sessions handed off from this repository (from the local journal)
         #[arg(long)]
         mine: bool,
-        /// Only sessions in this status (e.g. running, exit, error, suspended)
-        #[arg(long, value_name = "S")]
+        /// Only sessions in this status
+        #[arg(long, value_name = "S", value_parser = ["new", "claimed", "running", "exit", "error", "suspended", "resuming"])]
         status: Option<String>,
-        /// At most this many
-        #[arg(long, value_name = "N", default_value_t = 50)]
-        limit: usize,
+        /// At most this many (1 or more)
+        #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
     },
     /// Show a session [default: the last one handed off from this branch]
     Show {
@@ -522,37 +562,6 @@ pub enum Via {
     Inline,
     /// Always as an uploaded attachment, with a summary in the prompt
     Attachment,
-}
-
-/// Parses `65536`, `64K`, `64KiB`, `1M`, `1MiB`.
-fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let lower = t.to_ascii_lowercase();
-    let (num, mult) = if let Some(n) = lower
-        .strip_suffix("kib")
-        .or_else(|| lower.strip_suffix('k'))
-    {
-        (n, 1024)
-    } else if let Some(n) = lower
-        .strip_suffix("gib")
-        .or_else(|| lower.strip_suffix('g'))
-    {
-        (n, 1024 * 1024 * 1024)
-    } else if let Some(n) = lower
-        .strip_suffix("mib")
-        .or_else(|| lower.strip_suffix('m'))
-    {
-        (n, 1024 * 1024)
-    } else {
-        (lower.as_str(), 1)
-    };
-    let n: usize = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size: use bytes, or a K, M or G suffix"))?;
-    n.checked_mul(mult)
-        .filter(|v| *v > 0)
-        .ok_or_else(|| format!("{s:?} is out of range"))
 }
 
 /// What to do when secrets are found.

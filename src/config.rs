@@ -10,6 +10,38 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::error::{Error, Result};
 use crate::scan::policy::Policy;
 
+/// A size in bytes, with an optional K, M or G suffix (binary: 1K = 1024): the same syntax
+/// for flags and the config file.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let (num, mult) = if let Some(n) = lower
+        .strip_suffix("kib")
+        .or_else(|| lower.strip_suffix('k'))
+    {
+        (n, 1024)
+    } else if let Some(n) = lower
+        .strip_suffix("gib")
+        .or_else(|| lower.strip_suffix('g'))
+    {
+        (n, 1024 * 1024 * 1024)
+    } else if let Some(n) = lower
+        .strip_suffix("mib")
+        .or_else(|| lower.strip_suffix('m'))
+    {
+        (n, 1024 * 1024)
+    } else {
+        (lower.as_str(), 1)
+    };
+    let n: usize = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size: use bytes, or a K, M or G suffix"))?;
+    n.checked_mul(mult)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("{s:?} is out of range"))
+}
+
 pub const DEFAULT_API_URL: &str = "https://api.devin.ai";
 
 /// A Devin API key. It cannot be printed: `Debug` shows `(redacted)` and there is no
@@ -86,7 +118,8 @@ pub struct FileConfig {
     pub tags: Vec<String>,
     /// Default secret policy: ask, block, redact or allow.
     pub secrets: Option<String>,
-    /// Default inline budget in bytes.
+    /// Default inline budget: bytes, or a size such as "64K" (as `--inline-budget` takes).
+    #[serde(default, deserialize_with = "size_or_bytes")]
     pub inline_budget: Option<usize>,
     /// Default seconds between checks when watching a session.
     pub watch_interval: Option<f64>,
@@ -99,6 +132,23 @@ pub struct FileConfig {
 }
 
 /// Where the config file lives.
+/// `inline_budget = 65536` or `inline_budget = "64K"`.
+fn size_or_bytes<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(usize),
+        Text(String),
+    }
+    match Option::<Size>::deserialize(d)? {
+        None => Ok(None),
+        Some(Size::Bytes(n)) => Ok(Some(n)),
+        Some(Size::Text(t)) => parse_size(&t).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
 pub fn config_path() -> Option<PathBuf> {
     crate::paths::config_file()
 }

@@ -134,6 +134,12 @@ impl Error {
         Self::new(ErrorKind::Auth, message)
     }
 
+    /// Drops the hints (a caller that knows better gives its own).
+    pub fn without_hints(mut self) -> Self {
+        self.hints.clear();
+        self
+    }
+
     /// Adds a hint shown under the message ("hint: ...").
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());

@@ -308,7 +308,9 @@ impl Client {
 fn not_found(e: Error, id: &str) -> Error {
     if e.status() == Some(404) {
         let msg = format!("session {id} was not found: {}", e.message());
-        e.reworded(msg)
+        // One hint, about the session, in place of the route's generic one.
+        e.without_hints()
+            .reworded(msg)
             .hint("check the ID, and that DEVIN_ORG_ID is the organization it belongs to")
     } else {
         e

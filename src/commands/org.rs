@@ -57,6 +57,12 @@ fn print_object(settings: &Settings, v: &Value) -> Result<()> {
     })
 }
 
+/// `update ID` with no field would send an empty change.
+fn nothing_to_update() -> Error {
+    Error::usage("nothing to update: give at least one field to change")
+        .hint("see --help for the fields")
+}
+
 fn confirm_delete(settings: &Settings, kind: Kind, d: &DeleteArgs) -> Result<()> {
     let question = format!("Delete {} {}?", kind.noun(), d.id);
     ui::prompt::confirm_destructive(settings.out, d.yes, &question, "deleted")
@@ -153,6 +159,7 @@ pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
             let body = note_body(f, None)?;
             print_object(settings, &client.create_resource(kind, &body).await?)
         }
+        KnowledgeCmd::Update { fields, .. } if !fields.any() => Err(nothing_to_update()),
         KnowledgeCmd::Update { id, fields } => {
             // PUT replaces the note: start from what it is, change what was given.
             let current = client.get_resource(kind, id).await?;
@@ -273,6 +280,7 @@ pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
             let body = body_of(f, None)?;
             print_object(settings, &client.create_resource(kind, &body).await?)
         }
+        PlaybooksCmd::Update { fields, .. } if !fields.any() => Err(nothing_to_update()),
         PlaybooksCmd::Update { id, fields } => {
             let current = client.get_resource(kind, id).await?;
             let body = body_of(fields, Some(&current))?;
@@ -371,6 +379,7 @@ pub async fn schedules(cmd: &SchedulesCmd, settings: &Settings) -> Result<()> {
     let kind = Kind::Schedule;
     // Bodies first: a bad cron or date exits 2 before anything is sent.
     let body = match cmd {
+        SchedulesCmd::Update { fields, .. } if !fields.any() => return Err(nothing_to_update()),
         SchedulesCmd::Create(f) => Some(schedule_body(f, true, settings.out)?),
         SchedulesCmd::Update { fields, .. } => Some(schedule_body(fields, false, settings.out)?),
         SchedulesCmd::Enable { .. } => Some(json!({"enabled": true})),

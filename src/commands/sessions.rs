@@ -24,13 +24,14 @@ pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
             status,
             limit,
         } => {
+            let limit = *limit as usize;
             list(
                 settings,
                 tags,
                 repo.as_deref(),
                 *mine,
                 status.as_deref(),
-                *limit,
+                limit,
             )
             .await
         }
@@ -213,7 +214,9 @@ async fn sleep_or_timeout(deadline: Option<Instant>, interval: Duration, id: &st
                 ErrorKind::WaitTimeout,
                 format!("gave up waiting for {id}: it is still running"),
             )
-            .hint("watch it again later with `devin-handoff sessions watch ID`"));
+            .hint(format!(
+                "watch it again later with `devin-handoff sessions watch {id}`"
+            )));
         }
         tokio::time::sleep(interval.min(d - now)).await;
     } else {

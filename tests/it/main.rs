@@ -14,6 +14,7 @@ mod guard;
 mod hardening;
 mod integrations;
 mod org;
+mod polish;
 mod real_api;
 mod scale;
 mod sessions;

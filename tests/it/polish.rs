@@ -1,0 +1,121 @@
+//! Messages and checks people notice: each with the text it now says.
+
+use crate::common::*;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_list_filters_are_usage_errors() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    for args in [
+        &["sessions", "list", "--status", "bogus"][..],
+        &["sessions", "list", "--limit", "0"][..],
+    ] {
+        let out = run_api(&api, d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    assert!(api.requests().is_empty());
+    let out = run_api(&api, d.path(), &["sessions", "list", "--status", "running"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_update_with_no_fields_is_refused() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    for args in [
+        &["knowledge", "update", "note-1"][..],
+        &["playbooks", "update", "playbook-1"][..],
+        &["schedules", "update", "sched-1"][..],
+    ] {
+        let out = run_api(&api, d.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("nothing to update"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(api.requests().is_empty(), "no empty PUT or PATCH");
+}
+
+#[test]
+fn a_missing_session_gets_one_hint_and_a_timeout_names_the_session() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    let out = run_api(&api, d.path(), &["sessions", "show", "nosuch"]);
+    assert_eq!(out.status.code(), Some(5));
+    let err = stderr(&out);
+    assert_eq!(err.matches("hint:").count(), 1, "{err}");
+    assert!(err.contains("devin-nosuch was not found"), "{err}");
+    api.add_session("devin-slow", &[serde_json::json!({"status": "running"})]);
+    let out = run_api(
+        &api,
+        d.path(),
+        &[
+            "sessions",
+            "watch",
+            "slow",
+            "--interval",
+            "1",
+            "--wait-timeout",
+            "0.5",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        stderr(&out).contains("sessions watch devin-slow"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_config_takes_sizes_as_the_flag_does() {
+    let fx = Fixture::new();
+    let home = home_with_config("inline_budget = \"1K\"\n", 0o600);
+    write(&fx.work.join("big.txt"), "a line of text\n".repeat(200));
+    let out = bin_with_home(&fx.work, home.path())
+        .args(["--json", "create", "--dry-run", "a big change"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Over the 1K budget: the patch would go as an attachment.
+    assert!(
+        stdout_json(&out).get("upload").is_some(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let home = home_with_config("inline_budget = \"lots\"\n", 0o600);
+    let out = bin_with_home(&fx.work, home.path())
+        .args(["create", "--dry-run", "a big change"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a size"), "{}", stderr(&out));
+}
+
+#[test]
+fn declining_a_terminate_says_nothing_was_terminated() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.add_session("devin-t1", &[serde_json::json!({"status": "running"})]);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    cmd.current_dir(d.path())
+        .env("NO_COLOR", "1")
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .args(["sessions", "terminate", "t1"]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("pty");
+    p.exp_string("Terminate devin-t1?").expect("asks");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    p.send("n").expect("answer");
+    p.flush().expect("flush");
+    p.exp_string("nothing was terminated").expect("says so");
+    assert!(api.requests().iter().all(|r| r.method != "DELETE"));
+}

@@ -15,9 +15,39 @@ pub fn validate(expr: &str) -> Result<()> {
             fields.len()
         )));
     }
-    expr.parse::<croner::Cron>()
-        .map(|_| ())
-        .map_err(|e| Error::usage(format!("invalid cron {expr:?}: {e}")))
+    // Name the field and its range, rather than the parser's "number out of bounds".
+    const FIELDS: [(&str, u32, u32); 5] = [
+        ("minute", 0, 59),
+        ("hour", 0, 23),
+        ("day-of-month", 1, 31),
+        ("month", 1, 12),
+        ("day-of-week", 0, 7),
+    ];
+    for (text, (name, lo, hi)) in fields.iter().zip(FIELDS) {
+        // A step (`*/90`) is not a value: only the parts before a `/` are checked.
+        let values = text
+            .split(',')
+            .flat_map(|p| p.split('/').next())
+            .collect::<Vec<_>>()
+            .join(",");
+        for n in values
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+        {
+            let v: u64 = n.parse().unwrap_or(u64::MAX);
+            if v < u64::from(lo) || v > u64::from(hi) {
+                return Err(Error::usage(format!(
+                    "invalid cron {expr:?}: the {name} field is {text:?}, but {name} must be {lo}-{hi}"
+                ))
+                .hint("fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12) day-of-week (0-7, 0 and 7 are Sunday)"));
+            }
+        }
+    }
+    expr.parse::<croner::Cron>().map(|_| ()).map_err(|e| {
+        Error::usage(format!("invalid cron {expr:?}: {e}")).hint(
+            "fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12) day-of-week (0-7)",
+        )
+    })
 }
 
 pub fn parse_tz(name: &str) -> Result<Tz> {

@@ -327,6 +327,7 @@ fn schedule_body(f: &ScheduleFields, creating: bool, out: ui::Printer) -> Result
     if let Some(at) = &f.at {
         let when = chrono::DateTime::parse_from_rfc3339(at).map_err(|e| {
             Error::usage(format!("--at {at:?} is not an RFC 3339 date and time: {e}"))
+                .hint("for example --at 2026-12-01T09:30:00+01:00 (or ...Z for UTC)")
         })?;
         if when <= chrono::Utc::now() {
             return Err(Error::usage(format!("--at {at} is in the past")));

@@ -119,3 +119,42 @@ fn declining_a_terminate_says_nothing_was_terminated() {
     p.exp_string("nothing was terminated").expect("says so");
     assert!(api.requests().iter().all(|r| r.method != "DELETE"));
 }
+
+#[test]
+fn a_bad_cron_or_date_says_what_is_wrong_and_shows_the_right_form() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    let create = |when: &[&str]| {
+        let mut args = vec![
+            "schedules",
+            "create",
+            "--name",
+            "nightly",
+            "--prompt",
+            "run it",
+        ];
+        args.extend_from_slice(when);
+        run_api(&api, d.path(), &args)
+    };
+    let out = create(&["--cron", "0 25 * * *"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the hour field is \"25\", but hour must be 0-23"),
+        "{}",
+        stderr(&out)
+    );
+    let out = create(&["--cron", "0 9 * 13 *"]);
+    assert!(
+        stderr(&out).contains("month must be 1-12"),
+        "{}",
+        stderr(&out)
+    );
+    let out = create(&["--at", "tomorrow"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("for example --at 2026-12-01T09:30:00+01:00"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(api.create_requests().is_empty() && api.requests().iter().all(|r| r.method != "POST"));
+}

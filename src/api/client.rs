@@ -49,6 +49,8 @@ pub struct Client {
     verbose: u8,
     /// Bounds each whole API request, its answer's body included (`--timeout`).
     pub(crate) timeout: Duration,
+    /// Say on stderr when a request is retried (people at a terminal).
+    announce: bool,
 }
 
 impl Client {
@@ -69,6 +71,7 @@ impl Client {
             org_id: settings.org_id.clone(),
             verbose: settings.verbose,
             timeout: settings.timeout,
+            announce: settings.out.on_terminal(),
         })
     }
 
@@ -253,6 +256,7 @@ impl Client {
                             1,
                             &format!("retrying in {wait:?}: {}", network_reason(&e)),
                         );
+                        self.notice_retry(wait, attempt);
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -293,6 +297,7 @@ impl Client {
                     None => backoff(attempt),
                 };
                 ui::debug(self.verbose, 1, &format!("{status}: retrying in {wait:?}"));
+                self.notice_retry(wait, attempt);
                 tokio::time::sleep(wait).await;
                 continue;
             }
@@ -300,6 +305,17 @@ impl Client {
             // A 5xx other than 503 ("not processed") leaves a create's outcome unknown.
             let unknown = status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE;
             return Err(if unknown { acted(err) } else { err });
+        }
+    }
+
+    /// "API busy, retrying in 4 s (2/5)", on a terminal only.
+    fn notice_retry(&self, wait: Duration, attempt: u32) {
+        if self.announce {
+            let secs = wait.as_secs_f64().ceil().max(1.0);
+            eprintln!(
+                "API busy, retrying in {secs} s ({attempt}/{})",
+                MAX_ATTEMPTS - 1
+            );
         }
     }
 

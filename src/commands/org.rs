@@ -63,9 +63,30 @@ fn nothing_to_update() -> Error {
         .hint("see --help for the fields")
 }
 
-fn confirm_delete(settings: &Settings, kind: Kind, d: &DeleteArgs) -> Result<()> {
-    let question = format!("Delete {} {}?", kind.noun(), d.id);
-    ui::prompt::confirm_destructive(settings.out, d.yes, &question, "deleted")
+/// Deletes a resource named by its ID: the question and the result name it too.
+async fn delete(
+    settings: &Settings,
+    client: &mut Client,
+    kind: Kind,
+    d: &DeleteArgs,
+) -> Result<()> {
+    if !d.yes && !settings.out.can_prompt() {
+        // Refused before any request: no one can confirm.
+        return ui::prompt::confirm_destructive(settings.out, false, "", "deleted");
+    }
+    let current = client.get_resource(kind, &d.id).await?;
+    let name = ["name", "title"]
+        .iter()
+        .find_map(|k| current.get(*k).and_then(Value::as_str))
+        .map(ui::clean_line)
+        .unwrap_or_else(|| "(unnamed)".into());
+    let what = format!("{} {name} ({})", kind.noun(), ui::clean_line(&d.id));
+    ui::prompt::confirm_destructive(settings.out, d.yes, &format!("Delete {what}?"), "deleted")?;
+    let gone = client.delete_resource(kind, &d.id).await?;
+    settings.out.result(&gone, || {
+        eprintln!("{} Deleted {what}", console::style("✓").green());
+        Ok(())
+    })
 }
 
 fn text_arg(
@@ -166,10 +187,7 @@ pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
             let body = note_body(fields, Some(&current))?;
             print_object(settings, &client.update_resource(kind, id, &body).await?)
         }
-        KnowledgeCmd::Delete(d) => {
-            confirm_delete(settings, kind, d)?;
-            print_object(settings, &client.delete_resource(kind, &d.id).await?)
-        }
+        KnowledgeCmd::Delete(d) => delete(settings, &mut client, kind, d).await,
         KnowledgeCmd::Folders => {
             let v = client.knowledge_folders().await?;
             let folders = v
@@ -286,10 +304,7 @@ pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
             let body = body_of(fields, Some(&current))?;
             print_object(settings, &client.update_resource(kind, id, &body).await?)
         }
-        PlaybooksCmd::Delete(d) => {
-            confirm_delete(settings, kind, d)?;
-            print_object(settings, &client.delete_resource(kind, &d.id).await?)
-        }
+        PlaybooksCmd::Delete(d) => delete(settings, &mut client, kind, d).await,
     }
 }
 
@@ -409,10 +424,7 @@ pub async fn schedules(cmd: &SchedulesCmd, settings: &Settings) -> Result<()> {
             | SchedulesCmd::Disable { id },
             Some(b),
         ) => print_object(settings, &client.update_resource(kind, id, &b).await?),
-        (SchedulesCmd::Delete(d), _) => {
-            confirm_delete(settings, kind, d)?;
-            print_object(settings, &client.delete_resource(kind, &d.id).await?)
-        }
+        (SchedulesCmd::Delete(d), _) => delete(settings, &mut client, kind, d).await,
         _ => Err(Error::other(
             "internal: a schedule command without its body",
         )),

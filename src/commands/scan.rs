@@ -69,6 +69,10 @@ fn not_in_repo() -> Error {
 
 fn scan_patch_source(scanner: &Scanner, path: &std::path::Path) -> Result<Vec<Finding>> {
     let result = if path.as_os_str() == "-" {
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            // Not hung: waiting for the patch to be typed or pasted.
+            crate::ui::note("reading a patch from stdin; end it with Ctrl-D");
+        }
         scanner.scan_patch_reader(std::io::stdin().lock(), Scope::default())
     } else {
         let file = std::fs::File::open(path)

@@ -6,6 +6,11 @@ use std::io::IsTerminal;
 use super::Printer;
 
 impl Printer {
+    /// Whether people watch stderr on a terminal (for notices such as a retry's).
+    pub fn on_terminal(&self) -> bool {
+        !self.json && std::io::stderr().is_terminal()
+    }
+
     /// A progress bar for a transfer of `len` bytes: on a terminal, never with `--json`.
     pub fn progress(&self, len: u64, what: &str) -> Option<indicatif::ProgressBar> {
         if self.json || !std::io::stderr().is_terminal() {

@@ -158,3 +158,86 @@ fn a_bad_cron_or_date_says_what_is_wrong_and_shows_the_right_form() {
     );
     assert!(api.create_requests().is_empty() && api.requests().iter().all(|r| r.method != "POST"));
 }
+
+/// A pty command against the fake API, with `NO_COLOR`.
+fn pty(dir: &std::path::Path, api: &FakeApi, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .args(args);
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("pty")
+}
+
+#[test]
+fn a_delete_names_what_it_deletes() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    let out = run_api(
+        &api,
+        d.path(),
+        &[
+            "--json",
+            "knowledge",
+            "create",
+            "--name",
+            "Style",
+            "--trigger",
+            "when writing code",
+            "--body",
+            "use tabs",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = stdout_json(&out)["note_id"]
+        .as_str()
+        .expect("note_id")
+        .to_string();
+    let mut p = pty(d.path(), &api, &["knowledge", "delete", &id]);
+    p.exp_string(&format!("Delete knowledge note Style ({id})?"))
+        .expect("names it");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    p.send("y").expect("answer");
+    p.flush().expect("flush");
+    p.exp_string(&format!("Deleted knowledge note Style ({id})"))
+        .expect("says so");
+}
+
+#[test]
+fn retries_are_announced_on_a_terminal() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.push_fault(
+        "GET",
+        "/sessions",
+        Fault::Status(429, Some("1".into()), "{}".into()),
+    );
+    let mut p = pty(d.path(), &api, &["sessions", "list"]);
+    p.exp_string("API busy, retrying in 1 s (1/4)")
+        .expect("announced");
+    p.exp_eof().expect("then finishes");
+    // Not into a pipe.
+    api.push_fault(
+        "GET",
+        "/sessions",
+        Fault::Status(429, Some("1".into()), "{}".into()),
+    );
+    let out = run_api(&api, d.path(), &["sessions", "list"]);
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("retrying"), "{}", stderr(&out));
+}
+
+#[test]
+fn scan_from_a_terminal_says_it_waits_for_input() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    let mut p = pty(d.path(), &api, &["scan", "-"]);
+    p.exp_string("reading a patch from stdin; end it with Ctrl-D")
+        .expect("says so");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    p.send_control('d').expect("eof");
+    p.exp_string("no secrets found").expect("then scans");
+}

@@ -308,6 +308,25 @@ pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
     }
 }
 
+/// A cron expression as the API evaluates it, in UTC: converted from `--timezone` at its
+/// current offset (said on stderr), with a warning where daylight saving time will shift it.
+fn utc_frequency(expr: &str, timezone: Option<&str>, out: ui::Printer) -> Result<String> {
+    cron::validate(expr)?;
+    let Some(tz) = timezone else {
+        return Ok(expr.to_string());
+    };
+    let now = chrono::Utc::now();
+    let zone = cron::parse_tz(tz)?;
+    let utc = cron::to_utc(expr, zone, now)?;
+    out.human(|| eprintln!("frequency (UTC): {utc}   ({expr} in {tz}, at its current offset)"));
+    if cron::observes_dst(zone, cron::year_of(now)) {
+        ui::warn(&format!(
+            "{tz} observes daylight saving time: the API runs cron in UTC, so this schedule will run an hour off local time for part of the year"
+        ));
+    }
+    Ok(utc)
+}
+
 /// The schedule body for the fields given; everything is checked before any request.
 fn schedule_body(f: &ScheduleFields, creating: bool, out: ui::Printer) -> Result<Value> {
     let mut body = Map::new();
@@ -318,26 +337,11 @@ fn schedule_body(f: &ScheduleFields, creating: bool, out: ui::Printer) -> Result
         body.insert("prompt".into(), json!(p));
     }
     if let Some(expr) = &f.cron {
-        cron::validate(expr)?;
-        let now = chrono::Utc::now();
-        let frequency = match &f.timezone {
-            Some(tz) => {
-                let zone = cron::parse_tz(tz)?;
-                let utc = cron::to_utc(expr, zone, now)?;
-                out.human(|| {
-                    eprintln!("frequency (UTC): {utc}   ({expr} in {tz}, at its current offset)")
-                });
-                if cron::observes_dst(zone, cron::year_of(now)) {
-                    ui::warn(&format!(
-                        "{tz} observes daylight saving time: the API runs cron in UTC, so this schedule will run an hour off local time for part of the year"
-                    ));
-                }
-                utc
-            }
-            None => expr.clone(),
-        };
         body.insert("schedule_type".into(), json!("recurring"));
-        body.insert("frequency".into(), json!(frequency));
+        body.insert(
+            "frequency".into(),
+            json!(utc_frequency(expr, f.timezone.as_deref(), out)?),
+        );
     }
     if let Some(at) = &f.at {
         let when = chrono::DateTime::parse_from_rfc3339(at).map_err(|e| {

@@ -43,12 +43,8 @@ impl Record {
 /// directory) until dropped: identical handoffs started at once take turns, so that the
 /// second finds the first's session instead of creating another.
 pub fn lock_fingerprint(fingerprint: &str) -> Option<std::fs::File> {
-    let state = crate::paths::state_dir()?;
-    let link = |p: &std::path::Path| {
-        std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
-    };
-    let dir = state.join("locks");
-    if link(&state) || link(&dir) {
+    let dir = crate::paths::state_dir()?.join("locks");
+    if crate::paths::through_symlink(&dir) {
         return None;
     }
     std::fs::create_dir_all(&dir).ok()?;
@@ -111,7 +107,7 @@ fn open_for_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     let refuse = || std::io::Error::other(format!("{} is reached through a symlink", p.display()));
     if let Some(dir) = p.parent() {
-        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        if crate::paths::is_symlink(dir) {
             return Err(refuse());
         }
         std::fs::create_dir_all(dir)?;
@@ -123,7 +119,7 @@ fn open_for_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(p)
         .map_err(|e| {
-            if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+            if crate::paths::is_symlink(p) {
                 refuse()
             } else {
                 e

@@ -1,7 +1,7 @@
 //! Where the tool keeps things outside a repository: the XDG config and state directories,
 //! resolved once, the same way for every caller.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// An XDG base directory: `$VAR` when set and not empty, else `$HOME/<fallback>`.
 fn xdg(var: &str, fallback: &str) -> Option<PathBuf> {
@@ -20,6 +20,17 @@ pub fn config_home() -> Option<PathBuf> {
 /// `$XDG_CONFIG_HOME/devin-handoff/config.toml`.
 pub fn config_file() -> Option<PathBuf> {
     config_home().map(|d| d.join("devin-handoff").join("config.toml"))
+}
+
+/// Whether `path` itself is a symlink (not followed).
+pub fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Whether the file or the directory holding it is a symlink: state the tool writes is never
+/// written (or trusted) through one, since a planted link would redirect it.
+pub fn through_symlink(path: &Path) -> bool {
+    is_symlink(path) || path.parent().is_some_and(is_symlink)
 }
 
 /// `$XDG_STATE_HOME/devin-handoff` (or `~/.local/state/devin-handoff`): the journal and

@@ -419,12 +419,14 @@ pub(crate) fn collect_changes(
     if let Some(index) = &unindexed_paths {
         hidden_edits(index, workdir, &mut set);
     }
-    let may_shadow = match &source {
-        Source::Snapshot(snap) => snap.attributes_shadowed,
-        Source::Workdir { .. } => true,
-    };
-    if may_shadow {
-        shadowed_attributes(repo, workdir, &mut set)?;
+    // The full diff has the index loaded already; the fast path loads it only when its
+    // snapshot saw a `.gitattributes` turned directory.
+    match (&unindexed_paths, &source) {
+        (Some(index), _) => shadowed_attributes(index, workdir, &mut set),
+        (None, Source::Snapshot(snap)) if snap.attributes_shadowed => {
+            shadowed_attributes(&repo.index()?, workdir, &mut set)
+        }
+        _ => {}
     }
     if matches!(source, Source::Workdir { .. }) && opts.include_untracked {
         for path in re_included(repo, workdir)? {
@@ -672,8 +674,7 @@ const SHADOWED_ATTRIBUTES: &str = "its line endings follow a .gitattributes that
 /// libgit2 (both engines) falls back to the index's copy and may see a file whose line
 /// endings differ as unchanged. Such files are found by their raw bytes and listed as left
 /// out, never silently dropped.
-fn shadowed_attributes(repo: &Repository, workdir: &Path, set: &mut ChangeSet) -> Result<()> {
-    let index = repo.index()?;
+fn shadowed_attributes(index: &git2::Index, workdir: &Path, set: &mut ChangeSet) {
     let dirs: Vec<String> = index
         .iter()
         .filter_map(|e| {
@@ -686,7 +687,7 @@ fn shadowed_attributes(repo: &Repository, workdir: &Path, set: &mut ChangeSet) -
         })
         .collect();
     if dirs.is_empty() {
-        return Ok(());
+        return;
     }
     let known: std::collections::HashSet<String> = set
         .files
@@ -708,7 +709,6 @@ fn shadowed_attributes(repo: &Repository, workdir: &Path, set: &mut ChangeSet) -
             });
         }
     }
-    Ok(())
 }
 
 /// Paths of the base that the index no longer has (`git rm --cached`, or removed outright):

@@ -76,7 +76,7 @@ impl Cache {
     /// The cache of this gitdir, or an empty one.
     pub(crate) fn load(gitdir: &Path) -> Cache {
         // A cache reached through a symlink could be anyone's: it could hide files.
-        if through_symlink(&cache_path(gitdir)) {
+        if crate::paths::through_symlink(&cache_path(gitdir)) {
             return Cache::default();
         }
         std::fs::read_to_string(cache_path(gitdir))
@@ -141,7 +141,7 @@ impl Cache {
     pub(crate) fn save(gitdir: &Path, entries: &[(Vec<u8>, Listed)]) -> std::io::Result<()> {
         let path = cache_path(gitdir);
         let dir = path.parent().unwrap_or(gitdir);
-        if through_symlink(&path) {
+        if crate::paths::through_symlink(&path) {
             return Err(std::io::Error::other(
                 "refusing to write the untracked cache through a symlink",
             ));
@@ -181,12 +181,6 @@ impl Cache {
         tmp.persist(&path).map_err(|e| e.error)?;
         Ok(())
     }
-}
-
-/// Whether the file or its directory (`.git/devin-handoff`) is a symlink.
-fn through_symlink(path: &Path) -> bool {
-    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
-    is_link(path) || path.parent().is_some_and(is_link)
 }
 
 #[cfg(test)]

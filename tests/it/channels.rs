@@ -41,10 +41,6 @@ fn dry(dir: &Path, policy: &str, extra: &[&str]) -> Output {
     dry_run_output(dir, policy, extra)
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// Under `block`: exit 3, findings named, the secret itself never printed.
 fn assert_blocked(dir: &Path, extra: &[&str], secret: &str) -> serde_json::Value {
     let out = dry(dir, "block", extra);

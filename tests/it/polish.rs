@@ -2,10 +2,6 @@
 
 use crate::common::*;
 
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn bad_list_filters_are_usage_errors() {
     let d = tempfile::TempDir::new().expect("tempdir");
@@ -103,15 +99,7 @@ fn declining_a_terminate_says_nothing_was_terminated() {
     let d = tempfile::TempDir::new().expect("tempdir");
     let api = FakeApi::start();
     api.add_session("devin-t1", &[serde_json::json!({"status": "running"})]);
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
-    hermetic(&mut cmd, home());
-    cmd.current_dir(d.path())
-        .env("NO_COLOR", "1")
-        .env("DEVIN_API_KEY", KEY)
-        .env("DEVIN_ORG_ID", &api.org)
-        .env("DEVIN_API_URL", api.url())
-        .args(["sessions", "terminate", "t1"]);
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("pty");
+    let mut p = pty_api(d.path(), &api, &["sessions", "terminate", "t1"]);
     p.exp_string("Terminate devin-t1?").expect("asks");
     std::thread::sleep(std::time::Duration::from_millis(200));
     p.send("n").expect("answer");
@@ -159,19 +147,6 @@ fn a_bad_cron_or_date_says_what_is_wrong_and_shows_the_right_form() {
     assert!(api.create_requests().is_empty() && api.requests().iter().all(|r| r.method != "POST"));
 }
 
-/// A pty command against the fake API, with `NO_COLOR`.
-fn pty(dir: &std::path::Path, api: &FakeApi, args: &[&str]) -> rexpect::session::PtySession {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
-    hermetic(&mut cmd, home());
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DEVIN_API_KEY", KEY)
-        .env("DEVIN_ORG_ID", &api.org)
-        .env("DEVIN_API_URL", api.url())
-        .args(args);
-    rexpect::session::spawn_command(cmd, Some(20_000)).expect("pty")
-}
-
 #[test]
 fn a_delete_names_what_it_deletes() {
     let d = tempfile::TempDir::new().expect("tempdir");
@@ -196,7 +171,7 @@ fn a_delete_names_what_it_deletes() {
         .as_str()
         .expect("note_id")
         .to_string();
-    let mut p = pty(d.path(), &api, &["knowledge", "delete", &id]);
+    let mut p = pty_api(d.path(), &api, &["knowledge", "delete", &id]);
     p.exp_string(&format!("Delete knowledge note Style ({id})?"))
         .expect("names it");
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -215,7 +190,7 @@ fn retries_are_announced_on_a_terminal() {
         "/sessions",
         Fault::Status(429, Some("1".into()), "{}".into()),
     );
-    let mut p = pty(d.path(), &api, &["sessions", "list"]);
+    let mut p = pty_api(d.path(), &api, &["sessions", "list"]);
     p.exp_string("API busy, retrying in 1 s (1/4)")
         .expect("announced");
     p.exp_eof().expect("then finishes");
@@ -234,7 +209,7 @@ fn retries_are_announced_on_a_terminal() {
 fn scan_from_a_terminal_says_it_waits_for_input() {
     let d = tempfile::TempDir::new().expect("tempdir");
     let api = FakeApi::start();
-    let mut p = pty(d.path(), &api, &["scan", "-"]);
+    let mut p = pty_api(d.path(), &api, &["scan", "-"]);
     p.exp_string("reading a patch from stdin; end it with Ctrl-D")
         .expect("says so");
     std::thread::sleep(std::time::Duration::from_millis(100));

@@ -4,10 +4,6 @@
 
 use crate::common::*;
 
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// Gap 2: a create refused for its `repos` is sent once more without them, saying so;
 /// `--repo none` leaves them out from the start.
 #[test]

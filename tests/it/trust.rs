@@ -6,14 +6,6 @@ use std::time::Duration;
 
 use crate::common::*;
 
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Finding 1: A typo is refused with a suggestion, never handed off as a task.
 #[test]
 fn a_mistyped_command_is_refused_with_a_suggestion_and_sends_nothing() {
@@ -558,10 +550,7 @@ fn every_wait_has_a_deadline() {
         .contains("Handed off"));
 
     // The hook on a terminal says what it wants instead of waiting.
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
-    hermetic(&mut cmd, home());
-    cmd.current_dir(&fx.work).arg("hook");
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("pty");
+    let mut p = pty_api(&fx.work, &api, &["hook"]);
     let out = p.exp_eof().expect("ends");
     assert!(out.contains("stdin is a terminal"), "{out}");
 

@@ -283,6 +283,29 @@ pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
 /// real (or copied) secrets. Deterministic per seed; one generator with the unit tests.
 pub use devin_handoff::testkit::{Gen, B62};
 
+/// A run's stderr, as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A run's stdout, as text.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `devin-handoff ARGS` in a real pseudo-terminal, in `dir`, pointed at `api`, with `NO_COLOR`.
+pub fn pty_api(dir: &Path, api: &FakeApi, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .args(args);
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty")
+}
+
 /// `devin-handoff "please continue"` in a real pseudo-terminal, pointed at `api`.
 pub fn pty_handoff(dir: &Path, api: &FakeApi) -> rexpect::session::PtySession {
     pty_handoff_with(dir, api, &[])

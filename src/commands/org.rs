@@ -23,20 +23,42 @@ fn s(v: &Value, key: &str) -> String {
     }
 }
 
-/// One line per item: the fields that identify it.
-fn print_rows(settings: &Settings, items: &[Value], cols: &[&str]) -> Result<()> {
+/// One row per item: the fields that identify it, as `(key, column name)`. On a terminal a
+/// table with a header and, when the API gives one, the time of the last change.
+fn print_rows(settings: &Settings, items: &[Value], cols: &[(&str, &'static str)]) -> Result<()> {
     settings.out.result(items, || {
         if items.is_empty() {
             eprintln!("none");
             return Ok(());
         }
-        let mut out = String::new();
-        for it in items {
-            let row: Vec<String> = cols.iter().map(|c| s(it, c)).collect();
-            out.push_str(&row.join("\t"));
-            out.push('\n');
+        let mut header: Vec<&'static str> = cols.iter().map(|c| c.1).collect();
+        let updated = items.iter().any(|it| it.get("updated_at").is_some());
+        if updated {
+            header.push("updated");
         }
-        ui::print_stdout(&out)
+        let mut t = ui::table::Table::new(&header)
+            .piped_columns(&(0..cols.len()).collect::<Vec<_>>())
+            .whole(&[0, cols.len()]);
+        let now = ui::table::now();
+        for it in items {
+            let mut row: Vec<(String, ui::table::Tone)> = cols
+                .iter()
+                .map(|(key, _)| {
+                    let text = s(it, key);
+                    let tone = match *key {
+                        "enabled" | "is_enabled" => ui::table::status_tone(&text),
+                        _ => ui::table::Tone::Plain,
+                    };
+                    (text, tone)
+                })
+                .collect();
+            if updated {
+                let when = it.get("updated_at").and_then(Value::as_i64);
+                row.push((ui::table::ago(when, now), ui::table::Tone::Dim));
+            }
+            t.row(row);
+        }
+        t.print()
     })
 }
 
@@ -148,7 +170,7 @@ pub async fn orgs(cmd: &OrgsCmd, settings: &Settings) -> Result<()> {
         OrgsCmd::List => {
             let client = Client::new(settings)?;
             let orgs = client.list_orgs().await?;
-            print_rows(settings, &orgs, &["org_id", "name"])
+            print_rows(settings, &orgs, &[("org_id", "id"), ("name", "name")])
         }
     }
 }
@@ -173,7 +195,15 @@ pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
                 q.push(("pinned_repo".to_string(), resolve_repo(x)?));
             }
             let items = client.list_resources(kind, &q).await?;
-            print_rows(settings, &items, &["note_id", "name", "pinned_repo"])
+            print_rows(
+                settings,
+                &items,
+                &[
+                    ("note_id", "id"),
+                    ("name", "name"),
+                    ("pinned_repo", "pinned repo"),
+                ],
+            )
         }
         KnowledgeCmd::Show { id } => print_object(settings, &client.get_resource(kind, id).await?),
         KnowledgeCmd::Create(f) => {
@@ -196,7 +226,15 @@ pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
                 .cloned()
                 .unwrap_or_default();
             settings.out.result(&v, || {
-                print_rows(settings, &folders, &["folder_id", "path", "note_count"])
+                print_rows(
+                    settings,
+                    &folders,
+                    &[
+                        ("folder_id", "id"),
+                        ("path", "path"),
+                        ("note_count", "notes"),
+                    ],
+                )
             })
         }
     }
@@ -291,7 +329,15 @@ pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
     match cmd {
         PlaybooksCmd::List => {
             let items = client.list_resources(kind, &[]).await?;
-            print_rows(settings, &items, &["playbook_id", "title", "macro"])
+            print_rows(
+                settings,
+                &items,
+                &[
+                    ("playbook_id", "id"),
+                    ("title", "title"),
+                    ("macro", "macro"),
+                ],
+            )
         }
         PlaybooksCmd::Show { id } => print_object(settings, &client.get_resource(kind, id).await?),
         PlaybooksCmd::Create(f) => {
@@ -413,7 +459,12 @@ pub async fn schedules(cmd: &SchedulesCmd, settings: &Settings) -> Result<()> {
             print_rows(
                 settings,
                 &items,
-                &["scheduled_session_id", "name", "frequency", "enabled"],
+                &[
+                    ("scheduled_session_id", "id"),
+                    ("name", "name"),
+                    ("frequency", "frequency"),
+                    ("enabled", "enabled"),
+                ],
             )
         }
         (SchedulesCmd::Show { id }, _) => {

@@ -341,22 +341,28 @@ async fn lost_sessions(client: &mut Client, unknown: &[journal::Record]) -> Resu
 }
 
 fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {
+    use ui::table::{ago, now, status_tone, Table, Tone};
     settings.out.result(sessions, || {
         if sessions.is_empty() {
             eprintln!("no sessions");
             return Ok(());
         }
-        let mut out = String::new();
+        let mut t = Table::new(&["id", "status", "title", "pr", "updated"])
+            .piped_columns(&[0, 1, 2, 3])
+            .whole(&[0, 1, 4]);
+        let now = now();
         for s in sessions {
-            out.push_str(&format!(
-                "{}\t{}\t{}\t{}\n",
-                ui::clean_line(&s.session_id),
-                describe(s),
-                ui::clean_line(s.title.as_deref().unwrap_or("-")),
-                ui::clean_line(s.pr_url().unwrap_or("-"))
-            ));
+            let status = describe(s);
+            let tone = status_tone(&status);
+            t.row(vec![
+                (s.session_id.clone(), Tone::Plain),
+                (status, tone),
+                (s.title.clone().unwrap_or_else(|| "-".into()), Tone::Plain),
+                (s.pr_url().unwrap_or("-").to_string(), Tone::Dim),
+                (ago(s.updated_at.or(s.created_at), now), Tone::Dim),
+            ]);
         }
-        ui::print_stdout(&out)
+        t.print()
     })
 }
 
@@ -523,16 +529,16 @@ async fn attachments(
     let list = client.list_attachments(&id).await?;
     let Some(dir) = dir else {
         return settings.out.result(&list, || {
-            let mut out = String::new();
+            use ui::table::Tone;
+            let mut t = ui::table::Table::new(&["name", "source", "url"]).whole(&[0]);
             for a in &list {
-                out.push_str(&format!(
-                    "{}\t{}\t{}\n",
-                    ui::clean_line(&a.name),
-                    ui::clean_line(a.source.as_deref().unwrap_or("-")),
-                    ui::clean_line(&a.url)
-                ));
+                t.row(vec![
+                    (a.name.clone(), Tone::Plain),
+                    (a.source.clone().unwrap_or_else(|| "-".into()), Tone::Plain),
+                    (a.url.clone(), Tone::Dim),
+                ]);
             }
-            ui::print_stdout(&out)
+            t.print()
         });
     };
     std::fs::create_dir_all(dir)

@@ -8,6 +8,7 @@ mod output;
 mod progress;
 pub mod prompt;
 mod summary;
+pub mod table;
 
 pub use output::{print_stdout, Printer};
 pub use summary::{human_bytes, summary};

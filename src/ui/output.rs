@@ -138,11 +138,16 @@ pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> 
 /// Writes to stdout; a closed pipe (`| head`) is not an error. On a terminal, control
 /// characters are shown, not obeyed; into a pipe or file the text goes exactly.
 pub fn print_stdout(text: &str) -> Result<()> {
-    let text: std::borrow::Cow<'_, str> = if std::io::stdout().is_terminal() {
-        super::clean(text)
+    if std::io::stdout().is_terminal() {
+        print_stdout_clean(&super::clean(text))
     } else {
-        std::borrow::Cow::Borrowed(text)
-    };
+        print_stdout_clean(text)
+    }
+}
+
+/// Writes text already made safe (each field cleaned, escapes only our own colours) to
+/// stdout as it is.
+pub(super) fn print_stdout_clean(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),

@@ -216,3 +216,114 @@ fn scan_from_a_terminal_says_it_waits_for_input() {
     p.send_control('d').expect("eof");
     p.exp_string("no secrets found").expect("then scans");
 }
+
+/// Everything a pty printed until the program ended, with the escape sequences of colour
+/// removed, and whether any were there.
+fn pty_lines(mut p: rexpect::session::PtySession) -> (Vec<String>, bool) {
+    let raw = p.exp_eof().expect("ends");
+    // The pty's bytes come back one char each: make them UTF-8 text again.
+    let bytes: Vec<u8> = raw.chars().map(|c| c as u32 as u8).collect();
+    let raw = String::from_utf8_lossy(&bytes).into_owned();
+    let colored = raw.contains('\u{1b}');
+    let plain = console::strip_ansi_codes(&raw).replace('\r', "");
+    (plain.lines().map(str::to_string).collect(), colored)
+}
+
+#[test]
+fn lists_are_tables_on_a_terminal_and_tab_separated_in_a_pipe() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    let long = "make the flaky integration test on the payments service deterministic again";
+    api.add_session(
+        "devin-aaa111",
+        &[serde_json::json!({"status": "running", "title": long})],
+    );
+    api.add_session(
+        "devin-bbb222",
+        &[serde_json::json!({"status": "error", "title": "short"})],
+    );
+    let out = run_api(
+        &api,
+        d.path(),
+        &[
+            "schedules",
+            "create",
+            "--name",
+            "nightly tidy of the whole monorepo and its docs",
+            "--prompt",
+            "tidy",
+            "--cron",
+            "0 3 * * *",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    for cols in [60u16, 120] {
+        for (args, header) in [
+            (
+                &["sessions", "list"][..],
+                ["ID", "STATUS", "TITLE", "UPDATED"],
+            ),
+            (
+                &["schedules", "list"][..],
+                ["ID", "NAME", "FREQUENCY", "ENABLED"],
+            ),
+        ] {
+            let p = pty_api_cols(d.path(), &api, cols, &[], args);
+            let (lines, colored) = pty_lines(p);
+            let head = lines
+                .iter()
+                .find(|l| l.starts_with("ID"))
+                .unwrap_or_else(|| panic!("a header: {lines:?}"));
+            for h in header {
+                assert!(head.contains(h), "{cols}: {head}");
+            }
+            for l in &lines {
+                assert!(
+                    console::measure_text_width(l) <= cols as usize,
+                    "{cols} columns, line of {}: {l:?}",
+                    console::measure_text_width(l)
+                );
+            }
+            assert!(colored, "the status is coloured on a terminal");
+            if args[0] == "sessions" {
+                let row = lines
+                    .iter()
+                    .find(|l| l.contains("devin-aaa111"))
+                    .expect("row");
+                assert!(row.contains("ago"), "relative time: {row}\n{lines:#?}");
+                // Aligned: the status column starts at the same place in both rows.
+                let other = lines
+                    .iter()
+                    .find(|l| l.contains("devin-bbb222"))
+                    .expect("row");
+                assert_eq!(row.find("running"), other.find("error"), "{row}\n{other}");
+                assert_eq!(head.find("STATUS"), row.find("running"));
+                if cols == 60 {
+                    assert!(row.contains('…') && !row.contains(long), "cut: {row}");
+                } else {
+                    assert!(row.contains(long), "{row}");
+                }
+            }
+        }
+    }
+    // Into a pipe: the same rows, tab-separated, no header, no escape bytes.
+    let out = run_api(&api, d.path(), &["sessions", "list"]);
+    let text = stdout(&out);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains("STATUS"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("devin-aaa111"))
+        .expect("row");
+    assert_eq!(
+        row.split('\t').collect::<Vec<_>>(),
+        ["devin-aaa111", "running", long, "-"]
+    );
+    let out = run_api(&api, d.path(), &["schedules", "list"]);
+    assert_eq!(
+        stdout(&out).lines().next().map(|l| l.split('\t').count()),
+        Some(4)
+    );
+}

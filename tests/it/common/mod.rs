@@ -306,6 +306,31 @@ pub fn pty_api(dir: &Path, api: &FakeApi, args: &[&str]) -> rexpect::session::Pt
     rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty")
 }
 
+/// As [`pty_api`] in a terminal `cols` columns wide (set with `stty` on the pty before the
+/// binary starts, as a resized window would).
+pub fn pty_api_cols(
+    dir: &Path,
+    api: &FakeApi,
+    cols: u16,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> rexpect::session::PtySession {
+    let mut cmd = StdCommand::new("sh");
+    hermetic(&mut cmd, home());
+    cmd.current_dir(dir)
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .envs(env.iter().copied())
+        .arg("-c")
+        .arg(format!("stty cols {cols} rows 40 && exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin!("devin-handoff"))
+        .args(args);
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty")
+}
+
 /// `devin-handoff "please continue"` in a real pseudo-terminal, pointed at `api`.
 pub fn pty_handoff(dir: &Path, api: &FakeApi) -> rexpect::session::PtySession {
     pty_handoff_with(dir, api, &[])

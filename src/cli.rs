@@ -14,15 +14,7 @@ use crate::config::parse_size;
 ///
 /// Start with `devin-handoff create --dry-run "task"`: it needs no account and sends nothing.
 #[derive(Debug, Parser)]
-#[command(
-    name = "devin-handoff",
-    version,
-    subcommand_negates_reqs = true,
-    after_help = "Environment: DEVIN_API_KEY (required to send), DEVIN_ORG_ID, DEVIN_API_URL, DEVIN_USER_ID.\n\
-Exit codes: 0 done, 1 other failure, 2 usage or invalid input, 3 nothing sent (secrets or declined),\n\
-4 authentication, 5 API or network failure, 6 session failed or suspended, 7 wait timed out,\n\
-130 interrupted."
-)]
+#[command(name = "devin-handoff", version, subcommand_negates_reqs = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -105,8 +97,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff), or write one page per command into a folder
+    Man {
+        /// Write devin-handoff.1 and a page per command (devin-handoff-create.1, …) here,
+        /// creating the folder if needed
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Who the API key belongs to: principal type, name and organization
     Whoami,
     /// Check the key, the organization, permissions, git and settings, and say how to fix them

@@ -12,6 +12,7 @@ pub mod config;
 pub mod cron;
 pub mod error;
 pub mod git;
+pub mod help;
 pub mod journal;
 pub mod paths;
 pub mod pipeline;

@@ -24,7 +24,20 @@ use crate::ui;
 /// first word looks like a mistyped command.
 pub fn run_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
-    let e = match <Cli as clap::Parser>::try_parse_from(&args) {
+    if let [_, help, name] = &args[..] {
+        if let (Some("help"), Some(text)) =
+            (help.to_str(), name.to_str().and_then(crate::help::topic))
+        {
+            return match ui::print_stdout(&format!("{text}\n")) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            };
+        }
+    }
+    let parsed = crate::help::command(bin_name(&args))
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let e = match parsed {
         Ok(cli) => return run(cli),
         Err(e) => e,
     };
@@ -51,6 +64,19 @@ pub fn run_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     out.report_error(&err, 0);
     ExitCode::from(err.kind().exit_code())
+}
+
+/// The name the user typed: `git handoff` when git ran us as its subcommand, so that the
+/// help's usage lines read as the user would type them.
+fn bin_name(args: &[OsString]) -> &'static str {
+    let invoked = args
+        .first()
+        .and_then(|a| Path::new(a).file_stem())
+        .and_then(|s| s.to_str());
+    match invoked {
+        Some("git-handoff") => "git handoff",
+        _ => "devin-handoff",
+    }
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -85,18 +111,29 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Some(Command::Create(c)) => return create::run(&c, &settings(c.user_id.as_deref())?),
         Some(Command::Completions { shell }) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = crate::help::command("devin-handoff");
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cmd, "devin-handoff", &mut out);
             return ui::print_stdout(&String::from_utf8_lossy(&out));
         }
-        Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            let mut out = Vec::new();
-            clap_mangen::Man::new(cmd)
-                .render(&mut out)
-                .map_err(|e| Error::other(format!("cannot render the man page: {e}")))?;
-            return ui::print_stdout(&String::from_utf8_lossy(&out));
+        Some(Command::Man { dir: Some(dir) }) => {
+            let written = crate::help::write_man_dir(&dir)?;
+            let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            let out = crate::settings::printer(&global);
+            return out.result(&serde_json::json!({ "written": names }), || {
+                ui::say(&format!(
+                    "✓ Wrote {} man pages into {}",
+                    names.len(),
+                    dir.display()
+                ));
+                Ok(())
+            });
+        }
+        Some(Command::Man { dir: None }) => {
+            let mut cmd = crate::help::command("devin-handoff");
+            cmd.build();
+            let page = crate::help::man_page(&cmd, "")?;
+            return ui::print_stdout(&String::from_utf8_lossy(&page));
         }
         Some(Command::Hook(args)) => {
             return match settings(None) {
@@ -125,7 +162,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             Command::Schedules(cmd) => org::schedules(&cmd, s).await,
             Command::Create(_)
             | Command::Completions { .. }
-            | Command::Man
+            | Command::Man { .. }
             | Command::Hook(_)
             | Command::Scan(_) => Err(Error::other("internal: command dispatched twice")),
         }
@@ -140,7 +177,7 @@ fn implied_create(create: &crate::cli::CreateArgs, global: &crate::cli::GlobalAr
     let out = crate::settings::printer(global);
     if !create.any_given() {
         if out.can_prompt() || !global.json {
-            let help = <Cli as clap::CommandFactory>::command().render_help();
+            let help = crate::help::command("devin-handoff").render_help();
             eprint!("{help}");
             return Err(Error::silent(ErrorKind::Usage));
         }

@@ -30,6 +30,10 @@ const ALIASES: &[(&str, &str)] = &[
 pub fn suggestion(word: &str) -> Option<String> {
     let word = word.to_ascii_lowercase();
     let cmd = Cli::command();
+    // A command spelled right failed for another reason (a bad value): clap says which.
+    if cmd.get_subcommands().any(|c| c.get_name() == word) {
+        return None;
+    }
     let names = cmd
         .get_subcommands()
         .map(|c| (c.get_name().to_string(), c.get_name().to_string()));

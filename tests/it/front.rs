@@ -229,12 +229,8 @@ fn help_and_version_need_no_repo_or_key() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("devin-handoff "));
     let help = bin(dir.path()).arg("--help").output().expect("run");
     assert!(help.status.success());
-    insta::assert_snapshot!("help", String::from_utf8_lossy(&help.stdout));
-    let create_help = bin(dir.path())
-        .args(["create", "--help"])
-        .output()
-        .expect("run");
-    insta::assert_snapshot!("create_help", String::from_utf8_lossy(&create_help.stdout));
+    // Every command's help is a snapshot in help.rs.
+    assert!(stdout(&help).contains("Usage: devin-handoff"));
 }
 
 #[test]

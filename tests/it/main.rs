@@ -12,6 +12,7 @@ mod fidelity;
 mod front;
 mod guard;
 mod hardening;
+mod help;
 mod integrations;
 mod org;
 mod polish;

@@ -58,6 +58,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_input: bool,
 
+    /// Never send long output (the dry run's prompt, messages) through a pager
+    /// [env: DEVIN_HANDOFF_PAGER=cat does the same]
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
     /// Allow a plain-http API URL on another machine (the key then crosses the network in clear)
     #[arg(long, global = true)]
     pub allow_http: bool,

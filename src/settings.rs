@@ -188,7 +188,12 @@ fn env_key() -> Option<ApiKey> {
 
 /// The output layer for these flags: the one place `--json` and `--no-input` are read.
 pub fn printer(global: &GlobalArgs) -> Printer {
-    Printer::new(global.json, global.no_input)
+    let p = Printer::new(global.json, global.no_input);
+    if global.no_pager {
+        p.without_pager()
+    } else {
+        p
+    }
 }
 
 /// A handoff as the pipeline sees it: what to send and how, with no flag parsing left.

@@ -95,15 +95,18 @@ fn print_dry_run(settings: &Settings, plan: &Plan) -> Result<()> {
         );
     }
     settings.out.result(&v, || {
+        // Sizes in the summary's units (B, KiB, MiB), so the two can be compared.
         if let Some(bytes) = plan.upload {
             ui::note(&format!(
-                "dry run: the {bytes} byte patch would be uploaded first ({upload_route})"
+                "dry run: the patch ({}) would be uploaded first ({upload_route})",
+                ui::human_bytes(bytes)
             ));
         }
         ui::note(&format!(
-            "dry run: nothing was sent. The prompt below ({} bytes) would go to {route}.",
-            composed.prompt.len()
+            "dry run: nothing was sent. The prompt below ({}) would go to {route}.",
+            ui::human_bytes(composed.prompt.len())
         ));
+        let _paging = settings.out.page();
         ui::print_stdout(&composed.prompt)
     })
 }

@@ -446,6 +446,7 @@ async fn messages(settings: &Settings, id: &str) -> Result<()> {
                 ui::clean(&m.message)
             ));
         }
+        let _paging = settings.out.page();
         ui::print_stdout(&out)
     })
 }

@@ -5,12 +5,14 @@
 use std::io::IsTerminal;
 
 mod output;
+mod pager;
 mod progress;
 pub mod prompt;
 mod summary;
 pub mod table;
 
 pub use output::{print_stdout, Printer};
+pub use pager::Paging;
 pub use summary::{human_bytes, summary};
 
 /// When to colour stderr (`--color`).

@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 pub struct Printer {
     pub(super) json: bool,
     interactive: bool,
+    /// Whether long output may go through a pager (`--no-pager` turns it off).
+    pub(super) pager: bool,
 }
 
 impl Printer {
@@ -22,6 +24,15 @@ impl Printer {
                 && !no_input
                 && std::io::stdin().is_terminal()
                 && std::io::stderr().is_terminal(),
+            pager: true,
+        }
+    }
+
+    /// The same, with long output never paged (`--no-pager`).
+    pub fn without_pager(self) -> Printer {
+        Printer {
+            pager: false,
+            ..self
         }
     }
 
@@ -30,6 +41,7 @@ impl Printer {
         Printer {
             json: true,
             interactive: false,
+            pager: false,
         }
     }
 

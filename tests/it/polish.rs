@@ -327,3 +327,105 @@ fn lists_are_tables_on_a_terminal_and_tab_separated_in_a_pipe() {
         Some(4)
     );
 }
+
+#[test]
+fn long_output_goes_through_the_pager_on_a_terminal_only() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    api.add_session("devin-pg1", &[serde_json::json!({"status": "running"})]);
+    api.add_message("devin-pg1", "devin", "first answer");
+    let pager = [("DEVIN_HANDOFF_PAGER", "sed 's/^/paged: /'")];
+    let (lines, _) = pty_lines(pty_api_cols(
+        d.path(),
+        &api,
+        100,
+        &pager,
+        &["sessions", "messages", "pg1"],
+    ));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("paged: devin: first answer")),
+        "{lines:?}"
+    );
+    // $PAGER when the tool's own variable is not set (an empty value here unsets it).
+    let env = [
+        ("DEVIN_HANDOFF_PAGER", ""),
+        ("PAGER", "sed 's/^/via-pager: /'"),
+    ];
+    let (lines, _) = pty_lines(pty_api_cols(
+        d.path(),
+        &api,
+        100,
+        &env,
+        &["sessions", "messages", "pg1"],
+    ));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("via-pager: devin: first answer")),
+        "{lines:?}"
+    );
+    // Turned off: --no-pager, DEVIN_HANDOFF_PAGER=cat, and into a pipe.
+    let (lines, _) = pty_lines(pty_api_cols(
+        d.path(),
+        &api,
+        100,
+        &pager,
+        &["--no-pager", "sessions", "messages", "pg1"],
+    ));
+    assert!(
+        lines.iter().any(|l| l.starts_with("devin: first answer")),
+        "{lines:?}"
+    );
+    let cat = [
+        ("DEVIN_HANDOFF_PAGER", "cat"),
+        ("PAGER", "sed 's/^/paged: /'"),
+    ];
+    let (lines, _) = pty_lines(pty_api_cols(
+        d.path(),
+        &api,
+        100,
+        &cat,
+        &["sessions", "messages", "pg1"],
+    ));
+    assert!(
+        lines.iter().any(|l| l.starts_with("devin: first answer")),
+        "{lines:?}"
+    );
+    let out = checked(
+        bin_api(d.path(), &api)
+            .envs(pager)
+            .args(["sessions", "messages", "pg1"])
+            .output()
+            .expect("run"),
+    );
+    assert_eq!(stdout(&out), "devin: first answer\n");
+
+    // The dry run's prompt too; its notes speak of sizes as the summary does.
+    let fx = Fixture::new();
+    write(&fx.work.join("notes.txt"), "a change\n");
+    let (lines, _) = pty_lines(pty_api_cols(
+        &fx.work,
+        &api,
+        100,
+        &pager,
+        &["create", "--dry-run", "describe the change"],
+    ));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("paged: describe the change")),
+        "{lines:?}"
+    );
+    let note = lines
+        .iter()
+        .find(|l| l.contains("The prompt below"))
+        .expect("note");
+    assert!(
+        regex::Regex::new(r"\(\d+(\.\d)? (B|KiB|MiB)\)")
+            .expect("re")
+            .is_match(note),
+        "{note}"
+    );
+}

@@ -34,6 +34,8 @@ pub fn home() -> &'static Path {
 
 pub fn hermetic(cmd: &mut StdCommand, home: &Path) {
     cmd.env("HOME", home)
+        // No pager waits for a key in a test's terminal; the pager test sets its own.
+        .env("DEVIN_HANDOFF_PAGER", "cat")
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_STATE_HOME", home.join(".state"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -323,11 +325,18 @@ pub fn pty_api_cols(
         .env("DEVIN_API_URL", api.url())
         .env_remove("NO_COLOR")
         .env_remove("COLUMNS")
-        .envs(env.iter().copied())
         .arg("-c")
         .arg(format!("stty cols {cols} rows 40 && exec \"$0\" \"$@\""))
         .arg(assert_cmd::cargo::cargo_bin!("devin-handoff"))
         .args(args);
+    // An empty value unsets the variable.
+    for (k, v) in env {
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
+    }
     rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty")
 }
 

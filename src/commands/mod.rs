@@ -82,10 +82,15 @@ fn bin_name(args: &[OsString]) -> &'static str {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     ui::init_color(cli.global.color.into());
+    ui::interrupt::install();
     let (out, verbose) = (crate::settings::printer(&cli.global), cli.global.verbose);
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if e.kind() == ErrorKind::Interrupted {
+                // Ctrl-C may come while a menu or a spinner has hidden the cursor.
+                ui::prompt::restore_terminal();
+            }
             out.report_error(&e, verbose);
             ExitCode::from(e.kind().exit_code())
         }
@@ -215,6 +220,7 @@ pub(crate) fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Re
         .enable_all()
         .build()
         .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")).with_source(e))?;
+    let _owned = ui::interrupt::AsyncOwnsInterrupts::claim();
     rt.block_on(async {
         tokio::select! {
             // The work first: an interrupt it catches itself (a create on its way) is

@@ -4,6 +4,7 @@
 
 use std::io::IsTerminal;
 
+pub mod interrupt;
 mod output;
 mod pager;
 mod progress;

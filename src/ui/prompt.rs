@@ -4,6 +4,27 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::SecretChoice;
 
+/// A question that got no answer: Ctrl-C (an interrupt, exit 130) or a terminal error. A menu
+/// hides the cursor while it is drawn and does not show it again when it is left this way:
+/// show it, so that the shell gets its cursor back.
+fn answer_error(e: dialoguer::Error) -> Error {
+    restore_terminal();
+    match e {
+        dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent")
+        }
+        e => Error::other(format!("cannot read the answer: {e}")),
+    }
+}
+
+/// Shows the cursor again on a terminal (after a menu, a spinner or an interrupt).
+pub fn restore_terminal() {
+    let term = console::Term::stderr();
+    if term.is_term() {
+        let _ = term.show_cursor();
+    }
+}
+
 /// Asks a yes/no question on the terminal. Esc or "no" declines (exit 3); Ctrl-C interrupts.
 pub fn confirm(question: &str, default: bool) -> Result<()> {
     let theme = dialoguer::theme::SimpleTheme;
@@ -16,10 +37,7 @@ pub fn confirm(question: &str, default: bool) -> Result<()> {
         Ok(Some(false)) | Ok(None) => {
             Err(Error::new(ErrorKind::NotSent, "declined: nothing was sent"))
         }
-        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
-            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),
-        ),
-        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+        Err(e) => Err(answer_error(e)),
     }
 }
 
@@ -42,10 +60,7 @@ pub fn choose_secret_action() -> Result<SecretChoice> {
         Ok(Some(1)) => Ok(SecretChoice::Session),
         Ok(Some(2)) => Ok(SecretChoice::SendAnyway),
         Ok(_) => Ok(SecretChoice::Abort),
-        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
-            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),
-        ),
-        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+        Err(e) => Err(answer_error(e)),
     }
 }
 
@@ -87,10 +102,7 @@ fn typed_yes(n: usize) -> Result<bool> {
         .interact_text();
     match answer {
         Ok(a) => Ok(a.trim() == "yes"),
-        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(
-            Error::new(ErrorKind::Interrupted, "interrupted: nothing was sent"),
-        ),
-        Err(e) => Err(Error::other(format!("cannot read the answer: {e}"))),
+        Err(e) => Err(answer_error(e)),
     }
 }
 

@@ -429,3 +429,113 @@ fn long_output_goes_through_the_pager_on_a_terminal_only() {
         "{note}"
     );
 }
+
+/// Ctrl-C at `at` (after `prepare` brought the program there): the program ends with 130 and
+/// the last cursor sequence it wrote shows the cursor (none hides it for good).
+fn ctrl_c_leaves_the_cursor_visible(
+    mut p: rexpect::session::PtySession,
+    prepare: impl FnOnce(&mut rexpect::session::PtySession),
+    what: &str,
+) {
+    prepare(&mut p);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_control('c').expect("ctrl-c");
+    let rest = p.exp_eof().expect("ends");
+    let status = p.process.wait().expect("wait");
+    let code = match status {
+        rexpect::process::wait::WaitStatus::Exited(_, c) => c,
+        rexpect::process::wait::WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(code, 130, "{what}: {rest}");
+    let (hide, show) = ("\u{1b}[?25l", "\u{1b}[?25h");
+    match rest.rfind(hide) {
+        None => {}
+        Some(h) => assert!(
+            rest.rfind(show).is_some_and(|s| s > h),
+            "{what}: the cursor is left hidden: {rest:?}"
+        ),
+    }
+}
+
+#[test]
+fn ctrl_c_at_each_prompt_shows_the_cursor_again() {
+    let token = Gen::new(401).github_token();
+    let leaky = || {
+        let fx = Fixture::new();
+        write(&fx.work.join("notes.txt"), format!("token = \"{token}\"\n"));
+        fx
+    };
+    let api = FakeApi::start();
+    // The secrets menu.
+    let fx = leaky();
+    ctrl_c_leaves_the_cursor_visible(
+        pty_handoff(&fx.work, &api),
+        |p| {
+            p.exp_string("Abort: send nothing").expect("menu");
+        },
+        "secrets menu",
+    );
+    // The typed yes.
+    ctrl_c_leaves_the_cursor_visible(
+        pty_handoff(&fx.work, &api),
+        |p| {
+            p.exp_string("Abort: send nothing").expect("menu");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            p.send("\x1b[A\r").expect("choose send anyway");
+            p.flush().expect("flush");
+            p.exp_string("Type yes").expect("asks");
+        },
+        "typed yes",
+    );
+    // The confirmation.
+    let clean = Fixture::new();
+    write(&clean.work.join("notes.txt"), "nothing secret\n");
+    ctrl_c_leaves_the_cursor_visible(
+        pty_handoff(&clean.work, &api),
+        |p| {
+            p.exp_string("Hand this off to Devin?").expect("confirms");
+        },
+        "confirmation",
+    );
+    // A delete's question.
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let out = run_api(
+        &api,
+        d.path(),
+        &[
+            "--json",
+            "playbooks",
+            "create",
+            "--title",
+            "Release",
+            "--body",
+            "steps",
+        ],
+    );
+    let id = stdout_json(&out)["playbook_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    ctrl_c_leaves_the_cursor_visible(
+        pty_api(d.path(), &api, &["playbooks", "delete", &id]),
+        |p| {
+            p.exp_string("Delete playbook").expect("asks");
+        },
+        "delete",
+    );
+    // A watch's spinner.
+    api.add_session("devin-spin", &[serde_json::json!({"status": "running"})]);
+    ctrl_c_leaves_the_cursor_visible(
+        pty_api(
+            d.path(),
+            &api,
+            &["sessions", "watch", "spin", "--interval", "1"],
+        ),
+        |p| {
+            p.exp_string("running").expect("watching");
+        },
+        "watch",
+    );
+    assert_eq!(api.sessions_created(), 0, "nothing was sent");
+}

@@ -57,9 +57,7 @@ async fn finish(
     }
     print_created(settings, &d.session, &d.composed, d.reused)?;
     if args.open {
-        if let Err(e) = opener::open_browser(d.session.web_url()) {
-            ui::warn(&format!("could not open the browser: {e}"));
-        }
+        ui::open_in_browser(&d.session.web_url());
     }
     if args.wait {
         let watch = super::sessions::Watch {

@@ -138,6 +138,9 @@ pub async fn watch(client: &mut Client, settings: &Settings, args: &Watch) -> Re
     let id = session_id(&args.id)?;
     let (interval, deadline) = watch_times(settings, args)?;
     let spinner = settings.out.spinner();
+    if let Some(s) = &spinner {
+        s.set_message(format!("{id}: checking"));
+    }
     let mut seen: HashSet<String> = HashSet::new();
     let mut cursor: Option<String> = None;
     let mut last_status = String::new();

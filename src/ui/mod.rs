@@ -116,3 +116,24 @@ pub fn format_findings(findings: &[crate::scan::Finding]) -> String {
 pub fn print_findings(findings: &[crate::scan::Finding]) {
     eprint!("{}", format_findings(findings));
 }
+
+/// Opens `url` in the browser for `--open`, or says why it could not and what to do: the
+/// system opener starts in the background and fails silently where there is no display, so
+/// that case is told apart first.
+pub fn open_in_browser(url: &str) {
+    let headless = std::env::var_os("BROWSER").is_none()
+        && cfg!(all(unix, not(target_os = "macos")))
+        && ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .all(|v| std::env::var_os(v).is_none_or(|x| x.is_empty()));
+    let failure = if headless {
+        Some("no browser here (no display, and BROWSER is not set)".to_string())
+    } else {
+        opener::open_browser(url)
+            .err()
+            .map(|e| format!("could not open the browser: {e}"))
+    };
+    if let Some(why) = failure {
+        warn(&format!("{why}; open {} yourself", clean_line(url)));
+    }
+}

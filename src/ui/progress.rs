@@ -28,6 +28,12 @@ impl Printer {
     pub fn spinner(&self) -> Option<indicatif::ProgressBar> {
         (!self.json && std::io::stderr().is_terminal()).then(|| {
             let s = indicatif::ProgressBar::new_spinner();
+            // How long the wait has lasted, ticking: a watch can take an hour.
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} {msg} · {elapsed} elapsed")
+            {
+                s.set_style(style);
+            }
             s.enable_steady_tick(std::time::Duration::from_millis(120));
             s
         })

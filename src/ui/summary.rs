@@ -56,6 +56,11 @@ pub fn summary(task: &str, m: &Manifest) -> String {
             sec.withheld.len()
         );
     }
+    match m.delivery {
+        "attachment" => s.push_str("  patch       goes as an uploaded attachment (over the inline budget, or --via attachment)\n"),
+        "inline_cut" => s.push_str("  patch       cut to the inline budget at file boundaries; the rest is listed as omitted\n"),
+        _ => {}
+    }
     if !m.left_out.is_empty() {
         let _ = writeln!(s, "  left out    {} paths:", m.left_out.len());
         for l in m.left_out.iter().take(5) {
@@ -64,6 +69,10 @@ pub fn summary(task: &str, m: &Manifest) -> String {
         if m.left_out.len() > 5 {
             let _ = writeln!(s, "                … and {} more", m.left_out.len() - 5);
         }
+    }
+    // Said once before the secrets, and again here, where the go-ahead is given.
+    for w in &m.warnings {
+        let _ = writeln!(s, "  warning     {}", super::clean_line(w));
     }
     s
 }

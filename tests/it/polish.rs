@@ -539,3 +539,72 @@ fn ctrl_c_at_each_prompt_shows_the_cursor_again() {
     );
     assert_eq!(api.sessions_created(), 0, "nothing was sent");
 }
+
+#[test]
+fn a_watch_shows_the_time_elapsed_and_open_without_a_browser_says_so() {
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let api = FakeApi::start();
+    let running = serde_json::json!({"status": "running"});
+    api.add_session(
+        "devin-el1",
+        &[
+            running.clone(),
+            running.clone(),
+            serde_json::json!({"status": "exit"}),
+        ],
+    );
+    let mut p = pty_api(
+        d.path(),
+        &api,
+        &["sessions", "watch", "el1", "--interval", "1"],
+    );
+    p.exp_regex(r"devin-el1: running \S+ \d+s elapsed")
+        .expect("elapsed shown");
+    p.exp_eof().expect("ends");
+
+    // --open where no browser can be shown: a warning with the URL to open, not silence.
+    let fx = Fixture::new();
+    write(&fx.work.join("notes.txt"), "a change\n");
+    let out = bin_api(&fx.work, &api)
+        .env_remove("BROWSER")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .args(["create", "--yes", "--open", "look at this change"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no browser here"), "{err}");
+    assert!(err.contains("open https://app.devin.ai/sessions/"), "{err}");
+}
+
+#[test]
+fn warnings_that_matter_are_in_the_summary_before_the_confirmation() {
+    let api = FakeApi::start();
+    // A repository with no remote, and a patch that goes as an attachment.
+    let d = tempfile::TempDir::new().expect("tempdir");
+    git(d.path(), &["init", "-q", "-b", "main"]);
+    write(&d.path().join("a.txt"), "one\n");
+    git(d.path(), &["add", "."]);
+    git(
+        d.path(),
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-qm",
+            "one",
+        ],
+    );
+    write(&d.path().join("a.txt"), "two\n");
+    let mut p = pty_handoff_with(d.path(), &api, &["--via", "attachment"]);
+    p.exp_string("About to hand off").expect("summary");
+    let summary = p.exp_string("Hand this off to Devin?").expect("question");
+    assert!(summary.contains("no remote"), "{summary}");
+    assert!(summary.contains("uploaded attachment"), "{summary}");
+    p.send_control('c').expect("ctrl-c");
+    p.exp_eof().expect("ends");
+    assert_eq!(api.sessions_created(), 0);
+}

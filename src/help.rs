@@ -196,6 +196,8 @@ DEVIN_API_KEY        The API key (cog_… for v3, apk_… for the v1 API). Remov
 DEVIN_ORG_ID         The organization for v3 routes [default: the key's own]
 DEVIN_API_URL        The API base URL [default: https://api.devin.ai]
 DEVIN_USER_ID        Create sessions as this user (needs ImpersonateOrgSessions)
+DEVIN_HANDOFF_COMPLETE  bash, zsh or fish: print the dynamic completion script (see the
+                     README's Completion)
 DEVIN_HANDOFF_PAGER  The pager for long output [default: $PAGER, else less -FRX]; `cat` turns
                      paging off, as --no-pager does
 PAGER                The pager, when DEVIN_HANDOFF_PAGER is not set

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod cron;
 pub mod error;

@@ -24,6 +24,9 @@ use crate::ui;
 /// first word looks like a mistyped command.
 pub fn run_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
+    if let Some(code) = crate::complete::answer(&args) {
+        return code;
+    }
     if let [_, help, name] = &args[..] {
         if let (Some("help"), Some(text)) =
             (help.to_str(), name.to_str().and_then(crate::help::topic))
@@ -215,7 +218,7 @@ fn implied_create(create: &crate::cli::CreateArgs, global: &crate::cli::GlobalAr
 
 /// Runs API work on a single-threaded runtime started here, and only for it; Ctrl-C ends it
 /// with exit 130.
-pub(crate) fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+pub fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

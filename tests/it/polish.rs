@@ -608,3 +608,113 @@ fn warnings_that_matter_are_in_the_summary_before_the_confirmation() {
     p.exp_eof().expect("ends");
     assert_eq!(api.sessions_created(), 0);
 }
+
+/// What bash's completion offers for `words` (the last one being completed), through the
+/// script `DEVIN_HANDOFF_COMPLETE=bash` prints, run by bash itself.
+fn bash_complete(home: &std::path::Path, api: &FakeApi, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let script = format!(
+        "source <(DEVIN_HANDOFF_COMPLETE=bash devin-handoff)\n\
+         COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_TYPE=9\n\
+         _clap_complete_devin_handoff devin-handoff '{cur}' '{prev}'\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        words = quoted.join(" "),
+        cword = words.len() - 1,
+        cur = words[words.len() - 1],
+        prev = words[words.len() - 2],
+    );
+    let bin_dir = assert_cmd::cargo::cargo_bin!("devin-handoff")
+        .parent()
+        .expect("dir")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    hermetic(&mut cmd, home);
+    let out = cmd
+        .env("PATH", path)
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn shell_completion_offers_live_ids() {
+    let api = FakeApi::start();
+    let home = home_with_config("", 0o600);
+    // A handoff from this machine: its session is offered wherever a session ID goes.
+    let fx = Fixture::new();
+    write(&fx.work.join("notes.txt"), "a change\n");
+    let out = bin_with_home(&fx.work, home.path())
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .args(["--json", "create", "--yes", "finish the change"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let session = stdout_json(&out)["session_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    for words in [
+        &["devin-handoff", "sessions", "show", ""][..],
+        &["devin-handoff", "sessions", "send", ""][..],
+        &["devin-handoff", "poll", ""][..],
+    ] {
+        let offered = bash_complete(home.path(), &api, words);
+        assert!(offered.contains(&session), "{words:?}: {offered:?}");
+    }
+    // Notes and playbooks from the API.
+    let out = run_api(
+        &api,
+        fx.work.as_path(),
+        &[
+            "--json",
+            "knowledge",
+            "create",
+            "--name",
+            "Style",
+            "--trigger",
+            "t",
+            "--body",
+            "b",
+        ],
+    );
+    let note = stdout_json(&out)["note_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let offered = bash_complete(
+        home.path(),
+        &api,
+        &["devin-handoff", "knowledge", "show", ""],
+    );
+    // The IDs first (clap adds the flags after them on an empty word).
+    assert_eq!(offered.first(), Some(&note), "{offered:?}");
+    assert!(
+        !offered.iter().any(|o| o.starts_with("devin-")),
+        "{offered:?}"
+    );
+    let offered = bash_complete(
+        home.path(),
+        &api,
+        &["devin-handoff", "create", "--knowledge", ""],
+    );
+    assert!(offered.contains(&note), "{offered:?}");
+    // Commands still complete as before.
+    let offered = bash_complete(home.path(), &api, &["devin-handoff", "sess"]);
+    assert_eq!(offered, ["sessions"]);
+}

@@ -237,13 +237,7 @@ fn help_and_version_need_no_repo_or_key() {
 fn git_handoff_is_the_same_program() {
     let fx = Fixture::new();
     write(&fx.work.join("x.txt"), "x\n");
-    let git_handoff = assert_cmd::cargo::cargo_bin!("git-handoff");
-    let bin_dir = git_handoff.parent().expect("dir");
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_bins();
     let out = std::process::Command::new("git")
         .current_dir(&fx.work)
         .env("PATH", path)

@@ -198,12 +198,7 @@ fn git_handoff_help_says_git_handoff() {
         assert!(!text.contains("git-handoff"), "{text}");
     }
     // Through git itself, with the binary on PATH.
-    let bin_dir = git_handoff.parent().expect("dir");
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_bins();
     let out = std::process::Command::new("git")
         .args(["handoff", "-h"])
         .env("PATH", path)

@@ -335,64 +335,41 @@ fn long_output_goes_through_the_pager_on_a_terminal_only() {
     api.add_session("devin-pg1", &[serde_json::json!({"status": "running"})]);
     api.add_message("devin-pg1", "devin", "first answer");
     let pager = [("DEVIN_HANDOFF_PAGER", "sed 's/^/paged: /'")];
-    let (lines, _) = pty_lines(pty_api_cols(
-        d.path(),
-        &api,
-        100,
-        &pager,
-        &["sessions", "messages", "pg1"],
-    ));
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("paged: devin: first answer")),
-        "{lines:?}"
-    );
-    // $PAGER when the tool's own variable is not set (an empty value here unsets it).
-    let env = [
-        ("DEVIN_HANDOFF_PAGER", ""),
-        ("PAGER", "sed 's/^/via-pager: /'"),
+    let messages = ["sessions", "messages", "pg1"];
+    let no_pager = ["--no-pager", "sessions", "messages", "pg1"];
+    // (environment, arguments, what the first line of the answer starts with); an empty
+    // value unsets the variable.
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Env, &[&str], &str); 4] = [
+        (&pager, &messages, "paged: devin: first answer"),
+        // $PAGER when the tool's own variable is not set.
+        (
+            &[
+                ("DEVIN_HANDOFF_PAGER", ""),
+                ("PAGER", "sed 's/^/via-pager: /'"),
+            ],
+            &messages,
+            "via-pager: devin: first answer",
+        ),
+        // Turned off: --no-pager, and DEVIN_HANDOFF_PAGER=cat over $PAGER.
+        (&pager, &no_pager, "devin: first answer"),
+        (
+            &[
+                ("DEVIN_HANDOFF_PAGER", "cat"),
+                ("PAGER", "sed 's/^/paged: /'"),
+            ],
+            &messages,
+            "devin: first answer",
+        ),
     ];
-    let (lines, _) = pty_lines(pty_api_cols(
-        d.path(),
-        &api,
-        100,
-        &env,
-        &["sessions", "messages", "pg1"],
-    ));
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("via-pager: devin: first answer")),
-        "{lines:?}"
-    );
-    // Turned off: --no-pager, DEVIN_HANDOFF_PAGER=cat, and into a pipe.
-    let (lines, _) = pty_lines(pty_api_cols(
-        d.path(),
-        &api,
-        100,
-        &pager,
-        &["--no-pager", "sessions", "messages", "pg1"],
-    ));
-    assert!(
-        lines.iter().any(|l| l.starts_with("devin: first answer")),
-        "{lines:?}"
-    );
-    let cat = [
-        ("DEVIN_HANDOFF_PAGER", "cat"),
-        ("PAGER", "sed 's/^/paged: /'"),
-    ];
-    let (lines, _) = pty_lines(pty_api_cols(
-        d.path(),
-        &api,
-        100,
-        &cat,
-        &["sessions", "messages", "pg1"],
-    ));
-    assert!(
-        lines.iter().any(|l| l.starts_with("devin: first answer")),
-        "{lines:?}"
-    );
+    for (env, args, first) in cases {
+        let (lines, _) = pty_lines(pty_api_cols(d.path(), &api, 100, env, args));
+        assert!(
+            lines.iter().any(|l| l.starts_with(first)),
+            "{env:?} {args:?}: {lines:?}"
+        );
+    }
+    // Never into a pipe.
     let out = checked(
         bin_api(d.path(), &api)
             .envs(pager)
@@ -623,15 +600,7 @@ fn bash_complete(home: &std::path::Path, api: &FakeApi, words: &[&str]) -> Vec<S
         cur = words[words.len() - 1],
         prev = words[words.len() - 2],
     );
-    let bin_dir = assert_cmd::cargo::cargo_bin!("devin-handoff")
-        .parent()
-        .expect("dir")
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_bins();
     let mut cmd = std::process::Command::new("bash");
     hermetic(&mut cmd, home);
     let out = cmd

@@ -437,3 +437,17 @@ pub fn home_with_config(config: &str, mode: u32) -> tempfile::TempDir {
     std::fs::set_permissions(&path, perms).expect("chmod");
     dir
 }
+
+/// `PATH` with the built binaries' folder first, so that `git handoff` and shell scripts
+/// find them.
+pub fn path_with_bins() -> String {
+    let bin_dir = assert_cmd::cargo::cargo_bin!("devin-handoff")
+        .parent()
+        .expect("dir")
+        .to_path_buf();
+    format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}

@@ -185,15 +185,18 @@ fn a_delete_names_what_it_deletes() {
 fn retries_are_announced_on_a_terminal() {
     let d = tempfile::TempDir::new().expect("tempdir");
     let api = FakeApi::start();
-    api.push_fault(
-        "GET",
-        "/sessions",
-        Fault::Status(429, Some("1".into()), "{}".into()),
-    );
-    let mut p = pty_api(d.path(), &api, &["sessions", "list"]);
-    p.exp_string("API busy, retrying in 1 s (1/4)")
-        .expect("announced");
-    p.exp_eof().expect("then finishes");
+    // At 60 and 120 columns, as the tables are.
+    for cols in [60, 120] {
+        api.push_fault(
+            "GET",
+            "/sessions",
+            Fault::Status(429, Some("1".into()), "{}".into()),
+        );
+        let mut p = pty_api_cols(d.path(), &api, cols, &[], &["sessions", "list"]);
+        p.exp_string("API busy, retrying in 1 s (1/4)")
+            .expect("announced");
+        p.exp_eof().expect("then finishes");
+    }
     // Not into a pipe.
     api.push_fault(
         "GET",

@@ -552,6 +552,27 @@ pub struct ScanArgs {
     /// List the rules the scanner runs, one per line (with --json, an array), and exit
     #[arg(long, conflicts_with_all = ["patch", "staged"])]
     pub list_rules: bool,
+
+    /// Output format: text for people, json (as --json), or sarif (SARIF 2.1.0, for code
+    /// scanning) [default: text, or json with --json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ScanFormat>,
+
+    /// Ignore the findings listed in this baseline file (see --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every finding to FILE as a baseline (fingerprints, no secret values) and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// How `scan` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 /// How the patch travels.

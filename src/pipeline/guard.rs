@@ -39,7 +39,29 @@ pub(super) fn guard(
         blobs: Some(&get),
     };
     let mut findings = scan_all(&scanner, req, inputs, state.as_deref(), scope);
-    let in_history = history_findings(&scanner, state.as_deref(), scope)?;
+    let mut in_history = history_findings(&scanner, state.as_deref(), scope)?;
+    if let Some(s) = state.as_deref() {
+        // Findings a person accepted for this repository (`.handoff-baseline.json`, or a
+        // `.gitleaksignore` entry that maps) are not secrets to stop for.
+        let base = crate::scan::baseline::Baseline::for_repository(&s.workdir)?;
+        if !base.unmapped.is_empty() {
+            ui.warn(&format!(
+                "{} .gitleaksignore entries could not be mapped onto this scanner's findings",
+                base.unmapped.len()
+            ));
+        }
+        let (kept, a) = base.filter(findings);
+        let (kept_history, b) = base.filter(in_history);
+        (findings, in_history) = (kept, kept_history);
+        if a + b > 0 {
+            ui.note(&format!(
+                "{} finding{} accepted by {}",
+                a + b,
+                if a + b == 1 { "" } else { "s" },
+                base.sources.join(" and ")
+            ));
+        }
+    }
     let history_hits = in_history.len();
     findings.extend(in_history);
     if findings.is_empty() {

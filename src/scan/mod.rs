@@ -6,6 +6,7 @@
 //! (see [`Scope::old_side`]): only then are they already public to whoever gets the patch.
 //! Binary patches are decoded and their content scanned in whatever encoding it has.
 
+pub mod baseline;
 pub(crate) mod binary;
 mod decode;
 mod entropy;
@@ -13,6 +14,7 @@ mod paths;
 pub mod policy;
 pub mod redact;
 mod rules;
+pub mod sarif;
 
 use std::io::BufRead;
 
@@ -45,7 +47,7 @@ impl Side {
     }
 }
 
-/// One secret found. The value itself is never stored, only its masked form.
+/// One secret found. The value itself is never stored, only its masked form and a hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub rule: &'static str,
@@ -55,21 +57,48 @@ pub struct Finding {
     /// findings about a file's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// Column (1-based, in characters) where the secret starts on its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
     pub masked: String,
     /// Where in the patch: absent for added lines.
     #[serde(skip_serializing_if = "Side::is_added")]
     pub side: Side,
-    /// Stable identifier for the finding: `path:rule:line`.
+    /// Stable identifier for the finding, for baselines: `rule:path:hash`, where the hash
+    /// (16 hex digits of SHA-256) is of the rule and the secret. It holds no secret and
+    /// stays the same when the line moves.
     pub fingerprint: String,
 }
 
+/// 16 hex digits of SHA-256 over the rule and the value: identifies a secret without
+/// holding it (too short to confirm a guess of a low-entropy value with certainty).
+fn value_hash(rule: &str, value: &str) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0]);
+    h.update(value.as_bytes());
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 impl Finding {
-    fn new(rule: &'static str, path: &str, line: Option<usize>, masked: String) -> Finding {
-        let fingerprint = format!("{path}:{rule}:{}", line.unwrap_or(0));
+    /// A finding of `rule` in `path` for `value` (empty for findings about a file as a
+    /// whole, which the path identifies).
+    fn new(rule: &'static str, path: &str, line: Option<usize>, value: &str) -> Finding {
+        let masked = if value.is_empty() {
+            String::new()
+        } else {
+            mask(value)
+        };
+        let fingerprint = format!("{rule}:{path}:{}", value_hash(rule, value));
         Finding {
             rule,
             path: path.to_string(),
             line,
+            column: None,
             masked,
             side: Side::Added,
             fingerprint,
@@ -79,6 +108,18 @@ impl Finding {
     fn on(mut self, side: Side) -> Finding {
         self.side = side;
         self
+    }
+
+    fn at_column(mut self, column: usize) -> Finding {
+        self.column = Some(column);
+        self
+    }
+
+    /// gitleaks' own fingerprint for this finding, `path:rule:line`, to match the entries of
+    /// a `.gitleaksignore` once their rule is mapped onto ours.
+    pub fn line_key(&self) -> Option<String> {
+        self.line
+            .map(|l| format!("{}:{}:{l}", self.path, self.rule))
     }
 }
 
@@ -352,17 +393,12 @@ impl Scanner {
         let shown = self.shown_path(path);
         let label = shown.as_deref().unwrap_or(path);
         if let Some(rule) = paths::sensitive_path(path) {
-            out.push(Finding::new(rule, label, None, String::new()));
+            out.push(Finding::new(rule, label, None, ""));
         }
         let mut spans = Vec::new();
         self.line_spans(path, path, &mut spans);
         for s in &spans {
-            out.push(Finding::new(
-                s.rule,
-                label,
-                None,
-                mask(&path[s.start..s.end]),
-            ));
+            out.push(Finding::new(s.rule, label, None, &path[s.start..s.end]));
         }
         out
     }
@@ -539,7 +575,10 @@ impl Scanner {
         self.stream_spans(text, place.path, &mut gate.carry, spans);
         for s in spans.iter() {
             let value = &text[s.start..s.end];
-            let f = Finding::new(s.rule, place.shown, Some(line), mask(value)).on(place.side);
+            let column = text[..s.start].chars().count() + 1;
+            let f = Finding::new(s.rule, place.shown, Some(line), value)
+                .on(place.side)
+                .at_column(column);
             if s.rule == "private-key" && !value.contains("-----END") {
                 if looks_like_key_body(&text[s.end..]) {
                     out.push(f);
@@ -632,7 +671,7 @@ impl Scanner {
         let shown = w.shown.as_deref().unwrap_or(&w.path);
         let Some(data) = hunk.inflate() else {
             // Undecodable data cannot be vouched for: say so rather than pass it silently.
-            out.push(Finding::new("undecodable-binary", shown, None, String::new()).on(side));
+            out.push(Finding::new("undecodable-binary", shown, None, "").on(side));
             return;
         };
         match hunk.kind {

@@ -12,7 +12,7 @@ pub mod prompt;
 mod summary;
 pub mod table;
 
-pub use output::{print_stdout, Printer};
+pub use output::{print_json, print_stdout, Printer};
 pub use pager::Paging;
 pub use summary::{human_bytes, summary};
 

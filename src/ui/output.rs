@@ -45,6 +45,11 @@ impl Printer {
         }
     }
 
+    /// Whether results are one JSON document (`--json`).
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Whether a question may be asked.
     pub fn can_prompt(&self) -> bool {
         self.interactive
@@ -141,7 +146,7 @@ impl Printer {
 }
 
 /// Writes `value` to stdout as the single JSON document of this run.
-pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::other(format!("cannot encode output: {e}")))?;
     print_stdout(&format!("{text}\n"))

@@ -20,3 +20,4 @@ mod real_api;
 mod scale;
 mod sessions;
 mod trust;
+mod workflows;

@@ -22,6 +22,7 @@ pub mod scan;
 pub mod settings;
 #[doc(hidden)]
 pub mod testkit;
+pub mod transcript;
 pub mod ui;
 
 pub use commands::{run, run_args};

@@ -15,11 +15,20 @@ use crate::settings::HandoffRequest;
 use crate::settings::Settings;
 use crate::ui;
 
-/// The fields Claude Code, Codex and Copilot CLI hook events share.
+/// The fields of the hook events this reads: Claude Code's, Codex's and Copilot CLI's
+/// (`cwd`, `prompt`, `transcript_path`, `last_assistant_message`), Cursor's
+/// (`beforeSubmitPrompt`, `stop`: `workspace_roots` instead of `cwd`) and Gemini CLI's
+/// (`BeforeAgent`, `AfterAgent`: `prompt_response` for the assistant's last words).
 #[derive(Debug, Default, Deserialize)]
 pub struct HookEvent {
     #[serde(default)]
     pub cwd: Option<PathBuf>,
+    /// Cursor: the open workspace folders; the first is the one handed off.
+    #[serde(default)]
+    pub workspace_roots: Vec<PathBuf>,
+    /// Gemini CLI's `AfterAgent`: the assistant's answer to the prompt.
+    #[serde(default)]
+    pub prompt_response: Option<String>,
     #[serde(default)]
     pub hook_event_name: Option<String>,
     #[serde(default)]
@@ -81,62 +90,9 @@ pub fn task_of(event: &HookEvent, flag: Option<&str>) -> String {
     }
 }
 
-/// The text of one transcript line, if it is a user or assistant text turn.
-fn turn_text(line: &Value) -> Option<(String, String)> {
-    let msg = line.get("message").unwrap_or(line);
-    let role = msg
-        .get("role")
-        .or_else(|| line.get("type"))
-        .and_then(Value::as_str)?
-        .to_string();
-    if role != "user" && role != "assistant" {
-        return None;
-    }
-    let content = msg.get("content")?;
-    let text = match content {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter(|p| p.get("type").and_then(Value::as_str) == Some("text"))
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => return None,
-    };
-    let text = text.trim().to_string();
-    (!text.is_empty()).then_some((role, text))
-}
-
-/// The last user and assistant text turns of a JSONL transcript, newest kept, within
-/// `budget` bytes; tool calls and results are dropped.
+/// The last user and assistant text turns of a transcript, newest kept, within `budget`.
 pub fn transcript_tail(text: &str, budget: usize) -> String {
-    let mut turns: Vec<String> = Vec::new();
-    let mut used = 0;
-    for line in text.lines().rev() {
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        let Some((role, body)) = turn_text(&v) else {
-            continue;
-        };
-        let who = if role == "user" { "User" } else { "Assistant" };
-        let entry = format!("{who}: {body}");
-        if used + entry.len() + 2 > budget {
-            if turns.is_empty() {
-                // Even one long turn is cut (at a character boundary) rather than dropped.
-                let mut cut = budget.saturating_sub(16);
-                while cut > 0 && !entry.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                turns.push(format!("{}…", &entry[..cut]));
-            }
-            break;
-        }
-        used += entry.len() + 2;
-        turns.push(entry);
-    }
-    turns.reverse();
-    turns.join("\n\n")
+    crate::transcript::tail(text, budget)
 }
 
 pub fn run(args: &HookArgs, settings: &Settings) -> Result<()> {
@@ -241,7 +197,7 @@ fn handle(args: &HookArgs, settings: &Settings) -> Handled {
         return Ok((name, String::new()));
     }
     let fail = |e: Error| (name.clone(), e);
-    let dir = match &event.cwd {
+    let dir = match event.cwd.as_ref().or(event.workspace_roots.first()) {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| fail(Error::other(e.to_string())))?,
     };
@@ -266,7 +222,11 @@ fn handle(args: &HookArgs, settings: &Settings) -> Handled {
         .map(|t| transcript_tail(&t, args.context_budget))
         .unwrap_or_default();
     if context.is_empty() {
-        if let Some(last) = &event.last_assistant_message {
+        if let Some(last) = event
+            .last_assistant_message
+            .as_ref()
+            .or(event.prompt_response.as_ref())
+        {
             context = format!("Assistant: {}", last.trim());
         }
     }
@@ -308,12 +268,21 @@ fn handle(args: &HookArgs, settings: &Settings) -> Handled {
 /// The hook-output object: `systemMessage` for the person, and for a prompt hook the same
 /// text as context for the agent.
 fn hook_output(event: Option<&str>, message: &str, ok: bool) -> Value {
+    // Cursor reads `continue` and `user_message` from a prompt hook, and nothing we would
+    // say from `stop` (its `followup_message` would be sent to the agent as the user).
+    match event {
+        Some("beforeSubmitPrompt") => {
+            return json!({"continue": true, "user_message": message});
+        }
+        Some("stop") => return json!({}),
+        _ => {}
+    }
     let mut out = json!({
         "continue": true,
         "suppressOutput": false,
         "systemMessage": message,
     });
-    if let (Some(ev @ ("UserPromptSubmit" | "SessionStart")), Some(obj)) =
+    if let (Some(ev @ ("UserPromptSubmit" | "SessionStart" | "BeforeAgent")), Some(obj)) =
         (event, out.as_object_mut())
     {
         let context = if ok {

@@ -19,5 +19,6 @@ mod polish;
 mod real_api;
 mod scale;
 mod sessions;
+mod transcripts;
 mod trust;
 mod workflows;

@@ -96,6 +96,12 @@ pub enum Command {
     /// Never prompts; prints one JSON object in the agent's hook-output format; exits 0 even
     /// when nothing was sent (unless --block-on-failure), so that the agent is never blocked.
     Hook(HookArgs),
+    /// Serve the Model Context Protocol on stdin and stdout, for agents (see the README)
+    ///
+    /// Tools: handoff, scan, session_status, session_messages, send_message, list_sessions.
+    /// Never prompts; a handoff that finds secrets sends nothing unless the server allows
+    /// redaction. `allow` (sending secrets as they are) is never available here.
+    Mcp(McpArgs),
     /// Print shell completions
     Completions {
         /// The shell
@@ -148,6 +154,25 @@ pub struct HookArgs {
     /// nothing is sent)
     #[arg(long)]
     pub allow_no_repo: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct McpArgs {
+    /// The secrets policy of a handoff that does not name one; a tool call may still ask
+    /// for any of these three
+    #[arg(long, value_enum, default_value_t = McpSecrets::Block, value_name = "POLICY")]
+    pub secrets: McpSecrets,
+}
+
+/// The policies an MCP client may use: never `allow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum McpSecrets {
+    /// Send nothing and return the masked findings
+    Block,
+    /// Replace each secret with a placeholder
+    Redact,
+    /// Pass `NAME=value` secrets as session secrets, redact the rest
+    Session,
 }
 
 #[derive(Debug, Subcommand)]

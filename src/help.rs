@@ -78,6 +78,10 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ("Claude Code UserPromptSubmit hook, acting on /handoff only", "devin-handoff hook --require-trigger --secrets redact"),
         ("Try it by hand", "echo '{\"prompt\":\"/handoff fix it\",\"cwd\":\".\"}' | devin-handoff hook --require-trigger"),
     ]),
+    ("mcp", &[
+        ("Register with Claude Code", "claude mcp add devin-handoff -- devin-handoff mcp"),
+        ("Make redaction the default for agents' handoffs", "devin-handoff mcp --secrets redact"),
+    ]),
     ("completions", &[
         ("bash (the folder must exist)", "devin-handoff completions bash > ~/.local/share/bash-completion/completions/devin-handoff"),
         ("zsh, into a folder on $fpath", "devin-handoff completions zsh > ~/.zfunc/_devin-handoff"),

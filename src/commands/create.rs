@@ -71,6 +71,32 @@ async fn finish(
 }
 
 fn print_dry_run(settings: &Settings, plan: &Plan) -> Result<()> {
+    let v = dry_run_value(settings, plan)?;
+    let (route, upload_route) = (&v["route"], &v["upload"]["route"]);
+    let composed = &plan.composed;
+    settings.out.result(&v, || {
+        // Sizes in the summary's units (B, KiB, MiB), so the two can be compared.
+        if let Some(bytes) = plan.upload {
+            ui::note(&format!(
+                "dry run: the patch ({}) would be uploaded first ({})",
+                ui::human_bytes(bytes),
+                upload_route.as_str().unwrap_or_default()
+            ));
+        }
+        ui::note(&format!(
+            "dry run: nothing was sent. The prompt below ({}) would go to {}.",
+            ui::human_bytes(composed.prompt.len()),
+            route.as_str().unwrap_or_default()
+        ));
+        let _paging = settings.out.page();
+        ui::print_stdout(&composed.prompt)
+    })
+}
+
+/// What a dry run reports (`--dry-run --json`, and the MCP server's dry run): the route,
+/// the request body as it would go (session secrets' values withheld), the manifest, and
+/// the upload that would come first.
+pub(crate) fn dry_run_value(settings: &Settings, plan: &Plan) -> Result<serde_json::Value> {
     let flavor = settings.known_key().map_or(KeyFlavor::V3, |k| k.flavor());
     let route = Client::create_route(flavor, settings.org_id.as_deref());
     let mut body = Client::create_body(flavor, &plan.request)?;
@@ -92,21 +118,7 @@ fn print_dry_run(settings: &Settings, plan: &Plan) -> Result<()> {
             serde_json::json!({"route": upload_route, "name": prompt::PATCH_NAME, "bytes": bytes}),
         );
     }
-    settings.out.result(&v, || {
-        // Sizes in the summary's units (B, KiB, MiB), so the two can be compared.
-        if let Some(bytes) = plan.upload {
-            ui::note(&format!(
-                "dry run: the patch ({}) would be uploaded first ({upload_route})",
-                ui::human_bytes(bytes)
-            ));
-        }
-        ui::note(&format!(
-            "dry run: nothing was sent. The prompt below ({}) would go to {route}.",
-            ui::human_bytes(composed.prompt.len())
-        ));
-        let _paging = settings.out.page();
-        ui::print_stdout(&composed.prompt)
-    })
+    Ok(v)
 }
 
 fn print_created(
@@ -115,6 +127,26 @@ fn print_created(
     composed: &Composed,
     reused: bool,
 ) -> Result<()> {
+    let url = session.web_url();
+    let v = created_value(session, composed, reused);
+    settings.out.result(&v, || {
+        if !reused {
+            eprintln!(
+                "{} Created Devin session {}",
+                console::style("✓").green(),
+                ui::clean_line(&session.session_id)
+            );
+        }
+        ui::print_stdout(&format!("{url}\n"))
+    })
+}
+
+/// What a create reports (`--json`, and the MCP server's handoff).
+pub(crate) fn created_value(
+    session: &Session,
+    composed: &Composed,
+    reused: bool,
+) -> serde_json::Value {
     let url = session.web_url();
     let mut v = serde_json::json!({
         "session_id": session.session_id,
@@ -126,14 +158,5 @@ fn print_created(
     if let (Some(new), Some(obj)) = (session.is_new_session, v.as_object_mut()) {
         obj.insert("is_new_session".into(), new.into());
     }
-    settings.out.result(&v, || {
-        if !reused {
-            eprintln!(
-                "{} Created Devin session {}",
-                console::style("✓").green(),
-                ui::clean_line(&session.session_id)
-            );
-        }
-        ui::print_stdout(&format!("{url}\n"))
-    })
+    v
 }

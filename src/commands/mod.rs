@@ -3,6 +3,7 @@
 
 pub mod create;
 pub mod hook;
+pub mod mcp;
 pub mod org;
 pub mod pull;
 pub mod scan;
@@ -151,6 +152,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             };
         }
         Some(Command::Scan(args)) => return scan::run(&args, &settings(None)?),
+        Some(Command::Mcp(args)) => return mcp::run(&args, &settings(None)?),
         Some(other) => other,
     };
     let s = &settings(None)?;
@@ -172,7 +174,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             | Command::Completions { .. }
             | Command::Man { .. }
             | Command::Hook(_)
-            | Command::Scan(_) => Err(Error::other("internal: command dispatched twice")),
+            | Command::Scan(_)
+            | Command::Mcp(_) => Err(Error::other("internal: command dispatched twice")),
         }
     })
 }

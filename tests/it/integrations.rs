@@ -178,6 +178,7 @@ fn command_lines() -> Vec<(String, String)> {
         ".claude-plugin/plugin.json",
         ".claude-plugin/marketplace.json",
         ".codex-plugin/plugin.json",
+        ".mcp.json",
         "integrations/claude-code-settings.json",
     ] {
         let v: serde_json::Value =
@@ -188,10 +189,14 @@ fn command_lines() -> Vec<(String, String)> {
                 serde_json::Value::Object(m) => {
                     for (k, x) in m {
                         if k == "command" {
-                            out.push((
-                                file.to_string(),
-                                x.as_str().expect("command string").to_string(),
-                            ));
+                            // An MCP server entry: the command and its `args`.
+                            let args = m.get("args").and_then(|a| a.as_array());
+                            let args = args.into_iter().flatten().filter_map(|a| a.as_str());
+                            let line = std::iter::once(x.as_str().expect("command string"))
+                                .chain(args)
+                                .collect::<Vec<_>>()
+                                .join(" ");
+                            out.push((file.to_string(), line));
                         }
                         walk(x, file, out);
                     }
@@ -204,7 +209,7 @@ fn command_lines() -> Vec<(String, String)> {
     }
     for f in [
         "SKILL.md",
-        "skills/handoff/SKILL.md",
+        "skills/handoff-to-devin/SKILL.md",
         "commands/handoff.md",
         "integrations/AGENTS.md",
     ] {

@@ -14,6 +14,7 @@ mod guard;
 mod hardening;
 mod help;
 mod integrations;
+mod mcp;
 mod org;
 mod polish;
 mod real_api;

@@ -1,0 +1,392 @@
+//! `mcp`: a Model Context Protocol server over stdio (the official Rust SDK, rmcp), so that
+//! any agent can hand off, scan and follow sessions through tools. It runs the same pipeline
+//! as the CLI and never asks anything; stdout is the protocol's, so nothing else is printed
+//! there. A blocked handoff is a tool result with `isError` (the masked findings and the
+//! exact retry that would redact), not a protocol error.
+
+use std::path::PathBuf;
+
+use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
+use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{schemars, tool, tool_handler, tool_router, ErrorData, ServerHandler, ServiceExt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::api::{session_id, Client, SessionFilter};
+use crate::cli::{McpArgs, McpSecrets};
+use crate::error::{Error, Result};
+use crate::pipeline;
+use crate::prompt::Via;
+use crate::scan::policy::Policy;
+use crate::scan::Scanner;
+use crate::settings::{HandoffRequest, Settings};
+use crate::ui;
+
+/// How secrets in a handoff are handled: never `allow` (sending them as they are), which no
+/// agent can ask for; only a person changing the server's command line can make `redact` or
+/// `session` the default.
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum SecretsParam {
+    /// Send nothing and report the masked findings.
+    Block,
+    /// Replace each secret with a placeholder and withhold sensitive files.
+    Redact,
+    /// `NAME=value` secrets go to the session as session secrets; the rest are redacted.
+    Session,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum ViaParam {
+    /// In the prompt when it fits the inline budget, else as an attachment.
+    Auto,
+    /// Always in the prompt, cut at file boundaries when over budget.
+    Inline,
+    /// Always as an uploaded attachment.
+    Attachment,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct HandoffParams {
+    /// The task for the cloud session, in the user's words.
+    task: String,
+    /// Extra context: what was tried, what is left.
+    context: Option<String>,
+    /// Tags for the session (`handoff` is always added).
+    tags: Option<Vec<String>>,
+    /// What to do when secrets are found [default: block, unless the server was started with
+    /// another policy].
+    secrets: Option<SecretsParam>,
+    /// Only compose: return the prompt and the patch that would be sent, send nothing.
+    dry_run: Option<bool>,
+    /// How the patch travels.
+    via: Option<ViaParam>,
+    /// Send unpushed commits as commits (a git bundle) rather than one patch.
+    history: Option<bool>,
+    /// The repository to hand off (any folder inside it) [default: the server's folder].
+    cwd: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct ScanParams {
+    /// A folder (what a handoff from its repository would send) or a unified diff file.
+    path: Option<String>,
+    /// A unified diff given as text.
+    patch: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct SessionParams {
+    /// Session ID (with or without `devin-`) or its web URL.
+    session_id: String,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct SendParams {
+    /// Session ID (with or without `devin-`) or its web URL.
+    session_id: String,
+    /// The message; scanned for secrets first (blocked if any are found).
+    message: String,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct ListParams {
+    /// Only sessions with all these tags.
+    tags: Option<Vec<String>>,
+    /// At most this many [default: 20].
+    limit: Option<u32>,
+}
+
+/// The server: the settings resolved at start, read-only after.
+#[derive(Debug, Clone)]
+pub struct Server {
+    settings: Settings,
+    default_secrets: Policy,
+    tool_router: ToolRouter<Server>,
+}
+
+/// A failure as a tool result with `isError`: the same object `--json` prints.
+fn failure(e: &Error) -> CallToolResult {
+    let mut v = json!({
+        "error": {
+            "kind": e.kind().name(),
+            "exit_code": e.kind().exit_code(),
+            "message": e.message(),
+            "hints": e.hints(),
+        }
+    });
+    if let (Some((key, value)), Some(obj)) = (e.detail(), v.as_object_mut()) {
+        obj.insert((*key).to_string(), value.clone());
+    }
+    CallToolResult::structured_error(v)
+}
+
+fn done(r: Result<Value>) -> std::result::Result<CallToolResult, ErrorData> {
+    Ok(match r {
+        Ok(v) => CallToolResult::structured(v),
+        Err(e) => failure(&e),
+    })
+}
+
+#[tool_router]
+impl Server {
+    fn new(settings: Settings, default_secrets: Policy) -> Server {
+        Server {
+            settings,
+            default_secrets,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    /// Hands the exact local state of a git repository (remote, branch, unpushed commits,
+    /// staged, unstaged and untracked changes) to a new cloud Devin session, after a secret
+    /// scan. Returns the session's ID and URL, or with dry_run the prompt and patch that
+    /// would go. When secrets are found it sends nothing and returns the masked findings
+    /// with the exact retry that would redact them: ask the user before retrying.
+    #[tool(name = "handoff")]
+    async fn handoff(
+        &self,
+        Parameters(p): Parameters<HandoffParams>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        let retry = json!({
+            "tool": "handoff",
+            "arguments": {
+                "task": p.task, "context": p.context, "tags": p.tags, "cwd": p.cwd,
+                "via": p.via, "history": p.history, "dry_run": p.dry_run, "secrets": "redact",
+            }
+        });
+        match self.run_handoff(p).await {
+            Ok(v) => Ok(CallToolResult::structured(v)),
+            Err(e) => {
+                let mut r = failure(&e);
+                if e.detail().is_some_and(|(k, _)| *k == "findings") {
+                    if let Some(obj) = r.structured_content.as_mut().and_then(Value::as_object_mut)
+                    {
+                        obj.insert("retry".into(), retry);
+                    }
+                    r = CallToolResult::structured_error(r.structured_content.unwrap_or_default());
+                }
+                Ok(r)
+            }
+        }
+    }
+
+    /// Scans for secrets, as the handoff guard does: a folder (what a handoff from its
+    /// repository would send), a unified diff file, or diff text. Values are masked.
+    #[tool(name = "scan")]
+    async fn scan(
+        &self,
+        Parameters(p): Parameters<ScanParams>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        done(
+            tokio::task::spawn_blocking(move || scan(p))
+                .await
+                .unwrap_or_else(|e| Err(Error::other(format!("the scan stopped: {e}")))),
+        )
+    }
+
+    /// A session's status, title, pull request and structured report.
+    #[tool(name = "session_status")]
+    async fn session_status(
+        &self,
+        Parameters(p): Parameters<SessionParams>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        done(async {
+            let id = session_id(&p.session_id)?;
+            let mut client = Client::new(&self.settings)?;
+            let s = client.get_session(&id).await?;
+            Ok(json!({"session": s, "url": s.web_url(), "progress": format!("{:?}", s.progress()).to_lowercase()}))
+        }
+        .await)
+    }
+
+    /// A session's messages, oldest first.
+    #[tool(name = "session_messages")]
+    async fn session_messages(
+        &self,
+        Parameters(p): Parameters<SessionParams>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        done(
+            async {
+                let id = session_id(&p.session_id)?;
+                let mut client = Client::new(&self.settings)?;
+                let msgs = client.list_messages(&id).await?;
+                Ok(json!({"session_id": id, "messages": msgs}))
+            }
+            .await,
+        )
+    }
+
+    /// Sends a follow-up message to a session. It is scanned for secrets first and not sent
+    /// when any are found.
+    #[tool(name = "send_message")]
+    async fn send_message(
+        &self,
+        Parameters(p): Parameters<SendParams>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        done(
+            async {
+                let id = session_id(&p.session_id)?;
+                if p.message.trim().is_empty() {
+                    return Err(Error::usage("the message is empty"));
+                }
+                let mut never = ui::prompt::NeverAsk {
+                    out: self.settings.out,
+                };
+                let text = pipeline::guard_message(
+                    &p.message,
+                    Some(Policy::Block),
+                    &self.settings,
+                    &mut never,
+                )?;
+                let mut client = Client::new(&self.settings)?;
+                let s = client.send_message(&id, &text).await?;
+                Ok(json!({"session_id": id, "sent": true, "status": s.and_then(|s| s.status)}))
+            }
+            .await,
+        )
+    }
+
+    /// Lists sessions, newest first.
+    #[tool(name = "list_sessions")]
+    async fn list_sessions(
+        &self,
+        Parameters(p): Parameters<ListParams>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        done(
+            async {
+                let limit = p.limit.unwrap_or(20).clamp(1, 200) as usize;
+                let filter = SessionFilter {
+                    tags: p.tags.unwrap_or_default(),
+                    ..SessionFilter::default()
+                };
+                let mut client = Client::new(&self.settings)?;
+                let sessions = client.list_sessions(&filter, Some(limit)).await?;
+                Ok(json!({"sessions": sessions}))
+            }
+            .await,
+        )
+    }
+}
+
+impl Server {
+    async fn run_handoff(&self, p: HandoffParams) -> Result<Value> {
+        let dir = match &p.cwd {
+            Some(d) => PathBuf::from(d),
+            None => std::env::current_dir().map_err(|e| Error::other(e.to_string()))?,
+        };
+        if !dir.is_dir() {
+            return Err(Error::usage(format!("{} is not a folder", dir.display())));
+        }
+        let secrets = match p.secrets {
+            Some(SecretsParam::Block) => Policy::Block,
+            Some(SecretsParam::Redact) => Policy::Redact,
+            Some(SecretsParam::Session) => Policy::Session,
+            None => self.default_secrets,
+        };
+        let req = HandoffRequest {
+            dir,
+            task: Some(p.task),
+            context: p.context,
+            tags: p.tags.unwrap_or_default(),
+            via: match p.via {
+                Some(ViaParam::Inline) => Via::Inline,
+                Some(ViaParam::Attachment) => Via::Attachment,
+                _ => Via::Auto,
+            },
+            history: p.history.unwrap_or(false),
+            secrets: Some(secrets),
+            dry_run: p.dry_run.unwrap_or(false),
+            yes: true,
+            ..HandoffRequest::default()
+        };
+        let settings = self.settings.clone();
+        let dry_run = req.dry_run;
+        let plan = tokio::task::spawn_blocking(move || {
+            let mut never = ui::prompt::NeverAsk { out: settings.out };
+            pipeline::plan(&req, &settings, &mut never)
+        })
+        .await
+        .map_err(|e| Error::other(format!("the handoff stopped: {e}")))??;
+        if dry_run {
+            let mut v = super::create::dry_run_value(&self.settings, &plan)?;
+            v["prompt"] = json!(plan.composed.prompt);
+            return Ok(v);
+        }
+        let mut client = Client::new(&self.settings)?;
+        let d = pipeline::deliver(plan, &mut client, &self.settings.out, false).await?;
+        Ok(super::create::created_value(
+            &d.session,
+            &d.composed,
+            d.reused,
+        ))
+    }
+}
+
+fn scan(p: ScanParams) -> Result<Value> {
+    let scanner = Scanner::new();
+    let findings = match (p.path, p.patch) {
+        (_, Some(text)) => scanner
+            .scan_patch_reader(text.as_bytes(), crate::scan::Scope::default())
+            .map_err(|e| Error::usage(format!("cannot read the patch: {e}")))?,
+        (Some(path), None) => {
+            let path = PathBuf::from(path);
+            if path.is_dir() {
+                super::scan::handoff_findings(&scanner, &path, &[], true)?.0
+            } else {
+                let f = std::fs::File::open(&path)
+                    .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+                scanner
+                    .scan_patch_reader(std::io::BufReader::new(f), crate::scan::Scope::default())
+                    .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?
+            }
+        }
+        (None, None) => return Err(Error::usage("give a path or a patch to scan")),
+    };
+    Ok(json!({"findings": findings, "clean": findings.is_empty()}))
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(
+                "devin-handoff",
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(
+                "Hand the exact local state of a git repository to a cloud Devin session \
+                 (handoff), scan for secrets (scan), and follow sessions (session_status, \
+                 session_messages, send_message, list_sessions). Secrets are never sent as \
+                 they are: a blocked handoff returns masked findings; ask the user before \
+                 retrying with secrets=redact.",
+            )
+    }
+}
+
+/// Serves MCP on stdin and stdout until the client goes away.
+pub fn run(args: &McpArgs, settings: &Settings) -> Result<()> {
+    let mut settings = settings.clone();
+    // No person, and stdout is the protocol's.
+    settings.out = ui::Printer::machine();
+    let default_secrets = match args.secrets {
+        McpSecrets::Block => Policy::Block,
+        McpSecrets::Redact => Policy::Redact,
+        McpSecrets::Session => Policy::Session,
+    };
+    // `api_key_command` is a blocking child process: run it before the runtime starts.
+    let _ = settings.require_key();
+    let server = Server::new(settings, default_secrets);
+    super::block_on(async move {
+        let running = server
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| Error::other(format!("the MCP session did not start: {e}")))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| Error::other(format!("the MCP session ended badly: {e}")))?;
+        Ok(())
+    })
+}

@@ -18,6 +18,35 @@ pub(super) struct Guarded {
     pub session_secrets: Vec<crate::api::types::SessionSecret>,
 }
 
+/// Leaves out the findings a person accepted for this repository (`.handoff-baseline.json`,
+/// or a `.gitleaksignore` entry that maps onto them): they are not secrets to stop for. Says
+/// how many, and which gitleaks entries could not be mapped.
+fn accepted(
+    workdir: &std::path::Path,
+    findings: Vec<Finding>,
+    in_history: Vec<Finding>,
+    ui: &mut dyn Interact,
+) -> Result<(Vec<Finding>, Vec<Finding>)> {
+    let base = crate::scan::baseline::Baseline::for_repository(workdir)?;
+    if !base.unmapped.is_empty() {
+        ui.warn(&format!(
+            "{} .gitleaksignore entries could not be mapped onto this scanner's findings",
+            base.unmapped.len()
+        ));
+    }
+    let (kept, a) = base.filter(findings);
+    let (kept_history, b) = base.filter(in_history);
+    if a + b > 0 {
+        ui.note(&format!(
+            "{} finding{} accepted by {}",
+            a + b,
+            if a + b == 1 { "" } else { "s" },
+            base.sources.join(" and ")
+        ));
+    }
+    Ok((kept, kept_history))
+}
+
 /// Scans everything that would leave the machine and applies the policy.
 ///
 /// What is scanned: the request's texts (task, context, title, tags, IDs), the branch, and
@@ -41,26 +70,7 @@ pub(super) fn guard(
     let mut findings = scan_all(&scanner, req, inputs, state.as_deref(), scope);
     let mut in_history = history_findings(&scanner, state.as_deref(), scope)?;
     if let Some(s) = state.as_deref() {
-        // Findings a person accepted for this repository (`.handoff-baseline.json`, or a
-        // `.gitleaksignore` entry that maps) are not secrets to stop for.
-        let base = crate::scan::baseline::Baseline::for_repository(&s.workdir)?;
-        if !base.unmapped.is_empty() {
-            ui.warn(&format!(
-                "{} .gitleaksignore entries could not be mapped onto this scanner's findings",
-                base.unmapped.len()
-            ));
-        }
-        let (kept, a) = base.filter(findings);
-        let (kept_history, b) = base.filter(in_history);
-        (findings, in_history) = (kept, kept_history);
-        if a + b > 0 {
-            ui.note(&format!(
-                "{} finding{} accepted by {}",
-                a + b,
-                if a + b == 1 { "" } else { "s" },
-                base.sources.join(" and ")
-            ));
-        }
+        (findings, in_history) = accepted(&s.workdir, findings, in_history, ui)?;
     }
     let history_hits = in_history.len();
     findings.extend(in_history);

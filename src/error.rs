@@ -184,6 +184,24 @@ impl Error {
         self.silent
     }
 
+    /// The error as the JSON object `--json` prints and MCP tool results carry:
+    /// `{"error": {kind, exit_code, message, hints}}`, plus its detail (the masked
+    /// `findings` of a blocked handoff, say).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "error": {
+                "kind": self.kind().name(),
+                "exit_code": self.kind().exit_code(),
+                "message": self.message(),
+                "hints": self.hints(),
+            }
+        });
+        if let (Some((key, value)), Some(obj)) = (self.detail(), v.as_object_mut()) {
+            obj.insert((*key).to_string(), value.clone());
+        }
+        v
+    }
+
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

@@ -108,18 +108,7 @@ pub struct Server {
 
 /// A failure as a tool result with `isError`: the same object `--json` prints.
 fn failure(e: &Error) -> CallToolResult {
-    let mut v = json!({
-        "error": {
-            "kind": e.kind().name(),
-            "exit_code": e.kind().exit_code(),
-            "message": e.message(),
-            "hints": e.hints(),
-        }
-    });
-    if let (Some((key, value)), Some(obj)) = (e.detail(), v.as_object_mut()) {
-        obj.insert((*key).to_string(), value.clone());
-    }
-    CallToolResult::structured_error(v)
+    CallToolResult::structured_error(e.to_json())
 }
 
 fn done(r: Result<Value>) -> std::result::Result<CallToolResult, ErrorData> {

@@ -105,17 +105,7 @@ impl Printer {
             return;
         }
         if self.json {
-            let mut v = serde_json::json!({
-                "error": {
-                    "kind": err.kind().name(),
-                    "exit_code": err.kind().exit_code(),
-                    "message": err.message(),
-                    "hints": err.hints(),
-                }
-            });
-            if let (Some((key, value)), Some(obj)) = (err.detail(), v.as_object_mut()) {
-                obj.insert((*key).to_string(), value.clone());
-            }
+            let mut v = err.to_json();
             if verbose > 0 {
                 v["error"]["causes"] = serde_json::json!(err.causes());
             }

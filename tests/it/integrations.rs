@@ -8,17 +8,8 @@ use devin_handoff::cli::Cli;
 
 use crate::common::*;
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/hooks")
-            .join(name),
-    )
-    .expect("fixture")
-}
-
 fn event(name: &str, cwd: &Path, transcript: &Path) -> String {
-    fixture(name)
+    hook_fixture(name)
         .replace("{{CWD}}", cwd.to_str().expect("utf8"))
         .replace("{{TRANSCRIPT}}", transcript.to_str().expect("utf8"))
 }
@@ -31,7 +22,7 @@ fn a_claude_code_prompt_hook_hands_off_with_the_transcript() {
         "pub fn one() -> u32 {\n    1\n}\n// retry loop\n",
     );
     let transcript = fx.root.path().join("transcript.jsonl");
-    std::fs::write(&transcript, fixture("transcript.jsonl")).expect("write");
+    std::fs::write(&transcript, hook_fixture("transcript.jsonl")).expect("write");
     let api = FakeApi::start();
     let elsewhere = tempfile::TempDir::new().expect("tempdir");
     let out = bin_api(elsewhere.path(), &api)

@@ -6,15 +6,6 @@ use std::path::Path;
 
 use crate::common::*;
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/hooks")
-            .join(name),
-    )
-    .expect("fixture")
-}
-
 /// Runs `hook` (with `flags`) on `event` against `api`; returns its JSON answer and the
 /// prompt of the session it created.
 fn hook(api: &FakeApi, dir: &Path, event: &str, flags: &[&str]) -> (serde_json::Value, String) {
@@ -88,7 +79,7 @@ fn a_codex_rollout_gives_exactly_its_text_turns_newest_kept() {
         .root
         .path()
         .join("rollout-2026-11-20T10-00-00-0199a1b2.jsonl");
-    std::fs::write(&rollout, fixture("codex-rollout.jsonl")).expect("write");
+    std::fs::write(&rollout, hook_fixture("codex-rollout.jsonl")).expect("write");
     let api = FakeApi::start();
     let (_, prompt) = hook(&api, &fx.work, &stop_event(&fx.work, &rollout), &[]);
     turns_are(
@@ -121,9 +112,9 @@ fn a_rich_claude_code_transcript_gives_exactly_its_text_turns() {
     let fx = Fixture::new();
     write(&fx.work.join("src/lex.rs"), "// lexer\n");
     let transcript = fx.root.path().join("session.jsonl");
-    std::fs::write(&transcript, fixture("claude-code-rich.jsonl")).expect("write");
+    std::fs::write(&transcript, hook_fixture("claude-code-rich.jsonl")).expect("write");
     let api = FakeApi::start();
-    let event = fixture("claude-code-user-prompt-submit.json")
+    let event = hook_fixture("claude-code-user-prompt-submit.json")
         .replace("{{CWD}}", fx.work.to_str().expect("utf8"))
         .replace("{{TRANSCRIPT}}", transcript.to_str().expect("utf8"));
     let (json, prompt) = hook(&api, &fx.work, &event, &[]);
@@ -152,8 +143,8 @@ fn the_format_is_found_per_line_whichever_agent_wrote_it() {
         &mixed,
         format!(
             "{}{}",
-            fixture("claude-code-rich.jsonl"),
-            fixture("codex-rollout.jsonl")
+            hook_fixture("claude-code-rich.jsonl"),
+            hook_fixture("codex-rollout.jsonl")
         ),
     )
     .expect("write");
@@ -178,7 +169,7 @@ fn cursor_and_gemini_cli_events_produce_handoffs() {
     let api = FakeApi::start();
     let none = Path::new("/nonexistent/transcript.jsonl");
     let fill = |name: &str, cwd: &Path| {
-        fixture(name)
+        hook_fixture(name)
             .replace("{{CWD}}", cwd.to_str().expect("utf8"))
             .replace("{{TRANSCRIPT}}", none.to_str().expect("utf8"))
     };

@@ -451,3 +451,13 @@ pub fn path_with_bins() -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
+
+/// A file of `fixtures/hooks` (hook events and transcripts, see its README).
+pub fn hook_fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/hooks")
+            .join(name),
+    )
+    .expect("fixture")
+}

@@ -212,13 +212,16 @@ BROWSER              What --open starts [default: the system's opener]";
 
 const FILES: &str = "\
 $XDG_CONFIG_HOME/devin-handoff/config.toml
-    Settings (api_url, org_id, api_key_command, inline_budget, watch_interval, allow_http,
-    secret rules and allowlists). Must not be readable by others when it names a key command.
+    Settings: api_url, org_id, user_id, tags, secrets, inline_budget, watch_interval,
+    api_key_command, allow_http, and api_key, read only when the file is its owner's alone
+    (mode 0600).
 $XDG_STATE_HOME/devin-handoff/journal.jsonl
     One line per handoff: session, repository, branch, task; read by `sessions show`,
     `sessions list --mine` and `sessions pull`. Never holds the key or the patch.
-.handoff-ignore (repository root)
-    Paths never sent, in gitignore syntax.";
+.handoffignore (repository root)
+    Paths never sent and never scanned, in gitignore syntax.
+.handoff-baseline.json, .gitleaksignore (repository root)
+    Findings accepted once and not stopped for again (see scan --write-baseline).";
 
 /// Every command path with its examples, for tests and the man pages.
 pub fn examples(path: &str) -> Option<&'static [(&'static str, &'static str)]> {

@@ -441,44 +441,14 @@ fn ctrl_c_leaves_the_cursor_visible(
 #[test]
 fn ctrl_c_at_each_prompt_shows_the_cursor_again() {
     let token = Gen::new(401).github_token();
-    let leaky = || {
-        let fx = Fixture::new();
-        write(&fx.work.join("notes.txt"), format!("token = \"{token}\"\n"));
-        fx
-    };
     let api = FakeApi::start();
-    // The secrets menu.
-    let fx = leaky();
-    ctrl_c_leaves_the_cursor_visible(
-        pty_handoff(&fx.work, &api),
-        |p| {
-            p.exp_string("Abort: send nothing").expect("menu");
-        },
-        "secrets menu",
+    let leaky = Fixture::new();
+    write(
+        &leaky.work.join("notes.txt"),
+        format!("token = \"{token}\"\n"),
     );
-    // The typed yes.
-    ctrl_c_leaves_the_cursor_visible(
-        pty_handoff(&fx.work, &api),
-        |p| {
-            p.exp_string("Abort: send nothing").expect("menu");
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            p.send("\x1b[A\r").expect("choose send anyway");
-            p.flush().expect("flush");
-            p.exp_string("Type yes").expect("asks");
-        },
-        "typed yes",
-    );
-    // The confirmation.
     let clean = Fixture::new();
     write(&clean.work.join("notes.txt"), "nothing secret\n");
-    ctrl_c_leaves_the_cursor_visible(
-        pty_handoff(&clean.work, &api),
-        |p| {
-            p.exp_string("Hand this off to Devin?").expect("confirms");
-        },
-        "confirmation",
-    );
-    // A delete's question.
     let d = tempfile::TempDir::new().expect("tempdir");
     let out = run_api(
         &api,
@@ -497,26 +467,57 @@ fn ctrl_c_at_each_prompt_shows_the_cursor_again() {
         .as_str()
         .expect("id")
         .to_string();
-    ctrl_c_leaves_the_cursor_visible(
-        pty_api(d.path(), &api, &["playbooks", "delete", &id]),
-        |p| {
-            p.exp_string("Delete playbook").expect("asks");
-        },
-        "delete",
-    );
-    // A watch's spinner.
     api.add_session("devin-spin", &[serde_json::json!({"status": "running"})]);
-    ctrl_c_leaves_the_cursor_visible(
-        pty_api(
-            d.path(),
-            &api,
-            &["sessions", "watch", "spin", "--interval", "1"],
-        ),
-        |p| {
-            p.exp_string("running").expect("watching");
-        },
-        "watch",
-    );
+    let handoff = ["please continue"];
+    let delete = ["playbooks", "delete", id.as_str()];
+    let watch = ["sessions", "watch", "spin", "--interval", "1"];
+    for cols in [60u16, 120] {
+        let at = |dir: &std::path::Path, args: &[&str]| pty_api_cols(dir, &api, cols, &[], args);
+        // The secrets menu.
+        ctrl_c_leaves_the_cursor_visible(
+            at(&leaky.work, &handoff),
+            |p| {
+                p.exp_string("Abort: send nothing").expect("menu");
+            },
+            "secrets menu",
+        );
+        // The typed yes.
+        ctrl_c_leaves_the_cursor_visible(
+            at(&leaky.work, &handoff),
+            |p| {
+                p.exp_string("Abort: send nothing").expect("menu");
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                p.send("\x1b[A\r").expect("choose send anyway");
+                p.flush().expect("flush");
+                p.exp_string("Type yes").expect("asks");
+            },
+            "typed yes",
+        );
+        // The confirmation.
+        ctrl_c_leaves_the_cursor_visible(
+            at(&clean.work, &handoff),
+            |p| {
+                p.exp_string("Hand this off to Devin?").expect("confirms");
+            },
+            "confirmation",
+        );
+        // A delete's question.
+        ctrl_c_leaves_the_cursor_visible(
+            at(d.path(), &delete),
+            |p| {
+                p.exp_string("Delete playbook").expect("asks");
+            },
+            "delete",
+        );
+        // A watch's spinner.
+        ctrl_c_leaves_the_cursor_visible(
+            at(d.path(), &watch),
+            |p| {
+                p.exp_string("running").expect("watching");
+            },
+            "watch",
+        );
+    }
     assert_eq!(api.sessions_created(), 0, "nothing was sent");
 }
 

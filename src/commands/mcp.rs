@@ -103,6 +103,9 @@ struct ListParams {
 pub struct Server {
     settings: Settings,
     default_secrets: Policy,
+    /// One handoff at a time: delivery takes a blocking per-fingerprint file lock, which two
+    /// identical calls on this one-thread runtime would otherwise wait on forever.
+    handoffs: std::sync::Arc<tokio::sync::Mutex<()>>,
     tool_router: ToolRouter<Server>,
 }
 
@@ -124,6 +127,7 @@ impl Server {
         Server {
             settings,
             default_secrets,
+            handoffs: std::sync::Arc::default(),
             tool_router: Self::tool_router(),
         }
     }
@@ -261,6 +265,7 @@ impl Server {
 
 impl Server {
     async fn run_handoff(&self, p: HandoffParams) -> Result<Value> {
+        let _one_at_a_time = self.handoffs.lock().await;
         let dir = match &p.cwd {
             Some(d) => PathBuf::from(d),
             None => std::env::current_dir().map_err(|e| Error::other(e.to_string()))?,

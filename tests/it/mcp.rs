@@ -139,6 +139,36 @@ fn an_independent_mcp_client_hands_off_scans_and_follows() {
     assert!(listed.iter().any(|s| s["session_id"] == id));
 }
 
+#[test]
+fn identical_handoffs_at_once_make_one_session_and_neither_hangs() {
+    let api = FakeApi::start();
+    let fx = Fixture::new();
+    write(&fx.work.join("notes.txt"), "twice at once\n");
+    let call = json!(["handoff", {"task": "finish the notes"}]);
+    let Some(out) = client(&api, &fx.work, json!([["parallel", [call.clone(), call]]])) else {
+        return;
+    };
+    let calls = out["calls"].as_array().expect("calls");
+    assert_eq!(calls.len(), 2);
+    for c in calls {
+        assert_ne!(c["isError"], true, "{c}");
+    }
+    assert_eq!(
+        api.sessions_created(),
+        1,
+        "the second is the first's session"
+    );
+    let reused: Vec<bool> = calls
+        .iter()
+        .map(|c| c["structuredContent"]["reused"].as_bool().expect("reused"))
+        .collect();
+    assert_eq!(reused.iter().filter(|r| **r).count(), 1, "{reused:?}");
+    assert_eq!(
+        calls[0]["structuredContent"]["session_id"],
+        calls[1]["structuredContent"]["session_id"]
+    );
+}
+
 /// The Claude Code CLI (`@anthropic-ai/claude-code`, which `.ci/run` installs into
 /// `.ci/node`), or from `PATH`; as [`python_tool`], required where `.ci/run` runs.
 fn claude_cli() -> Option<std::path::PathBuf> {

@@ -3,8 +3,10 @@
 Usage: client.py BINARY CWD CALLS_JSON
 
 Starts `BINARY mcp` in CWD over stdio, initializes, lists the tools, then makes each call of
-CALLS_JSON (a list of [tool, arguments]) in order. In arguments, the string "$SESSION" is
-replaced by the session_id of the last result that had one. Prints one JSON object: the
+CALLS_JSON (a list of [tool, arguments]) in order; ["parallel", [[tool, arguments], ...]]
+makes those calls at once and records their results in order. In arguments, the string
+"$SESSION" is replaced by the session_id of the last result that had one. The whole exchange
+must end within 90 seconds. Prints one JSON object: the
 server's name, the tools with their input schemas, and each call's result as the SDK parsed it
 (camelCase, as on the wire).
 """
@@ -40,13 +42,18 @@ async def main():
             listed = (await session.list_tools()).model_dump(by_alias=True, exclude_none=True)
             out["tools"] = {t["name"]: t for t in listed["tools"]}
             for name, arguments in calls:
-                result = await session.call_tool(name, substitute(arguments, session_id))
-                r = result.model_dump(by_alias=True, exclude_none=True)
-                out["calls"].append(r)
-                structured = r.get("structuredContent") or {}
-                if isinstance(structured, dict) and structured.get("session_id"):
-                    session_id = structured["session_id"]
+                if name == "parallel":
+                    batch = [session.call_tool(n, substitute(a, session_id)) for n, a in arguments]
+                    results = await asyncio.gather(*batch)
+                else:
+                    results = [await session.call_tool(name, substitute(arguments, session_id))]
+                for result in results:
+                    r = result.model_dump(by_alias=True, exclude_none=True)
+                    out["calls"].append(r)
+                    structured = r.get("structuredContent") or {}
+                    if isinstance(structured, dict) and structured.get("session_id"):
+                        session_id = structured["session_id"]
     print(json.dumps(out))
 
 
-asyncio.run(main())
+asyncio.run(asyncio.wait_for(main(), timeout=90))

@@ -1386,7 +1386,7 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         pat(
             "database-url",
             &["://"],
-            r"(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|jdbc:[a-z]+|neo4j(?:\+s)?|couchbases?)://[^\s:@/'\x22]{1,100}:([^\s@/'\x22]{1,200})@[^\s'\x22]+",
+            r"(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb|jdbc:[a-z]+|neo4j(?:\+s)?|couchbases?)://[^\s:@/'\x22]{0,100}:([^\s@/'\x22]{1,200})@[^\s'\x22]+",
             1,
             UrlPassword,
         ),
@@ -2368,6 +2368,11 @@ pub(crate) mod tests {
             "postgres://app:${DB_PASSWORD}@db:5432/app"
         ));
         assert!(!hits("database-url", "postgres://localhost:5432/app"));
+        // The Redis URI scheme's password-only form (no user name): redis://:password@host.
+        assert!(hits(
+            "database-url",
+            &format!("REDIS_URL=redis://:{pw}@cache.internal:6379/0")
+        ));
         assert!(hits(
             "url-basic-auth",
             &format!("https://deploy:{pw}@registry.internal/v2/")

@@ -3,7 +3,6 @@
 //! create on its way can say what may have happened.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// Set while the async runtime owns interrupts.
 static ASYNC_OWNS: AtomicBool = AtomicBool::new(false);
@@ -11,6 +10,7 @@ static ASYNC_OWNS: AtomicBool = AtomicBool::new(false);
 /// Installs the handler, once, at the start of a run. Without one, a question that leaves
 /// the cursor hidden (dialoguer hides it while a question is drawn) would leave the shell
 /// without a cursor when Ctrl-C kills the process.
+#[cfg(unix)]
 pub fn install() {
     let Ok(mut signals) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT]) else {
         return;
@@ -22,12 +22,16 @@ pub fn install() {
             }
             // The main thread may be reporting the interrupt itself (a question returns it
             // as an error): give it a moment to do so and exit with its own message.
-            std::thread::sleep(Duration::from_millis(150));
+            std::thread::sleep(std::time::Duration::from_millis(150));
             super::prompt::restore_terminal();
             std::process::exit(130);
         }
     });
 }
+
+/// Elsewhere Ctrl-C ends the process as the system does.
+#[cfg(not(unix))]
+pub fn install() {}
 
 /// While alive, interrupts are the async runtime's.
 #[derive(Debug)]

@@ -37,13 +37,16 @@ pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
     };
     if let Some(file) = &args.write_baseline {
         baseline::write(file, &findings)?;
-        settings.out.note(&format!(
-            "✓ Wrote {} finding{} to {} (fingerprints only, no secret values)",
-            findings.len(),
-            if findings.len() == 1 { "" } else { "s" },
-            file.display()
-        ));
-        return Ok(());
+        let v = serde_json::json!({"baseline": file, "findings": findings.len()});
+        return settings.out.result(&v, || {
+            ui::say(&format!(
+                "✓ Wrote {} finding{} to {} (fingerprints only, no secret values)",
+                findings.len(),
+                if findings.len() == 1 { "" } else { "s" },
+                file.display()
+            ));
+            Ok(())
+        });
     }
     let base = accepted(args, workdir.as_deref())?;
     let (findings, ignored) = base.filter(findings);

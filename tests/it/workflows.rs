@@ -96,6 +96,13 @@ fn a_baseline_round_trips_survives_moved_lines_and_still_catches_new_secrets() {
     let b = fx.root.path().join("b.json");
     let out = scan(&fx.work, &["--write-baseline", b.to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Wrote 1 finding"), "{}", stderr(&out));
+    // With --json, one JSON object says what was written.
+    let again = scan(
+        &fx.work,
+        &["--json", "--write-baseline", b.to_str().expect("utf8")],
+    );
+    assert_eq!(stdout_json(&again)["findings"], 1);
     let saved = std::fs::read_to_string(&b).expect("baseline");
     assert!(
         !saved.contains(&token) && !saved.contains(&token[..8]),

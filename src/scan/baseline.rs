@@ -57,9 +57,9 @@ const GITLEAKS_RULES: &[(&str, &str)] = &[
     ("jwt-base64", "jwt-base64"),
 ];
 
-/// Our rule for a gitleaks rule ID: the same name, or the known renaming.
-fn map_gitleaks_rule(id: &str) -> Option<&'static str> {
-    let ours = super::rule_ids();
+/// Our rule for a gitleaks rule ID (`ours` being [`super::rule_ids`]): the same name, or
+/// the known renaming.
+fn map_gitleaks_rule(id: &str, ours: &[&'static str]) -> Option<&'static str> {
     if let Some(same) = ours.iter().find(|r| **r == id) {
         return Some(same);
     }
@@ -107,12 +107,13 @@ impl Baseline {
     pub fn add_gitleaksignore(&mut self, path: &Path) -> Result<()> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+        let ours = super::rule_ids();
         for raw in text.lines() {
             let entry = raw.trim();
             if entry.is_empty() || entry.starts_with('#') {
                 continue;
             }
-            match map_gitleaks_entry(entry) {
+            match map_gitleaks_entry(entry, &ours) {
                 Some(key) => {
                     self.line_keys.insert(key);
                 }
@@ -154,10 +155,10 @@ impl Baseline {
 
 /// `path:rule:line` with the rule mapped onto ours; `None` for an entry that names a commit
 /// (`commit:path:rule:line`), has no line, or a rule we do not have.
-fn map_gitleaks_entry(entry: &str) -> Option<String> {
+fn map_gitleaks_entry(entry: &str, ours: &[&'static str]) -> Option<String> {
     let mut parts = entry.rsplitn(3, ':');
     let line: usize = parts.next()?.parse().ok()?;
-    let rule = map_gitleaks_rule(parts.next()?)?;
+    let rule = map_gitleaks_rule(parts.next()?, ours)?;
     let path = parts.next()?;
     let names_commit = path
         .split_once(':')
@@ -203,10 +204,10 @@ pub fn write(path: &Path, findings: &[Finding]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn gitleaks_entries_map_by_rule_and_commits_do_not() {
+        let ours = crate::scan::rule_ids();
+        let map_gitleaks_entry = |e: &str| super::map_gitleaks_entry(e, &ours);
         assert_eq!(
             map_gitleaks_entry("src/a.rs:aws-access-token:12").as_deref(),
             Some("src/a.rs:aws-access-key-id:12")

@@ -133,3 +133,33 @@ pub fn tail(text: &str, budget: usize) -> String {
     turns.reverse();
     turns.join("\n\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transcript_tail_keeps_text_turns_within_budget() {
+        let t = [
+            r#"{"type":"user","message":{"role":"user","content":"first question"}}"#,
+            r#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"first answer"},{"type":"tool_use","name":"Bash","input":{"command":"ls"}}]}}"#,
+            r#"{"type":"user","message":{"role":"user","content":[{"type":"tool_result","content":"noise"}]}}"#,
+            r#"not json"#,
+            r#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"last answer"}]}}"#,
+        ]
+        .join("\n");
+        let all = tail(&t, 16 * 1024);
+        assert_eq!(
+            all,
+            "User: first question\n\nAssistant: first answer\n\nAssistant: last answer"
+        );
+        let short = tail(&t, 30);
+        assert_eq!(short, "Assistant: last answer");
+        assert!(!all.contains("noise") && !all.contains("ls"));
+        let one_long = format!(
+            r#"{{"type":"assistant","message":{{"role":"assistant","content":"{}"}}}}"#,
+            "é".repeat(100)
+        );
+        assert!(tail(&one_long, 50).len() <= 50);
+    }
+}

@@ -7,6 +7,6 @@ fuzz_target!(|data: &[u8]| {
         let _ = devin_handoff::commands::hook::task_of(&ev, None);
     }
     let text = String::from_utf8_lossy(data);
-    let tail = devin_handoff::commands::hook::transcript_tail(&text, 256);
+    let tail = devin_handoff::transcript::tail(&text, 256);
     assert!(tail.len() <= 256 + 4);
 });

@@ -90,11 +90,6 @@ pub fn task_of(event: &HookEvent, flag: Option<&str>) -> String {
     }
 }
 
-/// The last user and assistant text turns of a transcript, newest kept, within `budget`.
-pub fn transcript_tail(text: &str, budget: usize) -> String {
-    crate::transcript::tail(text, budget)
-}
-
 pub fn run(args: &HookArgs, settings: &Settings) -> Result<()> {
     let mut settings = settings.clone();
     // An agent's hook has no person at a terminal: never ask, answer in JSON.
@@ -219,7 +214,7 @@ fn handle(args: &HookArgs, settings: &Settings) -> Handled {
         .transcript_path
         .as_ref()
         .and_then(|p| read_transcript_tail(p, args.context_budget))
-        .map(|t| transcript_tail(&t, args.context_budget))
+        .map(|t| crate::transcript::tail(&t, args.context_budget))
         .unwrap_or_default();
     if context.is_empty() {
         if let Some(last) = event
@@ -325,30 +320,5 @@ mod tests {
             "from the flag"
         );
         assert_eq!(task_of(&ev("fix the bug"), None), "fix the bug");
-    }
-
-    #[test]
-    fn transcript_tail_keeps_text_turns_within_budget() {
-        let t = [
-            r#"{"type":"user","message":{"role":"user","content":"first question"}}"#,
-            r#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"first answer"},{"type":"tool_use","name":"Bash","input":{"command":"ls"}}]}}"#,
-            r#"{"type":"user","message":{"role":"user","content":[{"type":"tool_result","content":"noise"}]}}"#,
-            r#"not json"#,
-            r#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"last answer"}]}}"#,
-        ]
-        .join("\n");
-        let tail = transcript_tail(&t, 16 * 1024);
-        assert_eq!(
-            tail,
-            "User: first question\n\nAssistant: first answer\n\nAssistant: last answer"
-        );
-        let short = transcript_tail(&t, 30);
-        assert_eq!(short, "Assistant: last answer");
-        assert!(!tail.contains("noise") && !tail.contains("ls"));
-        let one_long = format!(
-            r#"{{"type":"assistant","message":{{"role":"assistant","content":"{}"}}}}"#,
-            "é".repeat(100)
-        );
-        assert!(transcript_tail(&one_long, 50).len() <= 50);
     }
 }

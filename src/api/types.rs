@@ -104,7 +104,8 @@ pub struct PullRequest {
 }
 
 /// Where a session stands, for people and for `watch`'s exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Progress {
     /// Still working (or new, claimed, resuming).
     Working,

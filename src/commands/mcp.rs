@@ -149,20 +149,17 @@ impl Server {
                 "via": p.via, "history": p.history, "dry_run": p.dry_run, "secrets": "redact",
             }
         });
-        match self.run_handoff(p).await {
-            Ok(v) => Ok(CallToolResult::structured(v)),
+        Ok(match self.run_handoff(p).await {
+            Ok(v) => CallToolResult::structured(v),
             Err(e) => {
-                let mut r = failure(&e);
+                let mut v = e.to_json();
+                // Blocked on secrets: say how to redact them, once the user agrees.
                 if e.detail().is_some_and(|(k, _)| *k == "findings") {
-                    if let Some(obj) = r.structured_content.as_mut().and_then(Value::as_object_mut)
-                    {
-                        obj.insert("retry".into(), retry);
-                    }
-                    r = CallToolResult::structured_error(r.structured_content.unwrap_or_default());
+                    v["retry"] = retry;
                 }
-                Ok(r)
+                CallToolResult::structured_error(v)
             }
-        }
+        })
     }
 
     /// Scans for secrets, as the handoff guard does: a folder (what a handoff from its
@@ -185,13 +182,14 @@ impl Server {
         &self,
         Parameters(p): Parameters<SessionParams>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        done(async {
-            let id = session_id(&p.session_id)?;
-            let mut client = Client::new(&self.settings)?;
-            let s = client.get_session(&id).await?;
-            Ok(json!({"session": s, "url": s.web_url(), "progress": format!("{:?}", s.progress()).to_lowercase()}))
-        }
-        .await)
+        done(
+            async {
+                let (id, mut client) = self.session(&p.session_id)?;
+                let s = client.get_session(&id).await?;
+                Ok(json!({"session": s, "url": s.web_url(), "progress": s.progress()}))
+            }
+            .await,
+        )
     }
 
     /// A session's messages, oldest first.
@@ -202,8 +200,7 @@ impl Server {
     ) -> std::result::Result<CallToolResult, ErrorData> {
         done(
             async {
-                let id = session_id(&p.session_id)?;
-                let mut client = Client::new(&self.settings)?;
+                let (id, mut client) = self.session(&p.session_id)?;
                 let msgs = client.list_messages(&id).await?;
                 Ok(json!({"session_id": id, "messages": msgs}))
             }
@@ -220,7 +217,7 @@ impl Server {
     ) -> std::result::Result<CallToolResult, ErrorData> {
         done(
             async {
-                let id = session_id(&p.session_id)?;
+                let (id, mut client) = self.session(&p.session_id)?;
                 if p.message.trim().is_empty() {
                     return Err(Error::usage("the message is empty"));
                 }
@@ -233,7 +230,6 @@ impl Server {
                     &self.settings,
                     &mut never,
                 )?;
-                let mut client = Client::new(&self.settings)?;
                 let s = client.send_message(&id, &text).await?;
                 Ok(json!({"session_id": id, "sent": true, "status": s.and_then(|s| s.status)}))
             }
@@ -264,6 +260,11 @@ impl Server {
 }
 
 impl Server {
+    /// The session a tool names, and a client to ask about it.
+    fn session(&self, raw: &str) -> Result<(String, Client)> {
+        Ok((session_id(raw)?, Client::new(&self.settings)?))
+    }
+
     async fn run_handoff(&self, p: HandoffParams) -> Result<Value> {
         let _one_at_a_time = self.handoffs.lock().await;
         let dir = match &p.cwd {

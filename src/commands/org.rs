@@ -37,7 +37,7 @@ fn print_rows(settings: &Settings, items: &[Value], cols: &[(&str, &'static str)
             header.push("updated");
         }
         let mut t = ui::table::Table::new(&header)
-            .piped_columns(&(0..cols.len()).collect::<Vec<_>>())
+            .piped_columns(cols.len())
             .whole(&[0, cols.len()]);
         let now = ui::table::now();
         for it in items {

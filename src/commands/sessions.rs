@@ -351,7 +351,7 @@ fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {
             return Ok(());
         }
         let mut t = Table::new(&["id", "status", "title", "pr", "updated"])
-            .piped_columns(&[0, 1, 2, 3])
+            .piped_columns(4)
             .whole(&[0, 1, 4]);
         let now = now();
         for s in sessions {

@@ -32,13 +32,14 @@ pub fn status_tone(status: &str) -> Tone {
     }
 }
 
-/// A table: a header for people, and only the `piped` columns for scripts.
+/// A table: a header for people, and only the first `piped` columns for scripts.
 #[derive(Debug)]
 pub struct Table {
     header: Vec<&'static str>,
     rows: Vec<Vec<(String, Tone)>>,
-    /// Which columns a pipe gets (today's tab-separated contract); the others are for people.
-    piped: Vec<usize>,
+    /// How many leading columns a pipe gets (today's tab-separated contract); the ones after
+    /// them are for people.
+    piped: usize,
     /// Columns kept whole when the terminal has room (IDs one copies, short times); the others
     /// are cut first.
     whole: Vec<usize>,
@@ -50,7 +51,7 @@ impl Table {
         Table {
             header: header.to_vec(),
             rows: Vec::new(),
-            piped: (0..header.len()).collect(),
+            piped: header.len(),
             whole: Vec::new(),
         }
     }
@@ -61,10 +62,10 @@ impl Table {
         self
     }
 
-    /// Keeps only these columns in piped output (the extra ones, like a relative time,
-    /// are for people and would change the scripts' contract).
-    pub fn piped_columns(mut self, cols: &[usize]) -> Table {
-        self.piped = cols.to_vec();
+    /// Gives a pipe only the first `n` columns (those after them, like a relative time, are
+    /// for people and would change the scripts' contract).
+    pub fn piped_columns(mut self, n: usize) -> Table {
+        self.piped = n;
         self
     }
 
@@ -92,10 +93,8 @@ impl Table {
     pub fn tsv(&self) -> String {
         let mut out = String::new();
         for row in &self.rows {
-            let cells: Vec<&str> = self
-                .piped
-                .iter()
-                .map(|&i| row.get(i).map_or("-", |c| c.0.as_str()))
+            let cells: Vec<&str> = (0..self.piped)
+                .map(|i| row.get(i).map_or("-", |c| c.0.as_str()))
                 .collect();
             out.push_str(&cells.join("\t"));
             out.push('\n');
@@ -218,14 +217,14 @@ mod tests {
     use super::*;
 
     fn sample() -> Table {
-        let mut t = Table::new(&["id", "status", "title"]).piped_columns(&[0, 2]);
+        let mut t = Table::new(&["id", "title", "status"]).piped_columns(2);
         t.row(vec![
             ("devin-1".into(), Tone::Plain),
-            ("running".into(), Tone::Busy),
             (
                 "a title long enough to need cutting at sixty columns wide".into(),
                 Tone::Plain,
             ),
+            ("running".into(), Tone::Busy),
         ]);
         t
     }

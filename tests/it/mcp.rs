@@ -133,6 +133,7 @@ fn an_independent_mcp_client_hands_off_scans_and_follows() {
         .contains(&json!("mcp")));
     // 5-8. Following it.
     assert_eq!(ok(4)["session"]["session_id"], id);
+    assert_eq!(ok(4)["progress"], "working", "a new session is working");
     assert_eq!(ok(5)["sent"], true);
     assert!(ok(6)["messages"].is_array());
     let listed = ok(7)["sessions"].as_array().expect("sessions");

@@ -473,15 +473,7 @@ fn ctrl_c_at_each_prompt_shows_the_cursor_again() {
     let watch = ["sessions", "watch", "spin", "--interval", "1"];
     for cols in [60u16, 120] {
         let at = |dir: &std::path::Path, args: &[&str]| pty_api_cols(dir, &api, cols, &[], args);
-        // The secrets menu.
-        ctrl_c_leaves_the_cursor_visible(
-            at(&leaky.work, &handoff),
-            |p| {
-                p.exp_string("Abort: send nothing").expect("menu");
-            },
-            "secrets menu",
-        );
-        // The typed yes.
+        // The typed yes, reached through the menu.
         ctrl_c_leaves_the_cursor_visible(
             at(&leaky.work, &handoff),
             |p| {
@@ -493,30 +485,27 @@ fn ctrl_c_at_each_prompt_shows_the_cursor_again() {
             },
             "typed yes",
         );
-        // The confirmation.
-        ctrl_c_leaves_the_cursor_visible(
-            at(&clean.work, &handoff),
-            |p| {
-                p.exp_string("Hand this off to Devin?").expect("confirms");
-            },
-            "confirmation",
-        );
-        // A delete's question.
-        ctrl_c_leaves_the_cursor_visible(
-            at(d.path(), &delete),
-            |p| {
-                p.exp_string("Delete playbook").expect("asks");
-            },
-            "delete",
-        );
-        // A watch's spinner.
-        ctrl_c_leaves_the_cursor_visible(
-            at(d.path(), &watch),
-            |p| {
-                p.exp_string("running").expect("watching");
-            },
-            "watch",
-        );
+        // Each other question, and a watch's spinner: (what, where, command, what it shows).
+        let waits: [(&str, &std::path::Path, &[&str], &str); 4] = [
+            ("secrets menu", &leaky.work, &handoff, "Abort: send nothing"),
+            (
+                "confirmation",
+                &clean.work,
+                &handoff,
+                "Hand this off to Devin?",
+            ),
+            ("delete", d.path(), &delete, "Delete playbook"),
+            ("watch", d.path(), &watch, "running"),
+        ];
+        for (what, dir, args, shown) in waits {
+            ctrl_c_leaves_the_cursor_visible(
+                at(dir, args),
+                |p| {
+                    p.exp_string(shown).expect(what);
+                },
+                what,
+            );
+        }
     }
     assert_eq!(api.sessions_created(), 0, "nothing was sent");
 }

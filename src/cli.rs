@@ -212,6 +212,9 @@ pub struct NoteFields {
     /// Folder ID
     #[arg(long, value_name = "ID")]
     pub folder: Option<String>,
+    /// What to do when secrets are found [default: ask on a terminal, block elsewhere]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub secrets: Option<SecretsPolicy>,
 }
 
 impl NoteFields {
@@ -275,6 +278,9 @@ pub struct PlaybookFields {
     /// A macro to invoke it with, e.g. `!deploy`
     #[arg(long = "macro", value_name = "MACRO")]
     pub macro_name: Option<String>,
+    /// What to do when secrets are found [default: ask on a terminal, block elsewhere]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub secrets: Option<SecretsPolicy>,
 }
 
 impl PlaybookFields {
@@ -356,6 +362,9 @@ pub struct ScheduleFields {
     /// Which agent runs it
     #[arg(long, value_enum, value_name = "AGENT")]
     pub agent: Option<Agent>,
+    /// What to do when secrets are found [default: ask on a terminal, block elsewhere]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub secrets: Option<SecretsPolicy>,
 }
 
 impl ScheduleFields {
@@ -558,7 +567,8 @@ impl CreateArgs {
 /// What `scan` reads.
 #[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
-    /// A unified diff to scan, or `-` for stdin [default: what a handoff would send]
+    /// A file or unified diff to scan (`-` for stdin): a diff is read as a patch, anything
+    /// else as a file's content [default: everything a handoff from here would send]
     #[arg(value_name = "PATCH", conflicts_with = "staged")]
     pub patch: Option<PathBuf>,
 
@@ -573,6 +583,14 @@ pub struct ScanArgs {
     /// Do not scan untracked files
     #[arg(long)]
     pub no_untracked: bool,
+
+    /// Scan the unpushed commits too (messages, authors, changes), as `create --history` sends
+    #[arg(long, conflicts_with_all = ["patch", "staged"])]
+    pub history: bool,
+
+    /// Scan this task text too, as a handoff with it would
+    #[arg(long, value_name = "T", conflicts_with_all = ["patch", "staged"])]
+    pub task: Option<String>,
 
     /// List the rules the scanner runs, one per line (with --json, an array), and exit
     #[arg(long, conflicts_with_all = ["patch", "staged"])]
@@ -717,6 +735,11 @@ pub struct CreateArgs {
     /// What to do when secrets are found [default: ask on a terminal, block elsewhere]
     #[arg(long, value_enum, value_name = "POLICY")]
     pub secrets: Option<SecretsPolicy>,
+
+    /// Accept the findings listed in this baseline (`scan --write-baseline`), in full; a
+    /// repository's own suppression files accept only secrets already on its remote
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// After creating the session, watch it until it is done (as `sessions watch`)
     #[arg(long)]

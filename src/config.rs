@@ -129,6 +129,9 @@ pub struct FileConfig {
     pub api_key: Option<String>,
     /// Allow a plain-http API URL that is not on this machine.
     pub allow_http: Option<bool>,
+    /// A baseline (`scan --write-baseline`) the user keeps: its findings are accepted in
+    /// every repository, with full power (unlike a repository's own suppression files).
+    pub baseline: Option<std::path::PathBuf>,
 }
 
 /// Where the config file lives.

@@ -34,6 +34,8 @@ pub struct Settings {
     pub default_secrets: Option<Policy>,
     pub default_inline_budget: Option<usize>,
     pub watch_interval: Option<f64>,
+    /// The user's own baseline (`baseline` in the config file).
+    pub baseline: Option<std::path::PathBuf>,
     /// Where the key and the organization came from, for `doctor`.
     pub key_source: &'static str,
     pub org_source: &'static str,
@@ -115,6 +117,7 @@ impl Settings {
             default_secrets: file.secrets.as_deref().and_then(|p| parse_policy(p).ok()),
             default_inline_budget: file.inline_budget,
             watch_interval: file.watch_interval,
+            baseline: file.baseline.clone(),
         })
     }
 
@@ -224,6 +227,8 @@ pub struct HandoffRequest {
     pub no_untracked: bool,
     pub history: bool,
     pub secrets: Option<Policy>,
+    /// A baseline the user names (`--baseline`): accepted with full power.
+    pub baseline: Option<PathBuf>,
     pub dry_run: bool,
     /// Send without the confirmation question.
     pub yes: bool,
@@ -255,6 +260,7 @@ impl HandoffRequest {
             no_untracked: args.no_untracked,
             history: args.history,
             secrets: args.secrets.map(Policy::from),
+            baseline: args.baseline.clone(),
             dry_run: args.dry_run,
             yes: args.yes,
             new: args.new,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::client::{Client, Idempotency};
 use crate::config::KeyFlavor;
 use crate::error::Result;
+use crate::pipeline::Cleared;
 
 /// `AttachmentResponse` (v3); v1 answers with the URL as a bare JSON string.
 #[derive(Debug, Deserialize)]
@@ -33,7 +34,7 @@ impl Client {
     pub async fn upload(
         &mut self,
         name: &str,
-        data: Bytes,
+        data: Cleared<Bytes>,
         progress: Option<&indicatif::ProgressBar>,
     ) -> Result<String> {
         let flavor = self.flavor();
@@ -42,6 +43,7 @@ impl Client {
             KeyFlavor::V3 => self.org_id().await?,
         };
         let path = super::routes::attachments(flavor, &org);
+        let data = data.get().clone();
         let len = data.len() as u64;
         let name = name.to_string();
         let attach = |rb: reqwest::RequestBuilder| {

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::{ApiKey, KeyFlavor};
 use crate::error::{Error, Result};
+use crate::pipeline::Cleared;
 use crate::settings::Settings;
 use crate::ui;
 
@@ -198,16 +199,17 @@ impl Client {
             .map_err(|e| Error::usage(format!("invalid API URL for {path}: {e}")))
     }
 
-    /// Sends one JSON request and decodes the answer, retrying as `idem` allows.
-    pub(crate) async fn request<T: DeserializeOwned>(
+    /// Sends one JSON request and decodes the answer, retrying as `idem` allows. A body is
+    /// only ever one the guard cleared.
+    pub(super) async fn request<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
-        body: Option<&serde_json::Value>,
+        body: Option<&Cleared<serde_json::Value>>,
         idem: Idempotency,
     ) -> Result<T> {
         let attach = |rb: reqwest::RequestBuilder| match body {
-            Some(b) => rb.json(b),
+            Some(b) => rb.json(b.get()),
             None => rb,
         };
         self.execute(method, path, idem, &attach).await
@@ -215,7 +217,7 @@ impl Client {
 
     /// Sends a request whose body `attach` adds (again on each attempt), with auth, bounded
     /// retries and error mapping, and decodes the JSON answer.
-    pub(crate) async fn execute<T: DeserializeOwned>(
+    pub(super) async fn execute<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::client::{Client, Idempotency, Pages};
 use super::routes::{self, encode_segment};
 use crate::error::{Error, Result};
+use crate::pipeline::Cleared;
 
 /// A kind of org resource: its route under the org and how people call it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,14 +74,19 @@ impl Client {
             .map_err(|e| not_found(e, kind, id))
     }
 
-    pub async fn create_resource(&mut self, kind: Kind, body: &Value) -> Result<Value> {
+    pub async fn create_resource(&mut self, kind: Kind, body: &Cleared<Value>) -> Result<Value> {
         let path = self.org_path(kind).await?;
         self.request(Method::POST, &path, Some(body), Idempotency::Unsafe)
             .await
     }
 
     /// PUT for notes and playbooks (whole object), PATCH for schedules (given fields).
-    pub async fn update_resource(&mut self, kind: Kind, id: &str, body: &Value) -> Result<Value> {
+    pub async fn update_resource(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        body: &Cleared<Value>,
+    ) -> Result<Value> {
         let path = format!("{}/{}", self.org_path(kind).await?, encode_segment(id));
         let method = if kind == Kind::Schedule {
             Method::PATCH

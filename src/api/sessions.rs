@@ -8,6 +8,7 @@ use super::routes;
 use super::types::{Attachment, CreateSessionRequest, Message, Session};
 use crate::config::KeyFlavor;
 use crate::error::{Error, Result};
+use crate::pipeline::Cleared;
 
 impl Client {
     /// The route a create would use, for dry runs and messages.
@@ -45,9 +46,9 @@ impl Client {
     }
 
     /// Creates a session. Retried only when the API said it did not act (429, 503).
-    pub async fn create_session(&mut self, req: &CreateSessionRequest) -> Result<Session> {
+    pub async fn create_session(&mut self, req: &Cleared<CreateSessionRequest>) -> Result<Session> {
         let flavor = self.flavor();
-        let body = Self::create_body(flavor, req)?;
+        let body = req.create_body(flavor)?;
         let org = match flavor {
             KeyFlavor::V1 => String::new(),
             KeyFlavor::V3 => self.org_id().await?,
@@ -68,7 +69,7 @@ impl Client {
             .request::<serde_json::Value>(
                 Method::POST,
                 &path,
-                Some(&serde_json::json!({})),
+                Some(&Cleared::empty()),
                 Idempotency::Unsafe,
             )
             .await
@@ -198,14 +199,17 @@ impl Client {
 
     /// Sends a message. Any 2xx means it was sent, whatever the answer's shape: decoding it
     /// as a session and failing would make the user send it again.
-    pub async fn send_message(&mut self, id: &str, message: &str) -> Result<Option<Session>> {
+    pub async fn send_message(
+        &mut self,
+        id: &str,
+        message: &Cleared<serde_json::Value>,
+    ) -> Result<Option<Session>> {
         let path = match self.flavor() {
             KeyFlavor::V1 => format!("{}/message", routes::v1_session(id)),
             KeyFlavor::V3 => format!("{}/messages", self.session_path(id).await?),
         };
-        let body = serde_json::json!({ "message": message });
         let answer: serde_json::Value = self
-            .request(Method::POST, &path, Some(&body), Idempotency::Unsafe)
+            .request(Method::POST, &path, Some(message), Idempotency::Unsafe)
             .await
             .map_err(|e| not_found(e, id))?;
         Ok(serde_json::from_value(answer).ok())

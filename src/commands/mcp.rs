@@ -163,14 +163,16 @@ impl Server {
     }
 
     /// Scans for secrets, as the handoff guard does: a folder (what a handoff from its
-    /// repository would send), a unified diff file, or diff text. Values are masked.
+    /// repository would send), a file (a unified diff is read as a patch, anything else as
+    /// the file's content), or text. Values are masked.
     #[tool(name = "scan")]
     async fn scan(
         &self,
         Parameters(p): Parameters<ScanParams>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
+        let settings = self.settings.clone();
         done(
-            tokio::task::spawn_blocking(move || scan(p))
+            tokio::task::spawn_blocking(move || scan(p, &settings))
                 .await
                 .unwrap_or_else(|e| Err(Error::other(format!("the scan stopped: {e}")))),
         )
@@ -217,20 +219,21 @@ impl Server {
     ) -> std::result::Result<CallToolResult, ErrorData> {
         done(
             async {
-                let (id, mut client) = self.session(&p.session_id)?;
                 if p.message.trim().is_empty() {
                     return Err(Error::usage("the message is empty"));
                 }
                 let mut never = ui::prompt::NeverAsk {
                     out: self.settings.out,
                 };
-                let text = pipeline::guard_message(
+                // Scanned before the key is needed: a message holding a secret is a block.
+                let body = pipeline::clear_message(
                     &p.message,
                     Some(Policy::Block),
                     &self.settings,
                     &mut never,
                 )?;
-                let s = client.send_message(&id, &text).await?;
+                let (id, mut client) = self.session(&p.session_id)?;
+                let s = client.send_message(&id, &body).await?;
                 Ok(json!({"session_id": id, "sent": true, "status": s.and_then(|s| s.status)}))
             }
             .await,
@@ -319,21 +322,31 @@ impl Server {
     }
 }
 
-fn scan(p: ScanParams) -> Result<Value> {
+fn scan(p: ScanParams, settings: &Settings) -> Result<Value> {
     let scanner = Scanner::new();
     let findings = match (p.path, p.patch) {
         (_, Some(text)) => scanner
-            .scan_patch_reader(text.as_bytes(), crate::scan::Scope::default())
+            .scan_input(text.as_bytes(), "<patch>")
             .map_err(|e| Error::usage(format!("cannot read the patch: {e}")))?,
         (Some(path), None) => {
             let path = PathBuf::from(path);
             if path.is_dir() {
-                super::scan::handoff_findings(&scanner, &path, &[], true)?.0
+                // The same front door as a handoff from there.
+                let req = HandoffRequest {
+                    dir: path.clone(),
+                    ..Default::default()
+                };
+                let mut never = ui::prompt::NeverAsk { out: settings.out };
+                pipeline::guard_only(&req, settings, &mut never)?
+                    .ok_or_else(|| {
+                        Error::usage(format!("{} is not inside a git repository", path.display()))
+                    })?
+                    .findings
             } else {
                 let f = std::fs::File::open(&path)
                     .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
                 scanner
-                    .scan_patch_reader(std::io::BufReader::new(f), crate::scan::Scope::default())
+                    .scan_input(f, &path.display().to_string())
                     .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?
             }
         }

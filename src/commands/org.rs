@@ -6,9 +6,10 @@ use crate::api::org::Kind;
 use crate::api::Client;
 use crate::cli::{
     Agent, DeleteArgs, KnowledgeCmd, NoteFields, Notify, OrgsCmd, PlaybookFields, PlaybooksCmd,
-    ScheduleFields, SchedulesCmd,
+    ScheduleFields, SchedulesCmd, SecretsPolicy,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::pipeline::{self, Cleared};
 use crate::settings::Settings;
 use crate::{cron, git, ui};
 
@@ -80,6 +81,25 @@ fn print_object(settings: &Settings, v: &Value) -> Result<()> {
 }
 
 /// `update ID` with no field would send an empty change.
+/// A body through the guard (`pipeline::clear_json`): asks on a terminal, blocks elsewhere.
+fn cleared(
+    settings: &Settings,
+    body: Value,
+    prefix: &str,
+    current: Option<&Value>,
+    flag: Option<SecretsPolicy>,
+) -> Result<Cleared<Value>> {
+    let mut ui = ui::prompt::interaction(settings.out);
+    pipeline::clear_json(
+        body,
+        prefix,
+        current,
+        flag.map(Into::into),
+        settings,
+        ui.as_mut(),
+    )
+}
+
 fn nothing_to_update() -> Error {
     Error::usage("nothing to update: give at least one field to change")
         .hint("see --help for the fields")
@@ -207,7 +227,7 @@ pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
         }
         KnowledgeCmd::Show { id } => print_object(settings, &client.get_resource(kind, id).await?),
         KnowledgeCmd::Create(f) => {
-            let body = note_body(f, None)?;
+            let body = cleared(settings, note_body(f, None)?, "note ", None, f.secrets)?;
             print_object(settings, &client.create_resource(kind, &body).await?)
         }
         KnowledgeCmd::Update { fields, .. } if !fields.any() => Err(nothing_to_update()),
@@ -215,6 +235,7 @@ pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
             // PUT replaces the note: start from what it is, change what was given.
             let current = client.get_resource(kind, id).await?;
             let body = note_body(fields, Some(&current))?;
+            let body = cleared(settings, body, "note ", Some(&current), fields.secrets)?;
             print_object(settings, &client.update_resource(kind, id, &body).await?)
         }
         KnowledgeCmd::Delete(d) => delete(settings, &mut client, kind, d).await,
@@ -341,13 +362,14 @@ pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
         }
         PlaybooksCmd::Show { id } => print_object(settings, &client.get_resource(kind, id).await?),
         PlaybooksCmd::Create(f) => {
-            let body = body_of(f, None)?;
+            let body = cleared(settings, body_of(f, None)?, "playbook ", None, f.secrets)?;
             print_object(settings, &client.create_resource(kind, &body).await?)
         }
         PlaybooksCmd::Update { fields, .. } if !fields.any() => Err(nothing_to_update()),
         PlaybooksCmd::Update { id, fields } => {
             let current = client.get_resource(kind, id).await?;
             let body = body_of(fields, Some(&current))?;
+            let body = cleared(settings, body, "playbook ", Some(&current), fields.secrets)?;
             print_object(settings, &client.update_resource(kind, id, &body).await?)
         }
         PlaybooksCmd::Delete(d) => delete(settings, &mut client, kind, d).await,
@@ -446,11 +468,18 @@ pub async fn schedules(cmd: &SchedulesCmd, settings: &Settings) -> Result<()> {
     // Bodies first: a bad cron or date exits 2 before anything is sent.
     let body = match cmd {
         SchedulesCmd::Update { fields, .. } if !fields.any() => return Err(nothing_to_update()),
-        SchedulesCmd::Create(f) => Some(schedule_body(f, true, settings.out)?),
-        SchedulesCmd::Update { fields, .. } => Some(schedule_body(fields, false, settings.out)?),
-        SchedulesCmd::Enable { .. } => Some(json!({"enabled": true})),
-        SchedulesCmd::Disable { .. } => Some(json!({"enabled": false})),
+        SchedulesCmd::Create(f) => Some((schedule_body(f, true, settings.out)?, f.secrets)),
+        SchedulesCmd::Update { fields, .. } => {
+            Some((schedule_body(fields, false, settings.out)?, fields.secrets))
+        }
+        SchedulesCmd::Enable { .. } => Some((json!({"enabled": true}), None)),
+        SchedulesCmd::Disable { .. } => Some((json!({"enabled": false}), None)),
         _ => None,
+    };
+    // Scanned before any request: a body holding a secret sends nothing at all.
+    let body = match body {
+        Some((b, flag)) => Some(cleared(settings, b, "schedule ", None, flag)?),
+        None => None,
     };
     let mut client = Client::new(settings)?;
     match (cmd, body) {

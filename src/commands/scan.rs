@@ -1,13 +1,12 @@
 //! `scan`: the secret guard on its own, for a patch file, stdin, the index, or a handoff.
 
-use std::io::BufReader;
-
 use crate::cli::{ScanArgs, ScanFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions};
+use crate::pipeline;
 use crate::scan::baseline::{self, Baseline};
 use crate::scan::{sarif, Finding, Scanner, Scope};
-use crate::settings::Settings;
+use crate::settings::{HandoffRequest, Settings};
 use crate::ui::{self, format_findings};
 
 pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
@@ -18,44 +17,55 @@ pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
         });
     }
     let scanner = Scanner::new();
-    let (findings, workdir) = match (&args.patch, args.staged) {
-        (Some(path), _) => (scan_patch_source(&scanner, path)?, None),
+    let mut ui = ui::prompt::NeverAsk { out: settings.out };
+    let (findings, accepted) = match (&args.patch, args.staged) {
+        (Some(path), _) => user_accepted(args, settings, scan_source(&scanner, path)?)?,
         (None, true) => {
             let dir = cwd()?;
             let patches = git::staged_patches(&dir)?.ok_or_else(not_in_repo)?;
-            let found = patches
+            let found: Vec<Finding> = patches
                 .iter()
                 .flat_map(|p| scanner.scan_file_patch(p, Scope::default()))
                 .collect();
-            (found, git::locate(&dir)?.map(|(w, _)| w))
+            // The same suppression rules as a handoff: the repository's own files accept
+            // only what its remote already has.
+            let state = git::capture(&dir, &CaptureOptions::default())?.ok_or_else(not_in_repo)?;
+            let user = args.baseline.as_deref().or(settings.baseline.as_deref());
+            let (keep, acc) = pipeline::accept(&scanner, &state, user, &found, &mut ui)?;
+            let mut keep = keep.into_iter();
+            let kept = found
+                .into_iter()
+                .filter(|_| keep.next().unwrap_or(true))
+                .collect();
+            (kept, acc.accepted.into_iter().map(|(f, _)| f).collect())
         }
         (None, false) => {
-            let (found, workdir) =
-                handoff_findings(&scanner, &cwd()?, &args.exclude, !args.no_untracked)?;
-            (found, Some(workdir))
+            let req = HandoffRequest {
+                dir: cwd()?,
+                task: args.task.clone(),
+                exclude: args.exclude.clone(),
+                no_untracked: args.no_untracked,
+                history: args.history,
+                baseline: args.baseline.clone(),
+                ..HandoffRequest::default()
+            };
+            let scanned = pipeline::guard_only(&req, settings, &mut ui)?.ok_or_else(not_in_repo)?;
+            (scanned.findings, scanned.accepted)
         }
     };
     if let Some(file) = &args.write_baseline {
-        baseline::write(file, &findings)?;
-        let v = serde_json::json!({"baseline": file, "findings": findings.len()});
+        let all: Vec<Finding> = findings.iter().chain(&accepted).cloned().collect();
+        baseline::write(file, &all)?;
+        let v = serde_json::json!({"baseline": file, "findings": all.len()});
         return settings.out.result(&v, || {
             ui::say(&format!(
                 "✓ Wrote {} finding{} to {} (fingerprints only, no secret values)",
-                findings.len(),
-                if findings.len() == 1 { "" } else { "s" },
+                all.len(),
+                if all.len() == 1 { "" } else { "s" },
                 file.display()
             ));
             Ok(())
         });
-    }
-    let base = accepted(args, workdir.as_deref())?;
-    let (findings, ignored) = base.filter(findings);
-    if ignored > 0 {
-        settings.out.note(&format!(
-            "{ignored} finding{} accepted by {}",
-            if ignored == 1 { "" } else { "s" },
-            base.sources.join(" and ")
-        ));
     }
     report(args, settings, &findings)?;
     if findings.is_empty() {
@@ -65,61 +75,28 @@ pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
     }
 }
 
-/// The baselines that apply: `--baseline`, and the repository's own (`.handoff-baseline.json`,
-/// `.gitleaksignore`) when a repository was scanned. Unmapped gitleaks entries are said.
-fn accepted(args: &ScanArgs, workdir: Option<&std::path::Path>) -> Result<Baseline> {
-    let mut base = match workdir {
-        Some(w) => Baseline::for_repository(w)?,
-        None => Baseline::default(),
+/// For input that is not a repository's state: only a baseline the user names applies.
+fn user_accepted(
+    args: &ScanArgs,
+    settings: &Settings,
+    found: Vec<Finding>,
+) -> Result<(Vec<Finding>, Vec<Finding>)> {
+    let Some(file) = args.baseline.as_deref().or(settings.baseline.as_deref()) else {
+        return Ok((found, Vec::new()));
     };
-    if let Some(file) = &args.baseline {
-        base.add_file(file)?;
+    let mut base = Baseline::default();
+    base.add_file(file)?;
+    let (kept, accepted) = base.split(found);
+    for f in &accepted {
+        settings.out.note(&format!(
+            "accepted by {}: {} {} {}",
+            file.display(),
+            f.path,
+            f.rule,
+            f.masked
+        ));
     }
-    warn_unmapped(&base);
-    Ok(base)
-}
-
-/// Says which `.gitleaksignore` entries could not be matched to a finding of ours.
-pub fn warn_unmapped(base: &Baseline) {
-    if base.unmapped.is_empty() {
-        return;
-    }
-    ui::warn(&format!(
-        "{} .gitleaksignore entr{} could not be mapped (a commit's finding, or a rule this scanner does not have): {}",
-        base.unmapped.len(),
-        if base.unmapped.len() == 1 { "y" } else { "ies" },
-        base.unmapped.iter().map(|e| ui::clean_line(e)).collect::<Vec<_>>().join(", ")
-    ));
-}
-
-/// What a handoff from `dir` would scan: the change set (the old side too when the base is
-/// not on a remote). Returns the findings and the repository's working tree.
-pub fn handoff_findings(
-    scanner: &Scanner,
-    dir: &std::path::Path,
-    exclude: &[String],
-    untracked: bool,
-) -> Result<(Vec<Finding>, std::path::PathBuf)> {
-    git::exclude_set(exclude)?;
-    let opts = CaptureOptions {
-        include_untracked: untracked,
-        excludes: exclude.to_vec(),
-        ..CaptureOptions::default()
-    };
-    let state = git::capture(dir, &opts)?.ok_or_else(not_in_repo)?;
-    let blobs = git::Blobs::open(&state.workdir);
-    let get = |id: &str| blobs.get(id);
-    let scope = Scope {
-        old_side: !state.base.on_remote,
-        blobs: Some(&get),
-    };
-    let found = state
-        .changes
-        .files
-        .iter()
-        .flat_map(|f| scanner.scan_file_patch(&f.patch, scope))
-        .collect();
-    Ok((found, state.workdir.clone()))
+    Ok((kept, accepted))
 }
 
 fn cwd() -> Result<std::path::PathBuf> {
@@ -132,19 +109,22 @@ fn not_in_repo() -> Error {
         .hint("give a patch file, or - to read one from stdin: git diff | devin-handoff scan -")
 }
 
-fn scan_patch_source(scanner: &Scanner, path: &std::path::Path) -> Result<Vec<Finding>> {
-    let result = if path.as_os_str() == "-" {
+/// A file or stdin (`-`): a patch when it is one, else the file's own content.
+fn scan_source(scanner: &Scanner, path: &std::path::Path) -> Result<Vec<Finding>> {
+    let cannot = |e: std::io::Error| Error::usage(format!("cannot read {}: {e}", path.display()));
+    if path.as_os_str() == "-" {
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            // Not hung: waiting for the patch to be typed or pasted.
-            crate::ui::note("reading a patch from stdin; end it with Ctrl-D");
+            // Not hung: waiting for the input to be typed or pasted.
+            crate::ui::note("reading from stdin; end it with Ctrl-D");
         }
-        scanner.scan_patch_reader(std::io::stdin().lock(), Scope::default())
-    } else {
-        let file = std::fs::File::open(path)
-            .map_err(|e| Error::usage(format!("cannot read the patch {}: {e}", path.display())))?;
-        scanner.scan_patch_reader(BufReader::with_capacity(256 * 1024, file), Scope::default())
-    };
-    result.map_err(|e| Error::usage(format!("cannot read the patch {}: {e}", path.display())))
+        return scanner
+            .scan_input(std::io::stdin().lock(), "<stdin>")
+            .map_err(cannot);
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    scanner
+        .scan_input(file, &path.display().to_string())
+        .map_err(cannot)
 }
 
 fn report(args: &ScanArgs, settings: &Settings, findings: &[Finding]) -> Result<()> {

@@ -474,9 +474,9 @@ async fn send(
         return Err(Error::usage("the message is empty"));
     }
     let mut ui = ui::prompt::interaction(settings.out);
-    let text = pipeline::guard_message(&text, policy.map(Into::into), settings, ui.as_mut())?;
+    let body = pipeline::clear_message(&text, policy.map(Into::into), settings, ui.as_mut())?;
     let mut client = Client::new(settings)?;
-    let s = client.send_message(&id, &text).await?;
+    let s = client.send_message(&id, &body).await?;
     let status = s.and_then(|s| s.status);
     let v = serde_json::json!({"session_id": id, "sent": true, "status": status});
     settings.out.result(&v, || {

@@ -523,16 +523,38 @@ fn nearest_remote_branch(repo: &Repository, head: Oid) -> Option<(String, Oid)> 
 /// remembers (what was fetched from the remote was on it).
 fn on_a_remote(repo: &Repository, oid: Oid) -> bool {
     let contains = |tip: Oid| tip == oid || repo.graph_descendant_of(tip, oid).unwrap_or(false);
-    remote_branches(repo).iter().any(|name| {
-        let now = repo
-            .find_reference(name)
-            .and_then(|r| r.peel_to_commit())
-            .is_ok_and(|tip| contains(tip.id()));
-        now || repo.reflog(name).is_ok_and(|log| {
-            log.iter()
-                .any(|e| contains(e.id_new()) || contains(e.id_old()))
+    // Only a hosted repository makes a commit public: a remote that is a local path or a
+    // `file://` URL is another folder on this machine (or one a repository's author chose).
+    let hosted: Vec<String> = repo
+        .remotes()
+        .map(|names| {
+            names
+                .iter()
+                .flatten()
+                .filter(|n| {
+                    repo.find_remote(n).is_ok_and(|r| {
+                        r.url()
+                            .is_some_and(|u| super::remote::parse_remote_url(u).is_some())
+                    })
+                })
+                .map(|n| format!("refs/remotes/{n}/"))
+                .collect()
         })
-    })
+        .unwrap_or_default();
+    let is_hosted = |name: &String| hosted.iter().any(|p| name.starts_with(p.as_str()));
+    remote_branches(repo)
+        .iter()
+        .filter(|n| is_hosted(n))
+        .any(|name| {
+            let now = repo
+                .find_reference(name)
+                .and_then(|r| r.peel_to_commit())
+                .is_ok_and(|tip| contains(tip.id()));
+            now || repo.reflog(name).is_ok_and(|log| {
+                log.iter()
+                    .any(|e| contains(e.id_new()) || contains(e.id_old()))
+            })
+        })
 }
 
 /// The newest earlier tip of a remote-tracking ref (from its reflog) that HEAD is or descends
@@ -636,6 +658,19 @@ pub struct Blobs(Option<Repository>);
 impl Blobs {
     pub fn open(dir: &Path) -> Blobs {
         Blobs(Repository::discover(dir).ok())
+    }
+
+    /// The content of `path` in `commit`'s tree, when it is a blob there.
+    pub fn at(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
+        let repo = self.0.as_ref()?;
+        let tree = repo
+            .find_commit(Oid::from_str(commit).ok()?)
+            .ok()?
+            .tree()
+            .ok()?;
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        Some(blob.content().to_vec())
     }
 
     pub fn get(&self, id: &str) -> Option<Vec<u8>> {

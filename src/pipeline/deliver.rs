@@ -97,16 +97,18 @@ async fn upload(
     what: &str,
 ) -> Result<String> {
     let bar = out.progress(data.len() as u64, &format!("uploading {what}"));
-    client
-        .upload(name, bytes::Bytes::from(data), bar.as_ref())
-        .await
+    // The guard scanned every byte of the history and the change set this was made from.
+    let data = super::gate::after_guard(bytes::Bytes::from(data));
+    client.upload(name, data, bar.as_ref()).await
 }
 
 /// The create call, and its one known retry: a 400 or 422 whose problem names `repos` (the
 /// repository is not connected to the organization, or its path is not one the API knows)
 /// created nothing, so it is sent again without `repos`, saying so.
 async fn create(client: &mut Client, req: &CreateSessionRequest) -> Result<Session> {
-    match client.create_session(req).await {
+    // Composed from what the guard scanned (and redacted), and the upload URLs the API gave.
+    let cleared = super::gate::after_guard(req.clone());
+    match client.create_session(&cleared).await {
         Err(e) if req.repos.is_some() && names_repos(&e) => {
             crate::ui::warn(&format!(
                 "the API refused the repository ({}); creating the session without `repos` (--repo none does this at once)",
@@ -116,7 +118,9 @@ async fn create(client: &mut Client, req: &CreateSessionRequest) -> Result<Sessi
                 repos: None,
                 ..req.clone()
             };
-            client.create_session(&without).await
+            client
+                .create_session(&super::gate::after_guard(without))
+                .await
         }
         other => other,
     }

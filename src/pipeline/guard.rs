@@ -18,33 +18,131 @@ pub(super) struct Guarded {
     pub session_secrets: Vec<crate::api::types::SessionSecret>,
 }
 
-/// Leaves out the findings a person accepted for this repository (`.handoff-baseline.json`,
-/// or a `.gitleaksignore` entry that maps onto them): they are not secrets to stop for. Says
-/// how many, and which gitleaks entries could not be mapped.
-fn accepted(
-    workdir: &std::path::Path,
-    findings: Vec<Finding>,
-    in_history: Vec<Finding>,
+/// The findings suppression files accept, and those a repository's own files listed but
+/// could not accept.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    /// Accepted, each with the file that accepted it.
+    pub accepted: Vec<(Finding, String)>,
+    /// Listed in the repository's own suppression files, but its secret is not in a commit
+    /// a hosted remote has: still a finding.
+    pub refused: Vec<Finding>,
+}
+
+/// Which of `findings` suppression files accept (`false` in the answer). A baseline the
+/// user names (`--baseline`, `baseline` in the config file) accepts all it lists. What the
+/// repository's author controls (`.handoff-baseline.json`, `.gitleaksignore`) accepts only a
+/// secret already in the base commit, when a hosted remote has that commit: accepting what
+/// is already public is their purpose, and a clone must not switch the guard off for
+/// secrets written later. Each accepted finding is said, masked.
+pub fn accept(
+    scanner: &Scanner,
+    state: &RepoState,
+    user: Option<&std::path::Path>,
+    findings: &[Finding],
     ui: &mut dyn Interact,
-) -> Result<(Vec<Finding>, Vec<Finding>)> {
-    let base = crate::scan::baseline::Baseline::for_repository(workdir)?;
-    if !base.unmapped.is_empty() {
+) -> Result<(Vec<bool>, Accepted)> {
+    use crate::scan::baseline::Baseline;
+    let mut out = Accepted::default();
+    let mut keep = vec![true; findings.len()];
+    if let Some(file) = user {
+        let mut b = Baseline::default();
+        b.add_file(file)?;
+        let source = file.display().to_string();
+        for (i, f) in findings.iter().enumerate() {
+            if b.accepts(f) {
+                keep[i] = false;
+                out.accepted.push((f.clone(), source.clone()));
+            }
+        }
+    }
+    let repo = Baseline::for_repository(&state.workdir)?;
+    if !repo.unmapped.is_empty() {
         ui.warn(&format!(
-            "{} .gitleaksignore entries could not be mapped onto this scanner's findings",
-            base.unmapped.len()
+            "{} .gitleaksignore entr{} could not be mapped onto this scanner's findings (a commit's finding, or a rule it does not have)",
+            repo.unmapped.len(),
+            if repo.unmapped.len() == 1 { "y" } else { "ies" },
         ));
     }
-    let (kept, a) = base.filter(findings);
-    let (kept_history, b) = base.filter(in_history);
-    if a + b > 0 {
+    let public = PublicSecrets::new(scanner, state);
+    let source = repo.sources.join(" and ");
+    for (i, f) in findings.iter().enumerate() {
+        if !keep[i] || !repo.accepts(f) {
+            continue;
+        }
+        if public.holds(f) {
+            keep[i] = false;
+            out.accepted.push((f.clone(), source.clone()));
+        } else {
+            out.refused.push(f.clone());
+        }
+    }
+    for (f, by) in &out.accepted {
         ui.note(&format!(
-            "{} finding{} accepted by {}",
-            a + b,
-            if a + b == 1 { "" } else { "s" },
-            base.sources.join(" and ")
+            "accepted by {by}: {} {} {}",
+            place(f),
+            f.rule,
+            f.masked
         ));
     }
-    Ok((kept, kept_history))
+    if !out.refused.is_empty() {
+        let n = out.refused.len();
+        ui.warn(&format!(
+            "{n} finding{} listed in {source} not accepted: {} secret is not in a commit the remote has (a repository's own suppression files accept only what is already public; a baseline you name with --baseline or in the config file accepts anything)",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "its" } else { "their" },
+        ));
+    }
+    Ok((keep, out))
+}
+
+/// `path:line`, or the path alone.
+fn place(f: &Finding) -> String {
+    match f.line {
+        Some(l) => format!("{}:{l}", f.path),
+        None => f.path.clone(),
+    }
+}
+
+/// The secrets of the base commit's files, when a hosted remote has that commit: a finding
+/// whose secret (rule and value, by fingerprint hash) is in the same file there is public.
+struct PublicSecrets<'a> {
+    scanner: &'a Scanner,
+    base: Option<String>,
+    blobs: git::Blobs,
+    cache: std::cell::RefCell<std::collections::HashMap<String, std::collections::HashSet<String>>>,
+}
+
+impl<'a> PublicSecrets<'a> {
+    fn new(scanner: &'a Scanner, state: &RepoState) -> PublicSecrets<'a> {
+        PublicSecrets {
+            scanner,
+            base: state.base.commit.clone().filter(|_| state.base.on_remote),
+            blobs: git::Blobs::open(&state.workdir),
+            cache: Default::default(),
+        }
+    }
+
+    fn holds(&self, f: &Finding) -> bool {
+        // A finding about a file's name (a sensitive file) holds no value to look for.
+        let (Some(base), Some(_)) = (&self.base, f.line) else {
+            return false;
+        };
+        let hash = |fp: &str| fp.rsplit(':').next().unwrap_or_default().to_string();
+        let mut cache = self.cache.borrow_mut();
+        let known = cache.entry(f.path.clone()).or_insert_with(|| {
+            let Some(bytes) = self.blobs.at(base, &f.path) else {
+                return Default::default();
+            };
+            let mut found = self
+                .scanner
+                .scan_text(&String::from_utf8_lossy(&bytes), &f.path);
+            self.scanner
+                .scan_bytes(&bytes, &f.path, crate::scan::Side::Added, &mut found);
+            found.iter().map(|x| hash(&x.fingerprint)).collect()
+        });
+        known.contains(&hash(&f.fingerprint))
+    }
 }
 
 /// Scans everything that would leave the machine and applies the policy.
@@ -61,17 +159,8 @@ pub(super) fn guard(
     ui: &mut dyn Interact,
 ) -> Result<Guarded> {
     let scanner = Scanner::new();
-    let blobs = state.as_deref().map(|s| git::Blobs::open(&s.workdir));
-    let get = |id: &str| blobs.as_ref().and_then(|b| b.get(id));
-    let scope = Scope {
-        old_side: state.as_deref().is_some_and(|s| !s.base.on_remote),
-        blobs: Some(&get),
-    };
-    let mut findings = scan_all(&scanner, req, inputs, state.as_deref(), scope);
-    let mut in_history = history_findings(&scanner, state.as_deref(), scope)?;
-    if let Some(s) = state.as_deref() {
-        (findings, in_history) = accepted(&s.workdir, findings, in_history, ui)?;
-    }
+    let (mut findings, in_history, _) =
+        scan_handoff(&scanner, req, settings, inputs, state.as_deref(), ui)?;
     let history_hits = in_history.len();
     findings.extend(in_history);
     if findings.is_empty() {
@@ -112,6 +201,12 @@ pub(super) fn guard(
             Err(history_blocks(&headline, &findings))
         }
         Policy::Redact | Policy::Session => {
+            let blobs = state.as_deref().map(|s| git::Blobs::open(&s.workdir));
+            let get = |id: &str| blobs.as_ref().and_then(|b| b.get(id));
+            let scope = Scope {
+                old_side: state.as_deref().is_some_and(|s| !s.base.on_remote),
+                blobs: Some(&get),
+            };
             let n = redact_all(&scanner, inputs, state, scope, &findings, &mut report)?;
             let w = report.withheld.len();
             let session_secrets = to_session_secrets(passed);
@@ -195,16 +290,54 @@ fn choose(
     Ok(policy)
 }
 
+/// Everything a handoff would send, scanned, less what suppression files accept: the
+/// findings in the request and the change set, and those in the history (which cannot be
+/// redacted). `scan` runs this too, so it reports exactly what would stop a handoff.
+pub(crate) fn scan_handoff(
+    scanner: &Scanner,
+    req: &HandoffRequest,
+    settings: &Settings,
+    inputs: &Inputs,
+    state: Option<&RepoState>,
+    ui: &mut dyn Interact,
+) -> Result<(Vec<Finding>, Vec<Finding>, Accepted)> {
+    let blobs = state.map(|s| git::Blobs::open(&s.workdir));
+    let get = |id: &str| blobs.as_ref().and_then(|b| b.get(id));
+    let scope = Scope {
+        old_side: state.is_some_and(|s| !s.base.on_remote),
+        blobs: Some(&get),
+    };
+    let findings = scan_all(scanner, req, settings, inputs, state, scope);
+    let in_history = history_findings(scanner, state, scope)?;
+    let Some(s) = state else {
+        return Ok((findings, in_history, Accepted::default()));
+    };
+    let n = findings.len();
+    let all: Vec<Finding> = findings.into_iter().chain(in_history).collect();
+    let user = req.baseline.as_deref().or(settings.baseline.as_deref());
+    let (keep, accepted) = accept(scanner, s, user, &all, ui)?;
+    let (mut kept, mut hist) = (Vec::new(), Vec::new());
+    for (i, f) in all.into_iter().enumerate() {
+        match (keep[i], i < n) {
+            (false, _) => {}
+            (true, true) => kept.push(f),
+            (true, false) => hist.push(f),
+        }
+    }
+    Ok((kept, hist, accepted))
+}
+
 /// The findings in the request's texts and in every file's patch.
 fn scan_all(
     scanner: &Scanner,
     req: &HandoffRequest,
+    settings: &Settings,
     inputs: &Inputs,
     state: Option<&RepoState>,
     scope: Scope<'_>,
 ) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::new();
-    for (label, text) in metadata(req, inputs, state) {
+    for (label, text) in metadata(req, settings, inputs, state) {
         findings.extend(scanner.scan_text(&text, &label));
     }
     for f in state.into_iter().flat_map(|s| &s.changes.files) {
@@ -236,7 +369,7 @@ fn history_findings(
 }
 
 /// "3 possible secrets in a.env, <task>".
-fn headline(findings: &[Finding]) -> String {
+pub(super) fn headline(findings: &[Finding]) -> String {
     let files: std::collections::BTreeSet<&str> =
         findings.iter().map(|f| f.path.as_str()).collect();
     format!(
@@ -269,53 +402,18 @@ fn history_blocks(headline: &str, findings: &[Finding]) -> Error {
 }
 
 /// The blocked handoff's error (exit 3), with the masked findings for `--json`.
-fn blocked(headline: &str, findings: &[Finding]) -> Error {
+pub(super) fn blocked(headline: &str, findings: &[Finding]) -> Error {
     Error::new(ErrorKind::NotSent, format!("{headline}: nothing was sent"))
         .hint("remove them, mark false alarms with a `handoff:allow` comment, or list paths in .handoffignore")
         .hint("--secrets redact sends the change with each secret replaced and sensitive files withheld")
         .with_detail("findings", serde_json::to_value(findings).unwrap_or_default())
 }
 
-/// A follow-up message's guard: the same policy as a handoff's, for one text. Returns the
-/// text to send (redacted when so decided).
-pub fn guard_message(
-    text: &str,
-    flag: Option<Policy>,
-    settings: &Settings,
-    ui: &mut dyn Interact,
-) -> Result<String> {
-    let scanner = Scanner::new();
-    let findings = scanner.scan_text(text, "<message>");
-    if findings.is_empty() {
-        return Ok(text.to_string());
-    }
-    let headline = headline(&findings);
-    let policy = match policy::decide(flag, settings.default_secrets, ui.can_ask()) {
-        Decision::Ask => ask(&headline, &findings, ui)?,
-        Decision::Block => Policy::Block,
-        // A follow-up message has no session secrets to carry: redact.
-        Decision::Redact | Decision::Session => Policy::Redact,
-        Decision::Allow => Policy::Allow,
-    };
-    match policy {
-        Policy::Redact | Policy::Session => Ok(redact::redact_text(&scanner, text, "<message>").0),
-        Policy::Allow => {
-            ui.warn(&format!(
-                "{headline}: sending the message with them (--secrets allow)"
-            ));
-            Ok(text.to_string())
-        }
-        Policy::Block | Policy::Ask => {
-            ui.show_findings(&headline, &findings);
-            Err(blocked(&headline, &findings))
-        }
-    }
-}
-
 /// The texts of a handoff besides the patch, each with the label its findings carry: the
 /// request's own fields and what the prompt says of the repository.
 fn metadata(
     req: &HandoffRequest,
+    settings: &Settings,
     inputs: &Inputs,
     state: Option<&RepoState>,
 ) -> Vec<(String, String)> {
@@ -331,6 +429,7 @@ fn metadata(
         ("<playbook>", &req.playbook),
         ("<repo>", &req.repo),
         ("<mode>", &req.mode),
+        ("<user-id>", &settings.user_id),
     ];
     for (label, v) in ids {
         if let Some(v) = v {
@@ -342,6 +441,11 @@ fn metadata(
             .iter()
             .map(|k| ("<knowledge>".into(), k.clone())),
     );
+    if let Some(schema) = &inputs.report {
+        // One line per field: the scanner reads `"key": "value"` pairs as assignments.
+        let text = serde_json::to_string_pretty(schema).unwrap_or_default();
+        out.push(("<report schema>".into(), text));
+    }
     if let Some(s) = state {
         if let git::Head::Branch { name, .. } | git::Head::Unborn { name } = &s.head {
             out.push(("<branch>".into(), name.clone()));
@@ -372,7 +476,7 @@ fn redact_metadata(
     let is_id = |f: &&Finding| {
         matches!(
             f.path.as_str(),
-            "<playbook>" | "<repo>" | "<mode>" | "<knowledge>"
+            "<playbook>" | "<repo>" | "<mode>" | "<knowledge>" | "<user-id>" | "<report schema>"
         )
     };
     if let Some(f) = findings.iter().find(is_id) {

@@ -4,6 +4,7 @@
 //! [`Interact`]: the terminal, never-ask, or a script in tests.
 
 mod deliver;
+mod gate;
 mod guard;
 
 use crate::api::types::CreateSessionRequest;
@@ -14,7 +15,8 @@ use crate::scan::Finding;
 use crate::settings::{HandoffRequest, Settings};
 
 pub use deliver::{deliver, Delivered};
-pub use guard::guard_message;
+pub use gate::{clear_json, clear_message, Cleared};
+pub use guard::{accept, Accepted};
 
 /// The answers to "secrets were found".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,8 @@ pub struct Inputs {
     pub title: Option<String>,
     /// `handoff`, then the configured tags, then `--tag`s, without repeats.
     pub tags: Vec<String>,
+    /// The structured-output schema (`--report`, `--report-schema`); it travels too.
+    pub report: Option<serde_json::Value>,
 }
 
 /// Everything a handoff will send, decided and composed, before any network call.
@@ -97,8 +101,7 @@ const PENDING_BUNDLE: &str = "(the uploaded bundle's URL, assigned when sent)";
 /// what the secret policy leaves to a person.
 pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) -> Result<Plan> {
     validate(req)?;
-    let report = report_schema(req)?;
-    let mut inputs = read_inputs(req, settings)?;
+    let mut inputs = read_inputs(req, settings, true)?;
     if !req.dry_run {
         // Fail before any work when sending is impossible.
         settings.require_key()?;
@@ -127,6 +130,7 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
             Via::Auto => patch_len > budget,
         };
     let fingerprint = deliver::fingerprint(state.as_ref(), &inputs.task);
+    let report = inputs.report.clone();
     let mut plan = Plan {
         state,
         inputs,
@@ -155,6 +159,46 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
         has_history.then_some(PENDING_BUNDLE),
     );
     Ok(plan)
+}
+
+/// What a handoff from `req.dir` would be stopped for: `scan`'s front door. The same
+/// capture, the same texts (task and context when given, title, tags, IDs, branch, upstream,
+/// base summary, left-out paths), the same history and the same suppression files as
+/// [`plan`]; nothing is asked, redacted or sent.
+pub struct Scanned {
+    /// What would stop the handoff, history included.
+    pub findings: Vec<Finding>,
+    /// What suppression files accepted (for `scan --write-baseline`, which lists all).
+    pub accepted: Vec<Finding>,
+}
+
+/// Scans everything a handoff with `req` would send, as [`plan`] does, and stops there.
+/// `None` outside a git repository.
+pub fn guard_only(
+    req: &HandoffRequest,
+    settings: &Settings,
+    ui: &mut dyn Interact,
+) -> Result<Option<Scanned>> {
+    validate(req)?;
+    let inputs = read_inputs(req, settings, false)?;
+    let opts = CaptureOptions {
+        include_untracked: !req.no_untracked,
+        excludes: req.exclude.clone(),
+        history: req.history,
+        ..CaptureOptions::default()
+    };
+    let Some(state) = git::capture(&req.dir, &opts)? else {
+        return Ok(None);
+    };
+    state.warnings.iter().for_each(|w| ui.warn(w));
+    let scanner = crate::scan::Scanner::new();
+    let (mut findings, history, accepted) =
+        guard::scan_handoff(&scanner, req, settings, &inputs, Some(&state), ui)?;
+    findings.extend(history);
+    Ok(Some(Scanned {
+        findings,
+        accepted: accepted.accepted.into_iter().map(|(f, _)| f).collect(),
+    }))
 }
 
 impl Plan {
@@ -278,7 +322,7 @@ fn validate(req: &HandoffRequest) -> Result<()> {
 }
 
 /// The task, context and title from flags or files, and the tags merged with the config's.
-fn read_inputs(req: &HandoffRequest, settings: &Settings) -> Result<Inputs> {
+fn read_inputs(req: &HandoffRequest, settings: &Settings, need_task: bool) -> Result<Inputs> {
     use crate::commands::read_text_source;
     let stdin = |p: &Option<std::path::PathBuf>| p.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if stdin(&req.task_file) && stdin(&req.context_file) {
@@ -291,7 +335,7 @@ fn read_inputs(req: &HandoffRequest, settings: &Settings) -> Result<Inputs> {
         (None, Some(f)) => read_text_source(f, "task")?,
         (None, None) => String::new(),
     };
-    if task.trim().is_empty() {
+    if need_task && task.trim().is_empty() {
         return Err(Error::usage("no task given: say what Devin should do")
             .hint("devin-handoff \"finish the refactor\" (or --task T, --task-file F|-)"));
     }
@@ -312,5 +356,6 @@ fn read_inputs(req: &HandoffRequest, settings: &Settings) -> Result<Inputs> {
         context,
         title: req.title.clone().filter(|t| !t.trim().is_empty()),
         tags,
+        report: report_schema(req)?,
     })
 }

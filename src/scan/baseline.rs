@@ -135,6 +135,12 @@ impl Baseline {
         if gl.is_file() {
             b.add_gitleaksignore(&gl)?;
         }
+        // Named as the repository names them, not by this machine's folders.
+        b.sources = [REPO_BASELINE, GITLEAKSIGNORE]
+            .into_iter()
+            .filter(|n| workdir.join(n).is_file())
+            .map(str::to_string)
+            .collect();
         Ok(b)
     }
 
@@ -144,12 +150,9 @@ impl Baseline {
             || f.line_key().is_some_and(|k| self.line_keys.contains(&k))
     }
 
-    /// Splits findings into those still to report and the number accepted.
-    pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
-        let before = findings.len();
-        let kept: Vec<Finding> = findings.into_iter().filter(|f| !self.accepts(f)).collect();
-        let accepted = before - kept.len();
-        (kept, accepted)
+    /// Splits findings into those still to report and those accepted.
+    pub fn split(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>) {
+        findings.into_iter().partition(|f| !self.accepts(f))
     }
 }
 

@@ -16,7 +16,7 @@ pub mod redact;
 mod rules;
 pub mod sarif;
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Serialize;
@@ -181,6 +181,30 @@ pub struct Scanner {
     preset_on: std::cell::Cell<bool>,
     /// Whether that line holds any keyword (when not, `preset` is stale and unread).
     preset_any: std::cell::Cell<bool>,
+    /// Set while scanning a line whose allow comment was inherited, not written: it is
+    /// scanned as if it had none.
+    ignore_allow: std::cell::Cell<bool>,
+}
+
+/// Whether the start of an input is a unified diff: a `diff --git` header, or `---`/`+++`
+/// file lines followed by a hunk header, at the start of a line.
+fn looks_like_patch(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let mut minus = false;
+    let mut plus = false;
+    for line in text.lines() {
+        if line.starts_with("diff --git ") {
+            return true;
+        }
+        if line.starts_with("--- ") {
+            minus = true;
+        } else if minus && line.starts_with("+++ ") {
+            plus = true;
+        } else if plus && line.starts_with("@@ -") {
+            return true;
+        }
+    }
+    false
 }
 
 /// One bit per rule: the rules whose keywords a line holds. Sized from the table, so any
@@ -290,6 +314,7 @@ impl Scanner {
             preset: std::cell::RefCell::new(Vec::new()),
             preset_on: std::cell::Cell::new(false),
             preset_any: std::cell::Cell::new(false),
+            ignore_allow: std::cell::Cell::new(false),
         }
     }
 
@@ -305,7 +330,8 @@ impl Scanner {
     /// The secrets in `line`, running only the rules marked in `fired`.
     fn spans_with(&self, line: &str, path: &str, fired: &Fired, out: &mut Vec<Span>) {
         out.clear();
-        if fired.iter().all(|w| *w == 0) || self.allow.is_match(line) {
+        if fired.iter().all(|w| *w == 0) || (!self.ignore_allow.get() && self.allow.is_match(line))
+        {
             return;
         }
         for (i, rule) in rules::RULES.iter().enumerate() {
@@ -490,6 +516,43 @@ impl Scanner {
         Ok(out)
     }
 
+    /// Findings in any input a person hands to `scan`: a unified diff is read as a patch
+    /// (streamed); anything else is scanned as a file's content under `label`, in whatever
+    /// encoding it holds text. Nothing is ever reported clean without being scanned.
+    pub fn scan_input<R: Read>(&self, mut reader: R, label: &str) -> std::io::Result<Vec<Finding>> {
+        const HEAD: u64 = 64 * 1024;
+        let mut head = Vec::with_capacity(HEAD as usize);
+        (&mut reader).take(HEAD).read_to_end(&mut head)?;
+        // A short head was the whole input: reading again would wait for a second
+        // end-of-file on a terminal.
+        let ended = (head.len() as u64) < HEAD;
+        if looks_like_patch(&head) {
+            let head = std::io::Cursor::new(head);
+            return if ended {
+                self.scan_patch_reader(head, Scope::default())
+            } else {
+                let rest = std::io::BufReader::with_capacity(256 * 1024, reader);
+                self.scan_patch_reader(head.chain(rest), Scope::default())
+            };
+        }
+        if !ended {
+            reader.read_to_end(&mut head)?;
+        }
+        let mut out = Vec::new();
+        match std::str::from_utf8(&head) {
+            Ok(text) if !text.contains('\0') => {
+                out.extend(
+                    self.scan_path(label)
+                        .into_iter()
+                        .filter(|f| !f.masked.is_empty()),
+                );
+                out.extend(self.scan_text(text, label));
+            }
+            _ => self.scan_bytes(&head, label, Side::Added, &mut out),
+        }
+        Ok(out)
+    }
+
     /// Findings in one file's patch text (as captured), including its name.
     pub fn scan_file_patch(&self, patch: &str, scope: Scope<'_>) -> Vec<Finding> {
         let mut walker = PatchWalker::default();
@@ -628,10 +691,19 @@ impl Scanner {
                     shown: w.shown.as_deref().unwrap_or(&w.path),
                     side: Side::Added,
                 };
+                // A line changed under an allow comment that was already there (a committed
+                // template `key = ""  # pragma: allowlist secret`, filled in) does not take
+                // the comment's word for the new value: the comment was not written for it.
+                self.ignore_allow.set(w.allow_removed);
                 self.line_findings(text, &place, line_no, &mut w.new_gate, spans, out);
+                self.ignore_allow.set(false);
                 w.in_key_block = opens_key_block(spans, text);
             }
-            Step::Removed { text, line_no } if scope.old_side => {
+            Step::Removed { text, .. } if !scope.old_side => {
+                w.allow_removed |= self.allow.is_match(text);
+            }
+            Step::Removed { text, line_no } => {
+                w.allow_removed |= self.allow.is_match(text);
                 let place = Place {
                     path: &w.path,
                     shown: w.shown.as_deref().unwrap_or(&w.path),
@@ -640,6 +712,7 @@ impl Scanner {
                 self.line_findings(text, &place, line_no, &mut w.old_gate, spans, out);
             }
             Step::Context { text, line_no } => {
+                w.allow_removed = false;
                 w.new_gate.carry.follow(text);
                 if scope.old_side {
                     let place = Place {
@@ -884,6 +957,9 @@ pub(crate) struct PatchWalker {
     deleted: bool,
     /// Inside a private key block whose BEGIN line was a finding: the rest of it is secret.
     pub in_key_block: bool,
+    /// A removed line of the change being read (since the last context line) held an
+    /// allow comment.
+    allow_removed: bool,
 }
 
 impl PatchWalker {
@@ -967,6 +1043,7 @@ impl PatchWalker {
         }
         if let Some(rest) = line.strip_prefix("@@ ") {
             if let Some((old, new)) = parse_hunk(rest) {
+                self.allow_removed = false;
                 self.old_left = old.1;
                 self.new_left = new.1;
                 self.next_old = old.0.max(1);

@@ -196,6 +196,21 @@ fn hole_2_removed_lines_already_on_the_remote_are_not_findings() {
     git(&work, &["commit", "-q", "-m", "token"]);
     git(&work, &["push", "-q", "origin", "HEAD"]);
     write(&work.join("app.py"), "TOKEN = os.environ[\"T\"]\n");
+    // A remote that is a folder on this machine publishes nothing: the removed line counts.
+    let out = dry(&work, "block", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json = stdout_json(&out);
+    assert_eq!(json["findings"][0]["side"], "removed", "{json}");
+    // A hosted remote that has the commit: the line is public already.
+    git(
+        &work,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://github.com/acme/app.git",
+        ],
+    );
     let out = dry(&work, "block", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -556,6 +556,16 @@ fn a_shallow_clone_whose_remote_moved_on_keeps_a_base_the_remote_has() {
     git(&work, &["commit", "-q", "-am", "three"]);
     git(&work, &["push", "-q", "origin", "HEAD"]);
     git(&shallow, &["fetch", "-q", "--depth", "1", "origin"]);
+    // Hosted, as a real clone's remote is (a `file://` remote publishes nothing).
+    git(
+        &shallow,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://github.com/acme/app.git",
+        ],
+    );
     write(&shallow.join("new.txt"), "local work\n");
     let DryRun { json, .. } = dry_run(&shallow, "block");
     let base = &json["manifest"]["base"];

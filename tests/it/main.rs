@@ -10,6 +10,7 @@ mod create;
 mod differential;
 mod fidelity;
 mod front;
+mod gate;
 mod guard;
 mod hardening;
 mod help;

@@ -213,7 +213,7 @@ fn scan_from_a_terminal_says_it_waits_for_input() {
     let d = tempfile::TempDir::new().expect("tempdir");
     let api = FakeApi::start();
     let mut p = pty_api(d.path(), &api, &["scan", "-"]);
-    p.exp_string("reading a patch from stdin; end it with Ctrl-D")
+    p.exp_string("reading from stdin; end it with Ctrl-D")
         .expect("says so");
     std::thread::sleep(std::time::Duration::from_millis(100));
     p.send_control('d').expect("eof");

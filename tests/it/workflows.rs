@@ -146,19 +146,38 @@ fn a_baseline_round_trips_survives_moved_lines_and_still_catches_new_secrets() {
 }
 
 #[test]
-fn a_handoff_honours_the_repository_baseline_and_gitleaksignore() {
+fn a_repositorys_own_suppression_files_accept_only_what_its_remote_has() {
     let fx = Fixture::new();
     let token = Gen::new(704).github_token();
     write(&fx.work.join("ci.env"), format!("GITHUB_TOKEN={token}\n"));
     let blocked = dry_run_output(&fx.work, "block", &[]);
     assert_eq!(blocked.status.code(), Some(3), "blocked without a baseline");
-    // The repository's own baseline accepts it.
+    // A baseline in the repository (a clone's author could have written it) does not accept
+    // a secret that is only here.
     let out = scan(&fx.work, &["--write-baseline", ".handoff-baseline.json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let sent = dry_run_output(&fx.work, "block", &[]);
+    assert_eq!(sent.status.code(), Some(3), "{}", stderr(&sent));
+    assert!(stderr(&sent).contains("not accepted"), "{}", stderr(&sent));
+    let out = scan(&fx.work, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "scan says the same: {}",
+        stderr(&out)
+    );
+    // The same file named by the user keeps its full power, and each acceptance is listed.
+    let own = fx.root.path().join("mine.json");
+    std::fs::rename(fx.work.join(".handoff-baseline.json"), &own).expect("mv");
+    let mine = ["--baseline", own.to_str().expect("utf8")];
+    let sent = dry_run_output(&fx.work, "block", &mine);
     assert!(sent.status.success(), "{}", stderr(&sent));
-    assert!(stderr(&sent).contains("accepted by"), "{}", stderr(&sent));
-    std::fs::remove_file(fx.work.join(".handoff-baseline.json")).expect("rm");
+    let err = stderr(&sent);
+    assert!(
+        err.contains("accepted by") && err.contains("ci.env:1 github-pat ghp_"),
+        "{err}"
+    );
+    assert!(!err.contains(&token), "{err}");
     // gitleaks' file, as gitleaks writes it (`path:rule-id:line`), with gitleaks' rule ID;
     // an entry naming a commit and one with a rule we do not have are said to be unmapped.
     write(
@@ -166,15 +185,42 @@ fn a_handoff_honours_the_repository_baseline_and_gitleaksignore() {
         "# accepted\nci.env:github-pat:1\n0123456789abcdef0123456789abcdef01234567:old.env:github-pat:4\nci.env:some-unknown-rule:9\n",
     );
     let sent = dry_run_output(&fx.work, "block", &[]);
-    assert!(sent.status.success(), "{}", stderr(&sent));
+    assert_eq!(sent.status.code(), Some(3), "{}", stderr(&sent));
     let out = scan(&fx.work, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
         err.contains("2 .gitleaksignore entries could not be mapped"),
         "{err}"
     );
-    assert!(err.contains("ci.env:some-unknown-rule:9"), "{err}");
+    // Once the secret is in a commit the hosted remote has, the entry accepts it there.
+    git(&fx.work, &["add", "ci.env"]);
+    git(&fx.work, &["commit", "-q", "-m", "ci settings"]);
+    let remote = fx.remote.to_str().expect("utf8");
+    git(&fx.work, &["push", "-q", remote, "HEAD:main"]);
+    git(
+        &fx.work,
+        &["update-ref", "refs/remotes/origin/main", "HEAD"],
+    );
+    write(
+        &fx.work.join("ci.env"),
+        format!("export GITHUB_TOKEN={token}\n"),
+    );
+    let sent = dry_run_output(&fx.work, "block", &[]);
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    assert!(
+        stderr(&sent).contains("accepted by .gitleaksignore"),
+        "{}",
+        stderr(&sent)
+    );
+    // A new value on the same line is not.
+    let other = Gen::new(705).github_token();
+    write(
+        &fx.work.join("ci.env"),
+        format!("export GITHUB_TOKEN={other}\n"),
+    );
+    let sent = dry_run_output(&fx.work, "block", &[]);
+    assert_eq!(sent.status.code(), Some(3), "{}", stderr(&sent));
 }
 
 /// A tool from the Python virtual environment `.ci/run` makes (`.ci/venv`), or from `PATH`.

@@ -66,6 +66,8 @@ pub enum KeyFlavor {
 
 impl ApiKey {
     pub fn new(raw: String) -> Self {
+        // From here on the key is hidden in everything printed or returned.
+        crate::keymask::register(&raw);
         ApiKey(SecretString::from(raw))
     }
 
@@ -305,7 +307,7 @@ pub(crate) fn run_key_command(cmd: &str) -> std::result::Result<ApiKey, String> 
 }
 
 /// Whether the URL's host is this machine (where plain http cannot be overheard).
-fn is_loopback(url: &url::Url) -> bool {
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),

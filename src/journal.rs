@@ -47,7 +47,7 @@ pub fn lock_fingerprint(fingerprint: &str) -> Option<std::fs::File> {
     if crate::paths::through_symlink(&dir) {
         return None;
     }
-    std::fs::create_dir_all(&dir).ok()?;
+    crate::paths::private_dir(&dir).ok()?;
     let name: String = fingerprint
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -78,7 +78,11 @@ pub fn stable_hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
 /// file opened for appending, so that concurrent handoffs can neither interleave nor lose a
 /// line.
 pub fn append(record: &Record) -> std::io::Result<()> {
-    let Some(p) = path() else { return Ok(()) };
+    let Some(p) = path() else {
+        return Err(std::io::Error::other(
+            "no state folder: neither XDG_STATE_HOME nor HOME is set",
+        ));
+    };
     let mut f = open_for_append(&p)?;
     let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
     line.push('\n');
@@ -110,12 +114,13 @@ fn open_for_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
         if crate::paths::is_symlink(dir) {
             return Err(refuse());
         }
-        std::fs::create_dir_all(dir)?;
+        crate::paths::private_dir(dir)?;
     }
-    std::fs::OpenOptions::new()
+    let f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .read(true)
+        .mode(0o600)
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(p)
         .map_err(|e| {
@@ -124,7 +129,15 @@ fn open_for_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
             } else {
                 e
             }
-        })
+        })?;
+    // A journal an older version left readable by others is made private.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if f.metadata()?.permissions().mode() & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(f)
 }
 
 /// Every readable record, oldest first; damaged lines are skipped.

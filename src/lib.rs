@@ -15,6 +15,7 @@ pub mod error;
 pub mod git;
 pub mod help;
 pub mod journal;
+pub mod keymask;
 pub mod paths;
 pub mod pipeline;
 pub mod prompt;

@@ -33,6 +33,29 @@ pub fn through_symlink(path: &Path) -> bool {
     is_symlink(path) || path.parent().is_some_and(is_symlink)
 }
 
+/// Creates `dir` (and its parents) and makes `dir` and every folder from the state folder
+/// down to it private to the user (0700): what the tool keeps there is nobody else's to read.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let root = state_dir();
+        let mut at = Some(dir);
+        while let Some(d) = at {
+            let meta = std::fs::symlink_metadata(d)?;
+            if meta.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))?;
+            }
+            if root.as_deref().is_none_or(|r| r == d) {
+                break;
+            }
+            at = d.parent();
+        }
+    }
+    Ok(())
+}
+
 /// `$XDG_STATE_HOME/devin-handoff` (or `~/.local/state/devin-handoff`): the journal and
 /// its locks.
 pub fn state_dir() -> Option<PathBuf> {

@@ -57,7 +57,13 @@ pub struct Client {
 impl Client {
     pub fn new(settings: &Settings) -> Result<Client> {
         let key = settings.require_key()?.clone();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if crate::config::is_loopback(&settings.api_url) {
+            // This machine is never reached through a proxy: `HTTP_PROXY` would otherwise
+            // carry a local API's requests, key included, to whoever runs the proxy.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .connect_timeout(settings.timeout)
             .read_timeout(settings.timeout)
             // API calls never follow redirects: a redirect to another host would carry the key.
@@ -367,7 +373,8 @@ impl Client {
         let mut msg = format!("the Devin API answered {} {reason}", status.as_u16());
         if let Some(d) = detail {
             msg.push_str(": ");
-            msg.push_str(&d);
+            // An answer may echo the request, its `Authorization` header included.
+            msg.push_str(&crate::keymask::mask(&d));
         }
         let org_route = path.starts_with("/v3/organizations/");
         let err = match status {

@@ -111,12 +111,18 @@ pub struct Server {
 
 /// A failure as a tool result with `isError`: the same object `--json` prints.
 fn failure(e: &Error) -> CallToolResult {
-    CallToolResult::structured_error(e.to_json())
+    let mut v = e.to_json();
+    crate::keymask::mask_json(&mut v);
+    CallToolResult::structured_error(v)
 }
 
+/// A tool's answer, with any key masked: the agent's model reads it.
 fn done(r: Result<Value>) -> std::result::Result<CallToolResult, ErrorData> {
     Ok(match r {
-        Ok(v) => CallToolResult::structured(v),
+        Ok(mut v) => {
+            crate::keymask::mask_json(&mut v);
+            CallToolResult::structured(v)
+        }
         Err(e) => failure(&e),
     })
 }

@@ -233,7 +233,7 @@ pub fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T>
             // reported by it, with what may have happened.
             biased;
             r = f => r,
-            _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
+            _ = ui::interrupt::stop_requested() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
         }
     })
 }

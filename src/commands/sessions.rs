@@ -555,11 +555,35 @@ async fn attachments(
         let bar = settings
             .out
             .progress(resp.content_length().unwrap_or(0), "downloading");
-        while let Some(chunk) = resp
-            .chunk()
+        // `--timeout` bounds each wait for data, and each window of that length must bring
+        // at least `MIN_PACE` bytes: a host trickling a byte at a time cannot hold the
+        // command forever.
+        const MIN_PACE: u64 = 16 * 1024;
+        let window = settings.timeout;
+        let too_slow = || {
+            Error::api(format!(
+                "the download of {} stalled (less than {} KiB in {} s): stopped, nothing saved",
+                ui::clean_line(&a.name),
+                MIN_PACE / 1024,
+                window.as_secs_f64()
+            ))
+            .hint("--timeout SECS allows a slower host")
+        };
+        let mut started = std::time::Instant::now();
+        let mut in_window = 0u64;
+        while let Some(chunk) = tokio::time::timeout(window, resp.chunk())
             .await
+            .map_err(|_| too_slow())?
             .map_err(|e| Error::api(format!("the download of {} broke off: {e}", a.name)))?
         {
+            in_window += chunk.len() as u64;
+            if started.elapsed() >= window {
+                if in_window < MIN_PACE {
+                    return Err(too_slow());
+                }
+                started = std::time::Instant::now();
+                in_window = 0;
+            }
             // The temp file is removed when this returns early (or is interrupted).
             if tmp.as_file().metadata()?.len() + chunk.len() as u64 > max_size {
                 return Err(Error::api(format!(

@@ -68,15 +68,18 @@ pub async fn deliver(
         biased;
         r = create(client, &req) => r,
         // An interrupt while the create is on its way: it may have been carried out.
-        _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted while creating the session").maybe_acted()),
+        _ = crate::ui::interrupt::stop_requested() => Err(Error::new(ErrorKind::Interrupted, "interrupted while creating the session").maybe_acted()),
     };
     let session = match created {
         Ok(s) => s,
         Err(e) if e.may_have_acted() => {
-            record_unknown(&plan);
-            return Err(e
-                .hint("the session may have been created all the same: check `devin-handoff sessions list --mine` before trying again")
-                .hint("a retry of this same handoff is refused until then; --new sends it anyway"));
+            let e = e.hint("the session may have been created all the same: check `devin-handoff sessions list --mine` before trying again");
+            // Only a protection that was written down is promised.
+            return Err(if record_unknown(&plan) {
+                e.hint("a retry of this same handoff is refused until then; --new sends it anyway")
+            } else {
+                e.hint("the journal could not be written, so a retry is not stopped: check before sending again")
+            });
         }
         Err(e) => return Err(e),
     };
@@ -147,7 +150,9 @@ fn refuse_after_unknown(fingerprint: &str) -> Result<()> {
     let earlier = journal::read().into_iter().rev().find(|r| {
         r.fingerprint == fingerprint
             && r.outcome.as_deref() == Some(journal::UNKNOWN)
-            && now.saturating_sub(r.time) < 86_400
+            // A record dated ahead of this clock (another clock, a clock set back) counts
+            // as made now, not as lasting until its date.
+            && now.abs_diff(r.time) < 86_400
     });
     match earlier {
         None => Ok(()),
@@ -168,9 +173,10 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Records a create whose outcome is unknown, so that a retry finds it.
-fn record_unknown(plan: &Plan) {
-    append(plan, None);
+/// Records a create whose outcome is unknown, so that a retry finds it; whether it was
+/// written.
+fn record_unknown(plan: &Plan) -> bool {
+    append(plan, None)
 }
 
 /// Appends the handoff to the local journal; a failure there is only a warning.
@@ -178,26 +184,36 @@ fn record(plan: &Plan, session: &Session) {
     append(plan, Some(session));
 }
 
-fn append(plan: &Plan, session: Option<&Session>) {
+fn append(plan: &Plan, session: Option<&Session>) -> bool {
     let state = plan.state.as_ref();
     let record = journal::Record {
         time: now(),
         workdir: state.map(|s| s.workdir.to_string_lossy().into_owned()),
         repo: state.and_then(|s| s.remote.as_ref()).map(|r| r.full_name()),
-        branch: state.map(|s| s.head.label()),
+        branch: state.map(|s| kept(&s.head.label(), "<branch>")),
         base: state.and_then(|s| s.base.commit.clone()),
         head: state.and_then(|s| s.head.commit().map(str::to_string)),
         fingerprint: plan.fingerprint.clone(),
-        task: prompt::default_title(&plan.inputs.task),
+        task: kept(&prompt::default_title(&plan.inputs.task), "<task>"),
         session_id: session.map(|s| s.session_id.clone()).unwrap_or_default(),
         url: session.map(Session::web_url).unwrap_or_default(),
         outcome: session.is_none().then(|| journal::UNKNOWN.to_string()),
     };
-    if let Err(e) = journal::append(&record) {
-        crate::ui::warn(&format!(
-            "could not record the handoff in the local journal: {e}"
-        ));
+    match journal::append(&record) {
+        Ok(()) => true,
+        Err(e) => {
+            crate::ui::warn(&format!(
+                "could not record the handoff in the local journal: {e}"
+            ));
+            false
+        }
     }
+}
+
+/// A text as the journal keeps it: any secret in it (sent under `--secrets allow`) is
+/// replaced by its rule's placeholder, so nothing in the state folder holds one.
+fn kept(text: &str, label: &str) -> String {
+    crate::scan::redact::redact_text(&crate::scan::Scanner::new(), text, label).0
 }
 
 /// Identifies a handoff: the same working tree, base, patch and task.

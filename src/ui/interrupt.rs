@@ -33,6 +33,28 @@ pub fn install() {
 #[cfg(not(unix))]
 pub fn install() {}
 
+/// Resolves when the run is asked to stop: Ctrl-C (SIGINT), and on Unix SIGTERM and SIGHUP,
+/// which agent and CI timeouts send. All three end a run the same way: what is on its way is
+/// said and journaled, temporary files are removed, exit 130.
+pub async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// While alive, interrupts are the async runtime's.
 #[derive(Debug)]
 pub struct AsyncOwnsInterrupts;

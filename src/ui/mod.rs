@@ -41,7 +41,7 @@ pub fn init_color(when: Color) {
 /// A debug line on stderr when `-v` is at least `level`. Callers pass no secrets.
 pub fn debug(verbose: u8, level: u8, msg: &str) {
     if verbose >= level {
-        eprintln!("{} {msg}", console::style("debug:").dim());
+        eprintln!("{} {}", console::style("debug:").dim(), clean(msg));
     }
 }
 
@@ -49,9 +49,10 @@ pub fn debug(verbose: u8, level: u8, msg: &str) {
 /// character but newline and tab, and DEL, is shown as `\xNN` instead of being obeyed (no
 /// cleared screens, window titles or clipboard writes from a session title or file name).
 pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = crate::keymask::mask(text);
     let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
     if !text.chars().any(bad) {
-        return std::borrow::Cow::Borrowed(text);
+        return text;
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {

@@ -148,7 +148,7 @@ pub fn print_stdout(text: &str) -> Result<()> {
     if std::io::stdout().is_terminal() {
         print_stdout_clean(&super::clean(text))
     } else {
-        print_stdout_clean(text)
+        print_stdout_clean(&crate::keymask::mask(text))
     }
 }
 

@@ -318,3 +318,272 @@ fn a_repositorys_suppression_files_do_not_accept_secrets_written_later() {
     let out = dry_run_output(&fx.work, "block", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// An API that echoes the request's headers puts the key in its answers: neither stderr, the
+/// `--json` error, a printed field, nor the hook's messages (which the agent's model reads)
+/// ever show it. `checked` fails the run on the key anywhere in stdout or stderr.
+#[test]
+fn the_key_never_shows_even_when_the_api_echoes_it() {
+    let api = FakeApi::start();
+    api.add_session("devin-abc", &[serde_json::json!({"status": "running"})]);
+    let d = tempfile::TempDir::new().expect("tempdir");
+    for json in [false, true] {
+        api.push_fault("GET", "/sessions/devin-abc", Fault::EchoHeaders(400));
+        let mut args = vec!["sessions", "show", "devin-abc"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = run_api(&api, d.path(), &args);
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+        let shown = if json { stdout(&out) } else { stderr(&out) };
+        assert!(
+            shown.contains("Bearer cog_****"),
+            "masked, still useful: {shown}"
+        );
+    }
+    // In an answer's fields (a title), printed or as JSON.
+    for args in [
+        vec!["sessions", "show", "devin-abc"],
+        vec!["--json", "sessions", "show", "devin-abc"],
+    ] {
+        api.push_fault("GET", "/sessions/devin-abc", Fault::EchoHeaders(200));
+        let out = run_api(&api, d.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    // A legacy key, by shape and by value.
+    let legacy = "apk_user_bGVnYWN5a2V5MDEyMzQ1Njc4OQ";
+    api.push_fault("GET", "/v1/sessions/devin-abc", Fault::EchoHeaders(400));
+    let out = bin_api(d.path(), &api)
+        .env("DEVIN_API_KEY", legacy)
+        .args(["--json", "sessions", "show", "devin-abc"])
+        .output()
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !all.contains(legacy) && !all.contains("bGVnYWN5a2V5"),
+        "{all}"
+    );
+
+    // The hook: its systemMessage and additionalContext reach the agent's model.
+    let fx = Fixture::new();
+    write(&fx.work.join("x.txt"), "x\n");
+    let transcript = fx.root.path().join("transcript.jsonl");
+    std::fs::write(&transcript, hook_fixture("transcript.jsonl")).expect("write");
+    let event = hook_fixture("claude-code-user-prompt-submit.json")
+        .replace("{{CWD}}", fx.work.to_str().expect("utf8"))
+        .replace("{{TRANSCRIPT}}", transcript.to_str().expect("utf8"));
+    api.push_fault("POST", "/sessions", Fault::EchoHeaders(400));
+    let out = checked(
+        bin_api(&fx.work, &api)
+            .arg("hook")
+            .write_stdin(event)
+            .output()
+            .expect("run"),
+    );
+    assert!(stdout(&out).contains("cog_****"), "{}", stdout(&out));
+}
+
+/// The binary with its own state folder (under `home`), pointed at `api`.
+fn bin_home(dir: &std::path::Path, home: &std::path::Path, api: &FakeApi) -> assert_cmd::Command {
+    let mut cmd = bin_with_home(dir, home);
+    cmd.env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url());
+    cmd
+}
+
+fn journal(home: &std::path::Path) -> std::path::PathBuf {
+    home.join(".state/devin-handoff/journal.jsonl")
+}
+
+/// `--secrets allow` sends a secret on purpose; the journal still never keeps it, and the
+/// state folder is the user's alone.
+#[cfg(unix)]
+#[test]
+fn the_journal_holds_no_secret_and_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut g = Gen::new(2404);
+    let token = g.github_token();
+    let home = tempfile::TempDir::new().expect("home");
+    let fx = Fixture::new();
+    let api = FakeApi::start();
+    let branch = format!("fix/{token}");
+    git(&fx.work, &["checkout", "-q", "-b", &branch]);
+    write(&fx.work.join("x.txt"), "x\n");
+    let task = format!("deploy with {token}");
+    let out = checked(
+        bin_home(&fx.work, home.path(), &api)
+            .args(["--yes", "--secrets", "allow", &task])
+            .output()
+            .expect("run"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(journal(home.path())).expect("journal");
+    assert!(!text.is_empty() && !text.contains(&token), "{text}");
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(&journal(home.path())), 0o600);
+    assert_eq!(mode(&home.path().join(".state/devin-handoff")), 0o700);
+}
+
+/// SIGTERM and SIGHUP (what agent and CI timeouts send) during a create end it as Ctrl-C
+/// does: said, journaled, and the identical retry is refused.
+#[cfg(unix)]
+#[test]
+fn terminate_and_hangup_during_a_create_are_journaled_like_an_interrupt() {
+    for sig in ["TERM", "HUP"] {
+        let home = tempfile::TempDir::new().expect("home");
+        let fx = Fixture::new();
+        write(&fx.work.join("x.txt"), format!("{sig}\n"));
+        let api = FakeApi::start();
+        api.push_fault("POST", "/sessions", Fault::Hang);
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+        hermetic(&mut cmd, home.path());
+        let child = cmd
+            .current_dir(&fx.work)
+            .env("DEVIN_API_KEY", KEY)
+            .env("DEVIN_ORG_ID", &api.org)
+            .env("DEVIN_API_URL", api.url())
+            .args(["--yes", "stop me now"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while api.create_requests().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        std::process::Command::new("kill")
+            .args([&format!("-{sig}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(130), "{sig}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("refused until then"),
+            "{}",
+            stderr(&out)
+        );
+        let text = std::fs::read_to_string(journal(home.path())).expect("journal");
+        assert!(text.contains("\"outcome\":\"unknown\""), "{sig}: {text}");
+        let again = checked(
+            bin_home(&fx.work, home.path(), &api)
+                .args(["--yes", "stop me now"])
+                .output()
+                .expect("run"),
+        );
+        assert_eq!(again.status.code(), Some(3), "{sig}: {}", stderr(&again));
+        assert_eq!(api.sessions_created(), 0);
+    }
+}
+
+/// A full or unwritable state folder: the tool does not promise the retry protection it
+/// could not write. A record dated in the future (another clock) does not refuse the
+/// identical handoff until that date.
+#[test]
+fn journal_claims_hold_and_future_records_do_not_block() {
+    let home = tempfile::TempDir::new().expect("home");
+    let fx = Fixture::new();
+    write(&fx.work.join("x.txt"), "x\n");
+    let api = FakeApi::start();
+    // The state folder cannot be made: its parent is a file.
+    write(&home.path().join(".state"), "not a folder");
+    api.push_fault("POST", "/sessions", Fault::LoseAnswer);
+    let out = checked(
+        bin_home(&fx.work, home.path(), &api)
+            .args(["--yes", "lose it"])
+            .output()
+            .expect("run"),
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(!err.contains("refused until then"), "{err}");
+    assert!(err.contains("journal could not be written"), "{err}");
+
+    std::fs::remove_file(home.path().join(".state")).expect("rm");
+    api.push_fault("POST", "/sessions", Fault::LoseAnswer);
+    let out = checked(
+        bin_home(&fx.work, home.path(), &api)
+            .args(["--yes", "lose it"])
+            .output()
+            .expect("run"),
+    );
+    assert!(
+        stderr(&out).contains("refused until then"),
+        "{}",
+        stderr(&out)
+    );
+    // Ten years ahead: as if made now, not lasting until then.
+    let path = journal(home.path());
+    let text = std::fs::read_to_string(&path).expect("journal");
+    let mut rec: serde_json::Value = serde_json::from_str(text.trim()).expect("record");
+    rec["time"] = serde_json::json!(rec["time"].as_u64().expect("time") + 10 * 365 * 86_400);
+    std::fs::write(&path, format!("{rec}\n")).expect("write");
+    let out = checked(
+        bin_home(&fx.work, home.path(), &api)
+            .args(["--yes", "lose it"])
+            .output()
+            .expect("run"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A host trickling an attachment a byte at a time is stopped by `--timeout`, and leaves no
+/// file behind.
+#[test]
+fn a_trickling_download_is_stopped_and_leaves_nothing() {
+    let api = FakeApi::start();
+    api.add_session("devin-abc", &[serde_json::json!({"status": "finished"})]);
+    api.add_attachment("devin-abc", "result.txt", b"the result\n");
+    api.push_fault(
+        "GET",
+        "/result.txt",
+        Fault::Drip(std::time::Duration::from_millis(300)),
+    );
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let dest = d.path().join("out");
+    let out = run_api(
+        &api,
+        d.path(),
+        &[
+            "--timeout",
+            "1",
+            "sessions",
+            "attachments",
+            "devin-abc",
+            "--download",
+            dest.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stalled"), "{}", stderr(&out));
+    let left: Vec<_> = std::fs::read_dir(&dest).expect("dir").collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A loopback API is never reached through a proxy: the proxy would receive the key.
+#[test]
+fn a_loopback_api_bypasses_any_proxy() {
+    // A proxy that records whatever reaches it.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = proxy.local_addr().expect("addr");
+    proxy.set_nonblocking(true).expect("nonblocking");
+    let api = FakeApi::start();
+    api.add_session("devin-abc", &[serde_json::json!({"status": "running"})]);
+    let d = tempfile::TempDir::new().expect("tempdir");
+    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY"] {
+        let out = checked(
+            bin_api(d.path(), &api)
+                .env(var, format!("http://{addr}"))
+                .env_remove("NO_PROXY")
+                .env_remove("no_proxy")
+                .args(["--timeout", "5", "sessions", "show", "devin-abc"])
+                .output()
+                .expect("run"),
+        );
+        assert!(out.status.success(), "{var}: {}", stderr(&out));
+        assert!(proxy.accept().is_err(), "{var}: the proxy was contacted");
+    }
+}

@@ -54,6 +54,9 @@ pub enum Fault {
     Slow(Duration),
     /// Carry the request out, then answer 502 (the answer is lost on the way back).
     LoseAnswer,
+    /// Answer with this status and a problem body that echoes the request's headers, the
+    /// `Authorization` header included (a hostile or broken API).
+    EchoHeaders(u16),
 }
 
 /// One uploaded file.
@@ -326,6 +329,20 @@ async fn handle(
                 (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response()
             }
             Fault::Empty => StatusCode::OK.into_response(),
+            Fault::EchoHeaders(code) => {
+                let auth = rec.authorization.clone().unwrap_or_default();
+                let body = serde_json::json!({
+                    "detail": format!("rejected request with Authorization: {auth}"),
+                    "session_id": "devin-echo",
+                    "title": auth,
+                    "status": "running",
+                });
+                (
+                    StatusCode::from_u16(code).expect("status"),
+                    axum::Json(body),
+                )
+                    .into_response()
+            }
             Fault::Slow(_) | Fault::LoseAnswer => unreachable!("handled above"),
             Fault::Reset => {
                 let parts: Vec<Result<Bytes, std::io::Error>> = vec![

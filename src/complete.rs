@@ -115,7 +115,8 @@ fn session_ids() -> Vec<CompletionCandidate> {
         .filter(|r| r.is_known() && seen.insert(r.session_id.clone()))
         .map(|r| {
             let task = crate::ui::clean_line(r.task.lines().next().unwrap_or(""));
-            CompletionCandidate::new(r.session_id).help(Some(task.into()))
+            // Inserted into the command line as it is: quoted (an ID is text from an API).
+            CompletionCandidate::new(crate::shell::quote(&r.session_id)).help(Some(task.into()))
         })
         .collect()
 }
@@ -149,7 +150,7 @@ fn resource_ids(kind: Kind) -> Vec<CompletionCandidate> {
                 .iter()
                 .find_map(|k| it.get(*k).and_then(|v| v.as_str()))
                 .map(crate::ui::clean_line);
-            Some(CompletionCandidate::new(id).help(name.map(Into::into)))
+            Some(CompletionCandidate::new(crate::shell::quote(&id)).help(name.map(Into::into)))
         })
         .collect()
 }

@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod prompt;
 pub mod scan;
 pub mod settings;
+pub mod shell;
 #[doc(hidden)]
 pub mod testkit;
 pub mod transcript;

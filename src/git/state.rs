@@ -287,23 +287,40 @@ pub fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
+/// A branch name as text. Git allows any bytes; the API's request is UTF-8 text, and a name
+/// replaced by another (`HEAD`) would check out the wrong branch: refused, with the way out.
+fn utf8_branch(name: &[u8]) -> Result<String> {
+    String::from_utf8(name.to_vec()).map_err(|_| {
+        Error::usage(format!(
+            "the branch name {} is not valid UTF-8: a handoff names the branch in text",
+            crate::shell::quote_bytes(name)
+        ))
+        .hint(
+            "rename it first: git branch -m NEW-NAME (or check out a commit: git switch --detach)",
+        )
+    })
+}
+
 fn read_head(repo: &Repository) -> Result<Head> {
     match repo.head() {
         Ok(r) => {
             let commit = r.peel_to_commit()?.id().to_string();
             if r.is_branch() {
-                let name = r.shorthand().unwrap_or("HEAD").to_string();
+                let name = utf8_branch(r.shorthand_bytes())?;
                 Ok(Head::Branch { name, commit })
             } else {
                 Ok(Head::Detached { commit })
             }
         }
         Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => {
-            let target = repo
+            let target = match repo
                 .find_reference("HEAD")
                 .ok()
-                .and_then(|r| r.symbolic_target().map(str::to_string))
-                .unwrap_or_else(|| "refs/heads/main".to_string());
+                .and_then(|r| r.symbolic_target_bytes().map(<[u8]>::to_vec))
+            {
+                Some(t) => utf8_branch(&t)?,
+                None => "refs/heads/main".to_string(),
+            };
             let name = target
                 .strip_prefix("refs/heads/")
                 .unwrap_or(&target)

@@ -251,7 +251,11 @@ fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>, bundle:
     }
     match (&state.base.commit, &state.head) {
         (Some(base), Head::Branch { name, .. }) => {
-            let _ = writeln!(steps, "git checkout -B {} {base}", shell_word(name));
+            let _ = writeln!(
+                steps,
+                "git checkout -B {} {base}",
+                crate::shell::quote(name)
+            );
         }
         (Some(base), _) => {
             let _ = writeln!(steps, "git checkout --detach {base}");
@@ -263,7 +267,7 @@ fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>, bundle:
             };
             // `--ignore-unmatch`: on an empty remote there is nothing to remove, and a plain
             // `git rm` would fail the steps.
-            let _ = writeln!(steps, "git checkout --orphan {}", shell_word(name));
+            let _ = writeln!(steps, "git checkout --orphan {}", crate::shell::quote(name));
             steps.push_str("git rm -rf --quiet --ignore-unmatch .\n");
         }
     }
@@ -299,15 +303,15 @@ fn push_history_checkout(
     let mut steps = String::new();
     let _ = writeln!(
         steps,
-        "git fetch --quiet \"$(git rev-parse --git-path {BUNDLE_NAME})\" \"+{}:refs/handoff/tip\"   # the attached {BUNDLE_NAME}, downloaded there",
-        history.refname
+        "git fetch --quiet \"$(git rev-parse --git-path {BUNDLE_NAME})\" {}   # the attached {BUNDLE_NAME}, downloaded there",
+        crate::shell::quote(&format!("+{}:refs/handoff/tip", history.refname))
     );
     match &state.head {
         Head::Branch { name, .. } => {
             let _ = writeln!(
                 steps,
                 "git checkout -B {} {}",
-                shell_word(name),
+                crate::shell::quote(name),
                 history.tip
             );
         }
@@ -352,28 +356,5 @@ fn push_left_out(p: &mut String, left_out: &[LeftOut]) {
     p.push_str("\n### Left out of the patch\n\n");
     for l in left_out {
         let _ = writeln!(p, "- `{}`: {}", l.path.replace('`', "'"), l.reason);
-    }
-}
-
-/// Quotes a branch name for the shell when it needs it.
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./+@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_words() {
-        assert_eq!(shell_word("feature/x-1"), "feature/x-1");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 }

@@ -587,3 +587,142 @@ fn a_loopback_api_bypasses_any_proxy() {
         assert!(proxy.accept().is_err(), "{var}: the proxy was contacted");
     }
 }
+
+/// Branch names are the repository author's text: with `--history` the steps fetch and check
+/// out the branch by name. Each hostile name is replayed in bash in a fresh clone: the branch
+/// arrives exactly, and nothing in a name runs.
+#[cfg(unix)]
+#[test]
+fn hostile_branch_names_replay_exactly_and_run_nothing() {
+    let names = [
+        "feat/x$(touch${IFS}PWNED)",
+        "feat/`touch${IFS}PWNED`",
+        "quote\"d",
+        "it's",
+        "bang!{a,b}&amp=1",
+        "caf\u{e9}/\u{1f600}",
+        "semi;touch${IFS}PWNED",
+        "dollar$HOME",
+    ];
+    for name in names {
+        let fx = Fixture::new();
+        git(&fx.work, &["checkout", "-q", "-b", name]);
+        write(&fx.work.join("c.txt"), "committed\n");
+        git(&fx.work, &["add", "-A"]);
+        git(&fx.work, &["commit", "-q", "-m", "local"]);
+        write(&fx.work.join("c.txt"), "and edited\n");
+        let api = FakeApi::start();
+        let out = run_api(
+            &api,
+            &fx.work,
+            &["--yes", "--history", "--via", "attachment", "go on"],
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let prompt = api.create_requests()[0].json()["prompt"]
+            .as_str()
+            .expect("prompt")
+            .to_string();
+        let dest = tempfile::TempDir::new().expect("tempdir");
+        git(
+            dest.path(),
+            &["clone", "-q", fx.remote.to_str().expect("utf8"), "replay"],
+        );
+        let replay = dest.path().join("replay");
+        let at = |n: &str| replay.join(git(&replay, &["rev-parse", "--git-path", n]).trim());
+        for u in api.uploads() {
+            std::fs::write(at(&u.file_name), &u.bytes).expect("save upload");
+        }
+        let start = prompt.rfind("```sh\n").expect("steps") + 6;
+        let steps = &prompt[start..start + prompt[start..].find("```").expect("end")];
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(steps)
+            .current_dir(&replay)
+            .env("HOME", home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .expect("bash");
+        assert!(status.success(), "{name}: {steps}");
+        assert!(
+            !replay.join("PWNED").exists() && !fx.work.join("PWNED").exists(),
+            "{name} ran a command"
+        );
+        let branch = git(&replay, &["symbolic-ref", "--short", "HEAD"]);
+        assert_eq!(branch.trim_end_matches('\n'), name, "{steps}");
+        assert_eq!(
+            git(&replay, &["rev-parse", "HEAD"]),
+            git(&fx.work, &["rev-parse", "HEAD"])
+        );
+        assert_eq!(
+            std::fs::read_to_string(replay.join("c.txt")).expect("c.txt"),
+            "and edited\n"
+        );
+    }
+}
+
+/// A branch name that is not UTF-8 is refused clearly (not handed off as `HEAD`).
+#[cfg(unix)]
+#[test]
+fn a_branch_name_that_is_not_utf8_is_refused_clearly() {
+    use std::os::unix::ffi::OsStrExt;
+    let fx = Fixture::new();
+    let name = std::ffi::OsStr::from_bytes(b"feat/caf\xe9");
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(&fx.work)
+        .arg("checkout")
+        .arg("-q")
+        .arg("-b")
+        .arg(name);
+    hermetic(&mut cmd, home());
+    assert!(cmd.status().expect("git").success());
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("not valid UTF-8") && err.contains(r"$'feat/caf\xe9'"),
+        "{err}"
+    );
+}
+
+/// IDs from the API go onto the command line through completion: quoted, so that pressing
+/// Enter runs the command with that ID, and nothing inside it.
+#[cfg(unix)]
+#[test]
+fn completion_quotes_ids_from_the_api() {
+    let api = FakeApi::start();
+    let home = home_with_config("", 0o600);
+    let hostile = "note-1$(touch PWNED)";
+    api.push_fault(
+        "GET",
+        "/knowledge/notes",
+        Fault::Json(serde_json::json!({"items": [{"note_id": hostile, "name": "n"}], "end_cursor": null, "has_next_page": false})),
+    );
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let script = "source <(DEVIN_HANDOFF_COMPLETE=bash devin-handoff)\n\
+         COMP_WORDS=(devin-handoff knowledge show ''); COMP_CWORD=3; COMP_TYPE=9\n\
+         _clap_complete_devin_handoff devin-handoff '' show\n\
+         for c in \"${COMPREPLY[@]}\"; do eval \"printf '%s\\n' $c\"; done\n";
+    let mut cmd = std::process::Command::new("bash");
+    hermetic(&mut cmd, home.path());
+    let out = cmd
+        .current_dir(d.path())
+        .env("PATH", path_with_bins())
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // What the shell makes of the inserted word is the ID itself.
+    assert!(
+        stdout(&out).lines().any(|l| l == hostile),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !d.path().join("PWNED").exists(),
+        "the completed ID ran a command"
+    );
+}

@@ -66,19 +66,23 @@ pub async fn run(settings: &Settings, id: &str, here: bool, path: Option<&Path>)
 
     warn_if_moved(&id, &head);
 
-    let remote = pick_remote(&workdir, pr)?;
-    git_cmd(&workdir, &["fetch", "--quiet", &remote, &refname])?;
+    let source = pick_source(&workdir, pr)?;
+    // `--`: a remote's name or URL is never read as an option.
+    git_cmd(&workdir, &["fetch", "--quiet", "--", &source, &refname])?;
+    let fetched = git_cmd(
+        &workdir,
+        &["rev-parse", "--verify", "--quiet", "FETCH_HEAD^{commit}"],
+    )?;
+    let fetched = fetched.trim().to_string();
     let branch = format!("devin/pr-{n}");
+    keep_local_commits(&workdir, &branch, &fetched)?;
     let target = if here {
         let dirty = git_cmd(&workdir, &["status", "--porcelain"])?;
         if !dirty.trim().is_empty() {
             return Err(Error::usage("this working tree has uncommitted changes; --here would mix them with the pull request")
                 .hint("commit or stash them, or drop --here to use a new worktree"));
         }
-        git_cmd(
-            &workdir,
-            &["switch", "--quiet", "-C", &branch, "FETCH_HEAD"],
-        )?;
+        git_cmd(&workdir, &["switch", "--quiet", "-C", &branch, &fetched])?;
         workdir.clone()
     } else {
         let dest = match path {
@@ -93,13 +97,7 @@ pub async fn run(settings: &Settings, id: &str, here: bool, path: Option<&Path>)
         git_cmd(
             &workdir,
             &[
-                "worktree",
-                "add",
-                "--quiet",
-                "-B",
-                &branch,
-                &dest_s,
-                "FETCH_HEAD",
+                "worktree", "add", "--quiet", "-B", &branch, "--", &dest_s, &fetched,
             ],
         )?;
         dest
@@ -142,32 +140,98 @@ fn default_worktree(workdir: &Path, n: u64) -> PathBuf {
         .join(format!("{name}-devin-pr-{n}"))
 }
 
-/// The remote whose URL names the PR's repository, else `origin`, else the only one.
-fn pick_remote(workdir: &Path, pr: &str) -> Result<String> {
-    let want =
-        git::parse_remote_url(pr.split("/pull/").next().unwrap_or(pr)).map(|r| r.full_name());
+/// Where the pull request's head is fetched from: the remote whose URL names the PR's
+/// repository, else the PR's repository itself by its URL (as `gh pr checkout` does). Never
+/// another repository that happens to be `origin`: its PR of the same number is someone
+/// else's.
+fn pick_source(workdir: &Path, pr: &str) -> Result<String> {
+    let url = pr_repo_url(pr)
+        .ok_or_else(|| Error::usage(format!("cannot tell the repository of {pr}")))?;
+    let want = git::parse_remote_url(&url).map(|r| (r.full_name(), r.host));
     let names = git_cmd(workdir, &["remote"])?;
-    let names: Vec<&str> = names.lines().filter(|l| !l.is_empty()).collect();
-    for n in &names {
-        if let Ok(url) = git_cmd(workdir, &["remote", "get-url", n]) {
-            let repo = git::parse_remote_url(url.trim()).map(|r| r.full_name());
+    for n in names.lines().filter(|l| !l.is_empty()) {
+        // The URL as configured: `remote get-url` would apply `insteadOf` rewrites first.
+        if let Ok(u) = git_cmd(workdir, &["config", "--get", &format!("remote.{n}.url")]) {
+            let repo = git::parse_remote_url(u.trim()).map(|r| (r.full_name(), r.host));
             if repo.is_some() && repo == want {
-                return Ok((*n).to_string());
+                return Ok(n.to_string());
             }
         }
     }
-    if names.contains(&"origin") {
-        return Ok("origin".into());
+    Ok(url)
+}
+
+/// The PR's repository as a URL git can fetch: `https://host/owner/name.git`, from an
+/// `https` pull request URL only.
+fn pr_repo_url(pr: &str) -> Option<String> {
+    let url = url::Url::parse(pr).ok()?;
+    if url.scheme() != "https" || !url.username().is_empty() || url.password().is_some() {
+        return None;
     }
-    match names.as_slice() {
-        [only] => Ok((*only).to_string()),
-        _ => Err(Error::usage("no remote to fetch the pull request from")),
+    let path = url.path();
+    let repo = [
+        "/pull/",
+        "/-/merge_requests/",
+        "/merge_requests/",
+        "/pull-requests/",
+        "/pullrequest/",
+    ]
+    .iter()
+    .find_map(|m| path.find(m).map(|i| &path[..i]))?;
+    let repo = repo.trim_end_matches('/');
+    if repo.split('/').filter(|s| !s.is_empty()).count() < 2 {
+        return None;
     }
+    Some(format!("https://{}{repo}.git", url.host_str()?))
+}
+
+/// An existing local branch of this name is reset only when everything on it is in what was
+/// fetched: the user's own commits there are never thrown away.
+fn keep_local_commits(workdir: &Path, branch: &str, fetched: &str) -> Result<()> {
+    let full = format!("refs/heads/{branch}");
+    let Ok(local) = git_cmd(workdir, &["rev-parse", "--verify", "--quiet", &full]) else {
+        return Ok(());
+    };
+    let local = local.trim();
+    if local.is_empty() || local == fetched {
+        return Ok(());
+    }
+    let contained = Command::new("git")
+        .current_dir(workdir)
+        .args(["merge-base", "--is-ancestor", local, fetched])
+        .status()
+        .is_ok_and(|s| s.success());
+    if contained {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "{branch} has commits that are not in the pull request: it was not reset"
+    ))
+    .hint(format!(
+        "keep them under another name first: git branch -m {} {}",
+        crate::shell::quote(branch),
+        crate::shell::quote(&format!("{branch}-mine"))
+    ))
+    .hint("or delete the branch if they are not needed: git branch -D …"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pull_request_repositories() {
+        assert_eq!(
+            pr_repo_url("https://github.com/acme/w/pull/7").as_deref(),
+            Some("https://github.com/acme/w.git")
+        );
+        assert_eq!(
+            pr_repo_url("https://gitlab.com/g/s/p/-/merge_requests/12").as_deref(),
+            Some("https://gitlab.com/g/s/p.git")
+        );
+        assert_eq!(pr_repo_url("http://github.com/acme/w/pull/7"), None);
+        assert_eq!(pr_repo_url("https://github.com/pull/7"), None);
+    }
 
     #[test]
     fn pull_request_refs() {

@@ -726,3 +726,109 @@ fn completion_quotes_ids_from_the_api() {
         "the completed ID ran a command"
     );
 }
+
+/// `sessions pull` on the user's own repository: the PR is fetched from its own repository
+/// (never `origin`'s PR of the same number), a local branch holding the user's commits is
+/// never reset, and no remote name is read as an option.
+#[test]
+fn pull_fetches_the_prs_own_repository_and_keeps_the_users_commits() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    let remote = fx.remote.to_str().expect("utf8").to_string();
+    // origin's own PR 7: someone else's change.
+    git(w, &["checkout", "-q", "-b", "theirs"]);
+    write(&w.join("unrelated.txt"), "not this one\n");
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "unrelated"]);
+    git(w, &["push", "-q", &remote, "HEAD:refs/pull/7/head"]);
+    git(w, &["checkout", "-q", "main"]);
+    git(
+        w,
+        &[
+            "config",
+            &format!("url.{remote}.insteadOf"),
+            &format!("https://x-access-token:{URL_TOKEN}@github.com/acme/widget.git"),
+        ],
+    );
+    // The PR's repository is a fork, reached (in this test) through the user's insteadOf.
+    let fork = fx.root.path().join("fork.git");
+    git(
+        fx.root.path(),
+        &["clone", "-q", "--bare", &remote, "fork.git"],
+    );
+    git(w, &["checkout", "-q", "-b", "devin-work"]);
+    write(&w.join("from-devin.txt"), "done by devin\n");
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "devin"]);
+    git(
+        w,
+        &[
+            "push",
+            "-q",
+            fork.to_str().expect("utf8"),
+            "HEAD:refs/pull/7/head",
+        ],
+    );
+    git(w, &["checkout", "-q", "main"]);
+    git(w, &["branch", "-q", "-D", "devin-work", "theirs"]);
+    git(
+        w,
+        &[
+            "config",
+            &format!("url.{}.insteadOf", fork.display()),
+            "https://github.com/forker/widget.git",
+        ],
+    );
+    let api = FakeApi::start();
+    api.add_session("devin-pr7", &[serde_json::json!({"status": "exit", "pull_requests": [{"pr_url": "https://github.com/forker/widget/pull/7", "pr_state": "open"}]})]);
+    let out = run_api(&api, w, &["sessions", "pull", "pr7", "--here"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        w.join("from-devin.txt").exists() && !w.join("unrelated.txt").exists(),
+        "the fork's PR"
+    );
+    let pr_tip = git(w, &["rev-parse", "HEAD"]);
+
+    // The user commits on that branch; a second pull must not throw the commit away.
+    write(&w.join("mine.txt"), "my own work\n");
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "mine"]);
+    let mine = git(w, &["rev-parse", "HEAD"]);
+    git(w, &["checkout", "-q", "main"]);
+    for args in [
+        &["sessions", "pull", "pr7", "--here"][..],
+        &["sessions", "pull", "pr7"][..],
+    ] {
+        let out = run_api(&api, w, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not in the pull request"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            git(w, &["rev-parse", "devin/pr-7"]),
+            mine,
+            "the branch was reset"
+        );
+    }
+    assert_ne!(pr_tip, mine);
+
+    // A remote whose name is an option, and whose URL names the PR's repository.
+    git(w, &["branch", "-q", "-D", "devin/pr-7"]);
+    let evil = "--upload-pack=touch PWNED;false #";
+    git(
+        w,
+        &[
+            "config",
+            &format!("remote.{evil}.url"),
+            "https://github.com/forker/widget.git",
+        ],
+    );
+    let out = run_api(&api, w, &["sessions", "pull", "pr7", "--here"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !w.join("PWNED").exists() && !fx.root.path().join("PWNED").exists(),
+        "a remote name ran a command"
+    );
+}

@@ -7,51 +7,37 @@ use serde_json::Value;
 use super::types::{Message, PullRequest, Session};
 
 /// `GET /v1/sessions/{id}` (and each item of `GET /v1/sessions`), read leniently: the
-/// published v1 pages disagree on some names.
+/// published v1 pages disagree on names and types, and a field missing, unexpected or of
+/// another type never makes a session unreadable (an unreadable session would make `watch`
+/// loop and a retry create a second one). Only the ID is required.
 #[derive(Debug, Clone, Deserialize)]
 pub struct V1Session {
     pub session_id: String,
     #[serde(default)]
-    pub url: Option<String>,
+    url: Option<Value>,
     #[serde(default)]
-    pub status: Option<String>,
+    status: Option<Value>,
     #[serde(default)]
-    pub status_enum: Option<String>,
+    status_enum: Option<Value>,
     #[serde(default)]
-    pub title: Option<String>,
+    title: Option<Value>,
     #[serde(default)]
-    pub tags: Option<Vec<String>>,
+    tags: Option<Value>,
     #[serde(default)]
-    pub created_at: Option<Value>,
+    created_at: Option<Value>,
     #[serde(default)]
-    pub updated_at: Option<Value>,
+    updated_at: Option<Value>,
     #[serde(default)]
-    pub pull_request: Option<V1PullRequest>,
+    pull_request: Option<Value>,
     #[serde(default)]
     pub structured_output: Option<Value>,
     #[serde(default)]
-    pub messages: Option<Vec<V1Message>>,
+    messages: Option<Value>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct V1PullRequest {
-    #[serde(default)]
-    pub url: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct V1Message {
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub message: String,
-    #[serde(default)]
-    pub timestamp: Option<Value>,
-    /// The sender, under whichever name the page uses.
-    #[serde(default, alias = "origin", alias = "username", alias = "sender")]
-    pub source: Option<String>,
-    #[serde(default)]
-    pub event_id: Option<String>,
+/// A field's text, when it is text.
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::to_string)
 }
 
 /// `GET /v1/sessions`.
@@ -81,8 +67,8 @@ impl V1Session {
     /// The v1 vocabulary onto v3's `status` / `status_detail`, so that progress (working,
     /// waiting for the user, finished, failed, suspended) reads the same for both.
     pub fn into_session(self) -> Session {
-        let v1 = self.status_enum.as_deref().or(self.status.as_deref());
-        let (status, detail) = match v1.map(str::to_ascii_lowercase).as_deref() {
+        let v1 = text(self.status_enum.as_ref()).or_else(|| text(self.status.as_ref()));
+        let (status, detail) = match v1.map(|s| s.to_ascii_lowercase()).as_deref() {
             Some("working" | "running" | "resumed" | "claimed") => ("running", Some("working")),
             Some("blocked" | "waiting_for_user") => ("running", Some("waiting_for_user")),
             Some("finished" | "stopped" | "exit") => ("exit", None),
@@ -94,14 +80,17 @@ impl V1Session {
             Some(_) | None => ("new", None),
         };
         Session {
-            url: self.url,
+            url: text(self.url.as_ref()),
             status: Some(status.to_string()),
             status_detail: detail.map(str::to_string),
-            title: self.title,
-            tags: self.tags.unwrap_or_default(),
-            pull_requests: self
-                .pull_request
-                .and_then(|p| p.url)
+            title: text(self.title.as_ref()),
+            tags: self
+                .tags
+                .as_ref()
+                .and_then(Value::as_array)
+                .map(|t| t.iter().filter_map(|x| text(Some(x))).collect())
+                .unwrap_or_default(),
+            pull_requests: text(self.pull_request.as_ref().and_then(|p| p.get("url")))
                 .map(|pr_url| {
                     vec![PullRequest {
                         pr_url,
@@ -117,21 +106,33 @@ impl V1Session {
         }
     }
 
-    /// The embedded messages, as v3's message list would give them.
+    /// The embedded messages, as v3's message list would give them. The sender goes by
+    /// several names across the v1 pages (`source`, `type`, `username`, `origin`, `sender`);
+    /// any of them, or several at once, is read.
     pub fn messages(&self) -> Vec<Message> {
-        self.messages
-            .iter()
+        let items = self.messages.as_ref().and_then(Value::as_array);
+        items
+            .into_iter()
             .flatten()
+            .filter(|m| m.is_object())
             .enumerate()
-            .map(|(i, m)| Message {
-                event_id: m.event_id.clone().unwrap_or_else(|| format!("v1-{i}")),
-                created_at: seconds(&m.timestamp),
-                message: m.message.clone(),
-                source: m.source.clone().or_else(|| {
-                    m.kind
-                        .as_deref()
-                        .map(|k| if k.contains("user") { "user" } else { "devin" }.to_string())
-                }),
+            .map(|(i, m)| {
+                // Who sent it: `source` when given; else the message `type`
+                // (`user_message`, `devin_message`); else a `username` means a person, and
+                // `origin` / `sender` (where it came from) are kept as they are.
+                let by_type = text(m.get("type"))
+                    .map(|k| if k.contains("user") { "user" } else { "devin" }.to_string());
+                let source = text(m.get("source"))
+                    .or(by_type)
+                    .or_else(|| text(m.get("username")).map(|_| "user".to_string()))
+                    .or_else(|| text(m.get("origin")))
+                    .or_else(|| text(m.get("sender")));
+                Message {
+                    event_id: text(m.get("event_id")).unwrap_or_else(|| format!("v1-{i}")),
+                    created_at: seconds(&m.get("timestamp").cloned()),
+                    message: text(m.get("message")).unwrap_or_default(),
+                    source,
+                }
             })
             .collect()
     }

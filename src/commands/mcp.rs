@@ -377,6 +377,96 @@ impl ServerHandler for Server {
                  retrying with secrets=redact.",
             )
     }
+
+    /// The one request of ours: the stand-in [`filter_input`] sends for a message too large
+    /// to read, answered with an error under that message's ID.
+    async fn on_custom_request(
+        &self,
+        request: rmcp::model::CustomRequest,
+        _context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> std::result::Result<rmcp::model::CustomResult, ErrorData> {
+        if request.method == TOO_LARGE {
+            let bytes = request
+                .params
+                .as_ref()
+                .and_then(|p| p.get("bytes"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            return Err(ErrorData::invalid_request(
+                format!(
+                    "the request is {bytes} bytes or more; this server reads at most {MAX_MESSAGE} bytes per message"
+                ),
+                None,
+            ));
+        }
+        Err(ErrorData::new(
+            rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+            request.method,
+            None,
+        ))
+    }
+}
+
+/// The largest message read; a larger one is answered with an error, never dropped unanswered.
+const MAX_MESSAGE: usize = 16 * 1024 * 1024;
+/// The stand-in method for a message over [`MAX_MESSAGE`].
+const TOO_LARGE: &str = "devin-handoff/request-too-large";
+
+/// Copies the client's lines to the server, each at most [`MAX_MESSAGE`] bytes. A longer
+/// line is not held in memory: its ID (read from its first and last few KiB) goes on in a
+/// small stand-in request, which the server answers with a JSON-RPC error.
+async fn filter_input(
+    mut input: impl tokio::io::AsyncBufRead + Unpin,
+    mut out: impl tokio::io::AsyncWrite + Unpin,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    const EDGE: usize = 4096;
+    let mut line: Vec<u8> = Vec::new();
+    let mut tail: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    loop {
+        let available = input.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(());
+        }
+        let newline = memchr::memchr(b'\n', available);
+        let take = newline.map_or(available.len(), |i| i + 1);
+        let chunk = &available[..take];
+        total += take;
+        if total <= MAX_MESSAGE {
+            line.extend_from_slice(chunk);
+        } else {
+            // Keep the head (already in `line`, cut to EDGE) and a sliding tail.
+            line.truncate(EDGE);
+            tail.extend_from_slice(chunk);
+            if tail.len() > 2 * EDGE {
+                tail.drain(..tail.len() - EDGE);
+            }
+        }
+        input.consume(take);
+        if newline.is_none() {
+            continue;
+        }
+        if total <= MAX_MESSAGE {
+            out.write_all(&line).await?;
+        } else if let Some(id) = message_id(&line).or_else(|| message_id(&tail)) {
+            let stand_in = json!({"jsonrpc": "2.0", "id": id, "method": TOO_LARGE, "params": {"bytes": total}});
+            out.write_all(format!("{stand_in}\n").as_bytes()).await?;
+        }
+        out.flush().await?;
+        line.clear();
+        tail.clear();
+        total = 0;
+    }
+}
+
+/// A JSON-RPC `"id"` (a number or a string) found in a piece of a message.
+fn message_id(piece: &[u8]) -> Option<Value> {
+    static ID: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r#""id"\s*:\s*(-?[0-9]+|"(?:[^"\\]|\\.)*")"#).expect("id pattern")
+    });
+    let m = ID.captures(piece)?.get(1)?;
+    serde_json::from_slice(m.as_bytes()).ok()
 }
 
 /// Serves MCP on stdin and stdout until the client goes away.
@@ -393,8 +483,13 @@ pub fn run(args: &McpArgs, settings: &Settings) -> Result<()> {
     let _ = settings.require_key();
     let server = Server::new(settings, default_secrets);
     super::block_on(async move {
+        let (to_server, from_filter) = tokio::io::duplex(1 << 20);
+        tokio::spawn(async move {
+            let stdin = tokio::io::BufReader::with_capacity(1 << 16, tokio::io::stdin());
+            let _ = filter_input(stdin, to_server).await;
+        });
         let running = server
-            .serve(rmcp::transport::stdio())
+            .serve((from_filter, tokio::io::stdout()))
             .await
             .map_err(|e| Error::other(format!("the MCP session did not start: {e}")))?;
         running

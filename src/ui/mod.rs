@@ -51,18 +51,26 @@ pub fn debug(verbose: u8, level: u8, msg: &str) {
 pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     let text = crate::keymask::mask(text);
     let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
-    if !text.chars().any(bad) {
+    if !text.chars().any(|c| bad(c) || is_bidi(c)) {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if bad(c) {
             out.push_str(&format!("\\x{:02x}", c as u32));
+        } else if is_bidi(c) {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The bidirectional controls (embeddings, overrides, isolates and marks): they reorder what
+/// a terminal shows (a name that reads `txt.exe` is `exe.txt`), so they are shown, not obeyed.
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
 /// [`clean`], and kept on one line: a newline or tab becomes a space, so that a field can

@@ -832,3 +832,153 @@ fn pull_fetches_the_prs_own_repository_and_keeps_the_users_commits() {
         "a remote name ran a command"
     );
 }
+
+/// An MCP message over the size limit is answered with a JSON-RPC error under its ID, not
+/// dropped: a client waiting for that ID would wait forever. The server goes on serving.
+#[test]
+fn an_oversize_mcp_request_is_answered_with_an_error() {
+    use std::io::{BufRead, Write};
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    let mut child = cmd
+        .current_dir(d.path())
+        .arg("mcp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        writeln!(stdin, "{init}").expect("write");
+        writeln!(
+            stdin,
+            r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+        )
+        .expect("write");
+        let huge = "x".repeat(17 * 1024 * 1024);
+        writeln!(
+            stdin,
+            r#"{{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{{"name":"scan","arguments":{{"patch":"{huge}"}}}}}}"#
+        )
+        .expect("write");
+        // The ID last, as some clients order their keys.
+        writeln!(
+            stdin,
+            r#"{{"jsonrpc":"2.0","method":"tools/call","params":{{"name":"scan","arguments":{{"patch":"{huge}"}}}},"id":"late"}}"#
+        )
+        .expect("write");
+        writeln!(stdin, r#"{{"jsonrpc":"2.0","id":8,"method":"ping"}}"#).expect("write");
+        stdin
+    });
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut answers = std::collections::HashMap::new();
+    for line in stdout.lines() {
+        let line = line.expect("line");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("json");
+        let id = v["id"].to_string();
+        answers.insert(id.clone(), v);
+        if id == "8" {
+            break;
+        }
+    }
+    drop(writer.join().expect("writer"));
+    let _ = child.kill();
+    let _ = child.wait();
+    for id in ["7", "\"late\""] {
+        let a = answers
+            .get(id)
+            .unwrap_or_else(|| panic!("no answer for {id}: {answers:?}"));
+        assert_eq!(a["error"]["code"], -32600, "{a}");
+        assert!(
+            a["error"]["message"]
+                .as_str()
+                .expect("message")
+                .contains("bytes"),
+            "{a}"
+        );
+    }
+    assert!(
+        answers["8"].get("result").is_some(),
+        "served on: {:?}",
+        answers["8"]
+    );
+}
+
+/// Bidirectional controls reorder what a terminal shows; from the API or a file name they
+/// are shown escaped, as the other controls are.
+#[test]
+fn bidi_controls_are_shown_not_obeyed() {
+    let api = FakeApi::start();
+    api.add_session("devin-abc", &[serde_json::json!({"status": "running", "title": "fix \u{202e}gnp.exe\u{202c} now \u{2067}x\u{2069}"})]);
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let out = run_api(&api, d.path(), &["sessions", "show", "devin-abc"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    for c in ['\u{202e}', '\u{202c}', '\u{2067}', '\u{2069}'] {
+        assert!(!all.contains(c), "{c:?} reached the terminal: {all}");
+    }
+    assert!(all.contains("\\u{202e}"), "{all}");
+
+    let fx = Fixture::new();
+    let token = Gen::new(2418).github_token();
+    write(
+        &fx.work.join("notes\u{202e}txt.env"),
+        format!("T={token}\n"),
+    );
+    let out = checked(bin(&fx.work).arg("scan").output().expect("run"));
+    assert_eq!(out.status.code(), Some(3));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !all.contains('\u{202e}') && all.contains("\\u{202e}"),
+        "{all}"
+    );
+}
+
+/// A legacy (v1) session read leniently: a message carrying both `origin` and `username`
+/// (names the v1 pages use for its sender), fields of unexpected types or unknown ones never
+/// make it unreadable.
+#[test]
+fn a_v1_session_with_every_documented_field_stays_readable() {
+    let api = FakeApi::start();
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let legacy = "apk_user_bGVnYWN5a2V5MDEyMzQ1Njc4OQ";
+    let odd = serde_json::json!({
+        "session_id": "devin-abc",
+        "status_enum": "finished",
+        "title": 42,
+        "tags": "not-a-list",
+        "pull_request": null,
+        "something_new": {"x": 1},
+        "messages": [
+            {"type": "user_message", "message": "hello", "origin": "web", "username": "alice", "timestamp": "2026-01-01T00:00:00Z"},
+            {"type": "devin_message", "message": "done", "origin": "api", "username": null},
+            "not an object",
+            {"message": 7}
+        ]
+    });
+    for args in [
+        ["--json", "sessions", "show", "devin-abc"],
+        ["--json", "sessions", "messages", "devin-abc"],
+    ] {
+        api.push_fault("GET", "/v1/sessions/devin-abc", Fault::Json(odd.clone()));
+        let out = checked(
+            bin_api(d.path(), &api)
+                .env("DEVIN_API_KEY", legacy)
+                .args(args)
+                .output()
+                .expect("run"),
+        );
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let v = stdout_json(&out);
+        if args[2] == "show" {
+            assert_eq!(v["status"], "exit", "{v}");
+        } else {
+            let msgs = v.as_array().expect("messages");
+            assert_eq!(msgs[0]["source"], "user", "{v}");
+            assert_eq!(msgs[1]["source"], "devin", "{v}");
+        }
+    }
+}

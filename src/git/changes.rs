@@ -236,7 +236,7 @@ pub(crate) fn collect_changes(
                 workdir,
                 base_tree.as_ref().map(|t| t.id()),
                 opts.include_untracked,
-                opts.max_binary_bytes,
+                (opts.max_binary_bytes, opts.max_file_bytes),
             )
         })
         .flatten();
@@ -317,17 +317,23 @@ pub(crate) fn collect_changes(
         if delta.status() != Delta::Deleted {
             let abs = workdir.join(&new_path);
             if let Ok(meta) = std::fs::symlink_metadata(&abs) {
-                if meta.is_file()
-                    && meta.len() > opts.max_binary_bytes
-                    && super::workdir::looks_binary(&abs)
-                {
+                let large = meta
+                    .is_file()
+                    .then(|| {
+                        super::state::too_large(
+                            meta.len(),
+                            opts.max_binary_bytes,
+                            opts.max_file_bytes,
+                            || super::workdir::looks_binary(&abs),
+                        )
+                    })
+                    .flatten();
+                if let Some(why) = large {
                     let renamed = delta.status() == Delta::Renamed;
                     set.left_out.push(LeftOut {
                         path,
                         reason: format!(
-                            "binary file of {} bytes, over the {} byte limit{}",
-                            meta.len(),
-                            opts.max_binary_bytes,
+                            "{why}{}",
                             if renamed {
                                 format!(" (moved from {old_path}, which the patch deletes)")
                             } else {
@@ -441,7 +447,7 @@ pub(crate) fn collect_changes(
                 });
                 continue;
             }
-            match new_file(workdir, &path, opts.max_binary_bytes) {
+            match new_file(workdir, &path, opts.max_binary_bytes, opts.max_file_bytes) {
                 Ok(fc) => set.files.push(fc),
                 Err(reason) => set.left_out.push(LeftOut { path, reason }),
             }
@@ -460,7 +466,7 @@ pub(crate) fn collect_changes(
             continue;
         }
         let fresh = matches!(f.kind, ChangeKind::Added | ChangeKind::Untracked)
-            .then(|| new_file(workdir, &f.path, opts.max_binary_bytes).ok())
+            .then(|| new_file(workdir, &f.path, opts.max_binary_bytes, opts.max_file_bytes).ok())
             .flatten();
         match fresh {
             Some(mut fc) => {
@@ -577,6 +583,7 @@ fn new_file(
     workdir: &Path,
     path: &str,
     max_binary: u64,
+    max_file: u64,
 ) -> std::result::Result<FileChange, String> {
     let abs = workdir.join(path);
     let meta = std::fs::symlink_metadata(&abs).map_err(|e| format!("unreadable: {e}"))?;
@@ -585,11 +592,10 @@ fn new_file(
         (t.as_os_str().as_encoded_bytes().to_vec(), FileMode::Link)
     } else {
         use std::os::unix::fs::PermissionsExt;
-        if meta.len() > max_binary && super::workdir::looks_binary(&abs) {
-            return Err(format!(
-                "binary file of {} bytes, over the {max_binary} byte limit",
-                meta.len()
-            ));
+        if let Some(why) = super::state::too_large(meta.len(), max_binary, max_file, || {
+            super::workdir::looks_binary(&abs)
+        }) {
+            return Err(why);
         }
         let c = std::fs::read(&abs).map_err(|e| format!("unreadable: {e}"))?;
         let exec = meta.permissions().mode() & 0o100 != 0;
@@ -745,7 +751,7 @@ fn unindexed(
             continue;
         }
         if std::fs::symlink_metadata(workdir.join(path)).is_ok() {
-            match new_file(workdir, path, opts.max_binary_bytes) {
+            match new_file(workdir, path, opts.max_binary_bytes, opts.max_file_bytes) {
                 Ok(fc) => set.files.push(fc),
                 Err(reason) => set.left_out.push(LeftOut {
                     path: path.clone(),
@@ -788,7 +794,9 @@ fn unindexed(
         if kept {
             for f in set.files.iter_mut() {
                 if f.kind == ChangeKind::Renamed && f.old_path.as_deref() == Some(path.as_str()) {
-                    if let Ok(mut fresh) = new_file(workdir, &f.path, opts.max_binary_bytes) {
+                    if let Ok(mut fresh) =
+                        new_file(workdir, &f.path, opts.max_binary_bytes, opts.max_file_bytes)
+                    {
                         fresh.kind = ChangeKind::Added;
                         *f = fresh;
                     }

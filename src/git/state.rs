@@ -18,11 +18,34 @@ pub struct CaptureOptions {
     pub excludes: Vec<String>,
     /// Binary files larger than this are listed as left out instead of being sent.
     pub max_binary_bytes: u64,
+    /// Any file larger than this is listed as left out: memory stays bounded whatever the
+    /// repository holds (a patch is built in memory, several times the file's size).
+    pub max_file_bytes: u64,
     /// Use libgit2's full working-tree diff instead of the parallel fast path. Slower; the
     /// two must agree, and tests check that they do.
     pub full_scan: bool,
     /// Unpushed commits travel as commits (a git bundle), and the patch starts at HEAD.
     pub history: bool,
+}
+
+/// The largest file a handoff carries: 32 MiB.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Why a file is left out for its size, if it is: a binary over `max_binary`, or any file
+/// over `max_file`. The one rule for every capture path.
+pub(crate) fn too_large(
+    len: u64,
+    max_binary: u64,
+    max_file: u64,
+    binary: impl FnOnce() -> bool,
+) -> Option<String> {
+    if len > max_file {
+        return Some(format!(
+            "file of {len} bytes, over the {max_file} byte limit of a handoff"
+        ));
+    }
+    (len > max_binary && binary())
+        .then(|| format!("binary file of {len} bytes, over the {max_binary} byte limit"))
 }
 
 impl Default for CaptureOptions {
@@ -31,6 +54,7 @@ impl Default for CaptureOptions {
             include_untracked: true,
             excludes: Vec::new(),
             max_binary_bytes: 1024 * 1024,
+            max_file_bytes: MAX_FILE_BYTES,
             full_scan: false,
             history: false,
         }
@@ -156,6 +180,10 @@ pub struct CommitInfo {
     #[serde(skip)]
     pub message: String,
     pub summary: String,
+    /// The commit's header as it travels (author, committer, encoding and any extra header a
+    /// tool added), without the tree, parents and signatures: scanned by the guard too.
+    #[serde(skip)]
+    pub header: String,
 }
 
 /// Opens the repository containing `dir` and captures its state. Returns `Ok(None)` when
@@ -446,6 +474,34 @@ fn choose_base(
     make(head_oid, BaseSource::Head, None)
 }
 
+/// A commit header's lines worth scanning: all but `tree`, `parent`, and the signature
+/// blocks (`gpgsig`, `gpgsig-sha256`, `mergetag`, with their continuation lines), which are
+/// object IDs and public signatures.
+fn scanned_header(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix(' ') {
+            if !skipping {
+                out.push_str(rest);
+                out.push('\n');
+            }
+            continue;
+        }
+        let key = line.split(' ').next().unwrap_or("");
+        skipping = matches!(
+            key,
+            "tree" | "parent" | "gpgsig" | "gpgsig-sha256" | "mergetag"
+        );
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The commits from `base` (excluded) to `head` as a git v2 bundle (`gitformat-bundle`): a
 /// header naming the prerequisite and the one ref, then a pack of the new objects.
 fn bundle(repo: &Repository, base: Oid, head: Oid, h: &Head) -> Result<History> {
@@ -462,6 +518,7 @@ fn bundle(repo: &Repository, base: Oid, head: Oid, h: &Head) -> Result<History> 
         let c = repo.find_commit(id?)?;
         commits.push(CommitInfo {
             id: c.id().to_string(),
+            header: scanned_header(c.raw_header_bytes()),
             author: String::from_utf8_lossy(c.author().name_bytes()).into_owned(),
             message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
             summary: String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned(),

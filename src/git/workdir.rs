@@ -108,7 +108,7 @@ pub(crate) fn snapshot(
     workdir: &Path,
     base_tree: Option<Oid>,
     include_untracked: bool,
-    max_binary_bytes: u64,
+    (max_binary_bytes, max_file_bytes): (u64, u64),
 ) -> Option<Snapshot> {
     if !plain_content_config(repo) {
         return None;
@@ -287,13 +287,14 @@ pub(crate) fn snapshot(
                     return None;
                 }
                 let shown = String::from_utf8_lossy(rel).into_owned();
-                if meta.len() > max_binary_bytes && looks_binary(&abs) {
+                if let Some(reason) =
+                    super::state::too_large(meta.len(), max_binary_bytes, max_file_bytes, || {
+                        looks_binary(&abs)
+                    })
+                {
                     left_out.push(LeftOut {
                         path: shown,
-                        reason: format!(
-                            "binary file of {} bytes, over the {max_binary_bytes} byte limit",
-                            meta.len()
-                        ),
+                        reason,
                     });
                     old.remove(rel);
                     continue;

@@ -360,6 +360,7 @@ fn history_findings(
         let label = format!("<commit {}>", git::short(&c.id));
         findings.extend(scanner.scan_text(&c.message, &label));
         findings.extend(scanner.scan_text(&c.author, &label));
+        findings.extend(scanner.scan_text(&c.header, &label));
     }
     let ids: Vec<String> = h.commits.iter().map(|c| c.id.clone()).collect();
     for patch in git::commit_patches(&s.workdir, &ids)? {

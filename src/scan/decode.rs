@@ -11,6 +11,24 @@ const MIN_RUN: usize = 8;
 /// Calls `f(line, text)` for each stretch of readable text in `bytes`, with the 1-based line
 /// it starts on (counting `\n` in the decoded text).
 pub(crate) fn text_runs(bytes: &[u8], f: &mut dyn FnMut(usize, &str)) {
+    if let Some((le, marked)) = utf32(bytes) {
+        let body = if marked { &bytes[4..] } else { bytes };
+        let text: String = body
+            .chunks_exact(4)
+            .map(|c| {
+                let v = if le {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                } else {
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                };
+                char::from_u32(v).unwrap_or('\u{fffd}')
+            })
+            .collect();
+        runs_of_text(&text, f);
+        if marked {
+            return;
+        }
+    }
     let wide = utf16(bytes);
     if let Some(le) = wide {
         let (body, enc, marked) = match bytes {
@@ -50,10 +68,45 @@ fn runs_of_text(text: &str, f: &mut dyn FnMut(usize, &str)) {
     }
 }
 
+/// `Some((little_endian, marked))` when `bytes` look like UTF-32 text: a byte-order mark, or
+/// (ASCII-range text) three zero bytes in nearly every four, the one non-zero lane first
+/// (little-endian) or last (big-endian).
+fn utf32(bytes: &[u8]) -> Option<(bool, bool)> {
+    match bytes {
+        [0xff, 0xfe, 0, 0, ..] => return Some((true, true)),
+        [0, 0, 0xfe, 0xff, ..] => return Some((false, true)),
+        _ => {}
+    }
+    let sample = &bytes[..bytes.len().min(4096) & !3];
+    if sample.len() < 16 {
+        return None;
+    }
+    let units = sample.len() / 4;
+    let zero_in = |lane: usize| {
+        sample
+            .iter()
+            .skip(lane)
+            .step_by(4)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let (z0, z1, z2, z3) = (zero_in(0), zero_in(1), zero_in(2), zero_in(3));
+    let mostly = |z: usize| z * 10 >= units * 9;
+    let rarely = |z: usize| z * 10 <= units;
+    if mostly(z1) && mostly(z2) && mostly(z3) && rarely(z0) {
+        Some((true, false))
+    } else if mostly(z0) && mostly(z1) && mostly(z2) && rarely(z3) {
+        Some((false, false))
+    } else {
+        None
+    }
+}
+
 /// `Some(little_endian)` when `bytes` look like UTF-16 text: a byte-order mark, or zeros in
 /// most of one byte lane and almost none in the other (ASCII-range text as UTF-16).
 fn utf16(bytes: &[u8]) -> Option<bool> {
     match bytes {
+        [0xff, 0xfe, 0, 0, ..] => return None,
         [0xff, 0xfe, ..] => return Some(true),
         [0xfe, 0xff, ..] => return Some(false),
         _ => {}

@@ -982,3 +982,123 @@ fn a_v1_session_with_every_documented_field_stays_readable() {
         }
     }
 }
+
+fn utf32(s: &str, le: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut push = |c: u32| out.extend(if le { c.to_le_bytes() } else { c.to_be_bytes() });
+    if bom {
+        push(0xfeff);
+    }
+    s.chars().for_each(|c| push(c as u32));
+    out
+}
+
+fn utf16(s: &str, le: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut push = |c: u16| out.extend(if le { c.to_le_bytes() } else { c.to_be_bytes() });
+    if bom {
+        push(0xfeff);
+    }
+    s.encode_utf16().for_each(&mut push);
+    out
+}
+
+/// Text in any Unicode encoding is text: UTF-32 and UTF-16, either byte order, with or
+/// without a byte-order mark. And under `--history`, a commit's extra headers travel in the
+/// bundle, so they are scanned too.
+#[test]
+fn wide_encodings_and_commit_headers_are_scanned() {
+    let mut g = Gen::new(2417);
+    let fx = Fixture::new();
+    let mut files = Vec::new();
+    for (i, (wide32, le, bom)) in [
+        (true, true, true),
+        (true, true, false),
+        (true, false, false),
+        (true, false, true),
+        (false, false, false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let text = format!("# settings\nGITHUB_TOKEN={}\n", g.github_token());
+        let bytes = if wide32 {
+            utf32(&text, le, bom)
+        } else {
+            utf16(&text, le, bom)
+        };
+        let name = format!("wide{i}.cfg");
+        write(&fx.work.join(&name), bytes);
+        files.push(name);
+    }
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json = stdout_json(&out);
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    for f in &files {
+        assert!(paths.contains(&f.as_str()), "{f} not in {paths:?}");
+    }
+
+    // A commit with an extra header, as some tools write them.
+    let fx = Fixture::new();
+    let token = g.github_token();
+    let tree = git(&fx.work, &["rev-parse", "HEAD^{tree}"]);
+    let parent = git(&fx.work, &["rev-parse", "HEAD"]);
+    let raw = format!(
+        "tree {}\nparent {}\nauthor Test <test@example.com> 1767225600 +0000\ncommitter Test <test@example.com> 1767225600 +0000\nx-token {token}\n\nlocal commit\n",
+        tree.trim(),
+        parent.trim()
+    );
+    let obj = fx.root.path().join("commit.txt");
+    write(&obj, raw);
+    let id = git(
+        &fx.work,
+        &[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            obj.to_str().expect("utf8"),
+        ],
+    );
+    git(&fx.work, &["reset", "-q", "--hard", id.trim()]);
+    let out = dry_run_output(&fx.work, "block", &["--history"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stdout(&out).contains("<commit "), "{}", stdout(&out));
+    assert!(!stdout(&out).contains(&token) && !stderr(&out).contains(&token));
+    // Without --history the commit does not travel as it is (its change is in the patch).
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A file too large to carry (an untracked 40 MiB text file, a tracked one grown as large)
+/// is left out with its reason, and the rest of the change still travels: memory does not
+/// grow with what the repository holds (measured in `benches/memory.sh`).
+#[test]
+fn a_huge_file_is_left_out_with_its_reason() {
+    let fx = Fixture::new();
+    let line = "0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
+    let big = line.repeat(40 * 1024 * 1024 / line.len());
+    write(&fx.work.join("dump.sql"), &big);
+    write(&fx.work.join("README.md"), &big);
+    write(&fx.work.join("small.txt"), "small\n");
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json = stdout_json(&out);
+    let left = json["manifest"]["left_out"].to_string();
+    for name in ["dump.sql", "README.md"] {
+        assert!(left.contains(name), "{name}: {left}");
+    }
+    assert!(left.contains("byte limit of a handoff"), "{left}");
+    let prompt = json["request"]["prompt"].as_str().expect("prompt");
+    assert!(
+        prompt.contains("small.txt") && prompt.len() < 1024 * 1024,
+        "{}",
+        prompt.len()
+    );
+}

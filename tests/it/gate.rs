@@ -1102,3 +1102,47 @@ fn a_huge_file_is_left_out_with_its_reason() {
         prompt.len()
     );
 }
+
+/// SIGTERM in the middle of a download ends it like Ctrl-C: exit 130, no partial file left.
+#[cfg(unix)]
+#[test]
+fn terminate_mid_download_leaves_no_partial_file() {
+    let api = FakeApi::start();
+    api.add_session("devin-abc", &[serde_json::json!({"status": "finished"})]);
+    api.add_attachment("devin-abc", "result.txt", b"the result\n");
+    api.push_fault(
+        "GET",
+        "/result.txt",
+        Fault::Drip(std::time::Duration::from_millis(200)),
+    );
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let dest = d.path().join("out");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("devin-handoff"));
+    hermetic(&mut cmd, home());
+    let child = cmd
+        .current_dir(d.path())
+        .env("DEVIN_API_KEY", KEY)
+        .env("DEVIN_ORG_ID", &api.org)
+        .env("DEVIN_API_URL", api.url())
+        .args(["sessions", "attachments", "devin-abc", "--download"])
+        .arg(&dest)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the partial file exists, then stop the run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_dir(&dest).map_or(true, |mut d| d.next().is_none())
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let left: Vec<_> = std::fs::read_dir(&dest).expect("dir").collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -67,7 +67,7 @@ pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {
             Ok(())
         });
     }
-    report(args, settings, &findings)?;
+    report(args, settings, &findings, &accepted)?;
     if findings.is_empty() {
         Ok(())
     } else {
@@ -127,7 +127,12 @@ fn scan_source(scanner: &Scanner, path: &std::path::Path) -> Result<Vec<Finding>
         .map_err(cannot)
 }
 
-fn report(args: &ScanArgs, settings: &Settings, findings: &[Finding]) -> Result<()> {
+fn report(
+    args: &ScanArgs,
+    settings: &Settings,
+    findings: &[Finding],
+    accepted: &[Finding],
+) -> Result<()> {
     let format = match args.format {
         Some(f) => f,
         None if settings.out.is_json() => ScanFormat::Json,
@@ -135,7 +140,10 @@ fn report(args: &ScanArgs, settings: &Settings, findings: &[Finding]) -> Result<
     };
     match format {
         ScanFormat::Sarif => crate::ui::print_json(&sarif::log(findings)),
-        ScanFormat::Json => crate::ui::print_json(&serde_json::json!({ "findings": findings })),
+        // What suppression files accepted is listed too (masked): never only counted.
+        ScanFormat::Json => crate::ui::print_json(
+            &serde_json::json!({ "findings": findings, "accepted": accepted }),
+        ),
         ScanFormat::Text => {
             if findings.is_empty() {
                 eprintln!("no secrets found");

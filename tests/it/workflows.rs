@@ -178,6 +178,20 @@ fn a_repositorys_own_suppression_files_accept_only_what_its_remote_has() {
         "{err}"
     );
     assert!(!err.contains(&token), "{err}");
+    let mut json_args = vec!["--json"];
+    json_args.extend(mine);
+    let out = scan(&fx.work, &json_args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = stdout_json(&out);
+    assert_eq!(v["accepted"][0]["path"], "ci.env", "{v}");
+    assert!(
+        v["accepted"][0]["masked"]
+            .as_str()
+            .expect("masked")
+            .starts_with("ghp_"),
+        "{v}"
+    );
+    assert!(!v.to_string().contains(&token));
     // gitleaks' file, as gitleaks writes it (`path:rule-id:line`), with gitleaks' rule ID;
     // an entry naming a commit and one with a rule we do not have are said to be unmapped.
     write(

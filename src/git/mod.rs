@@ -13,6 +13,6 @@ pub use changes::{ChangeKind, ChangeSet, FileChange, FileInfo, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};
 pub use state::short;
 pub use state::{
-    capture, locate, remote_repo, Base, BaseSource, Blobs, CaptureOptions, CommitInfo, Head,
-    History, RepoState, Upstream,
+    capture, expected_tree, locate, remote_repo, Base, BaseSource, Blobs, CaptureOptions,
+    CommitInfo, Head, History, RepoState, Upstream,
 };

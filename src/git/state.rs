@@ -155,6 +155,10 @@ pub struct RepoState {
     pub history: Option<History>,
     /// Things a person should know (shown on stderr and recorded in the manifest).
     pub warnings: Vec<String>,
+    /// The tree the replay must end with (see [`expected_tree`]), once the change set is
+    /// final (after any redaction).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_tree: Option<String>,
 }
 
 /// Unpushed commits, as they travel with `--history`: a git bundle whose one ref points at
@@ -307,6 +311,7 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
         changes,
         history,
         warnings,
+        expected_tree: None,
     }))
 }
 
@@ -758,4 +763,38 @@ impl std::fmt::Debug for Blobs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Blobs")
     }
+}
+
+/// The tree a replay ends with: the tree the steps start from (the base, or `HEAD` when the
+/// unpushed commits travel as commits), with the change set's patch applied, as git itself
+/// applies it. The objects are made in memory (libgit2's mempack): nothing is written to the
+/// repository. It is what `git add -A -f` gives in the agent's clone once the steps ran, so the
+/// steps' last line can check it. `None` when it cannot be computed (the check is then left
+/// out, never a wrong one given).
+pub fn expected_tree(state: &RepoState) -> Option<String> {
+    let repo = Repository::open(&state.workdir).ok()?;
+    let odb = repo.odb().ok()?;
+    odb.add_new_mempack_backend(1000).ok()?;
+    let start = match &state.history {
+        Some(h) => Some(h.tip.clone()),
+        None => state.base.commit.clone(),
+    };
+    let tree = match start {
+        Some(c) => repo
+            .find_commit(Oid::from_str(&c).ok()?)
+            .ok()?
+            .tree()
+            .ok()?,
+        None => {
+            let empty = repo.treebuilder(None).ok()?.write().ok()?;
+            repo.find_tree(empty).ok()?
+        }
+    };
+    let patch = state.changes.patch();
+    if patch.is_empty() {
+        return Some(tree.id().to_string());
+    }
+    let diff = git2::Diff::from_buffer(patch.as_bytes()).ok()?;
+    let mut index = repo.apply_to_tree(&tree, &diff, None).ok()?;
+    index.write_tree_to(&repo).ok().map(|t| t.to_string())
 }

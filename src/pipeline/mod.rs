@@ -118,6 +118,10 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
         Some(s) => s.warnings.iter().for_each(|w| ui.warn(w)),
     }
     let guarded = guard::guard(req, settings, &mut inputs, state.as_mut(), ui)?;
+    // The change set is final now (redacted where so decided): what the replay must give.
+    if let Some(s) = state.as_mut() {
+        s.expected_tree = git::expected_tree(s);
+    }
     let budget = req
         .inline_budget
         .or(settings.default_inline_budget)

@@ -58,6 +58,7 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
         additions: state.changes.additions(),
         deletions: state.changes.deletions(),
         patch_bytes: state.changes.patch_len(),
+        tree: state.expected_tree.clone(),
         delivery,
         prompt_bytes: p.len(),
         warnings: state.warnings.clone(),
@@ -168,18 +169,18 @@ fn push_local_state(
     let full_len = state.changes.patch_len();
     if full_len == 0 {
         p.push_str("\n### Local state\n\nThe working tree matches the base commit: there are no local changes.\n");
-        push_checkout(p, state, None, h.bundle_url);
+        push_checkout(p, state, None, h.bundle_url, true);
         return "none";
     }
     p.push_str("\n### Reproduce the local state\n\n");
     if let Delivery::Attachment(url) = h.delivery {
         let source = format!("the attached {PATCH_NAME} ({full_len} bytes), downloaded");
-        push_checkout(p, state, Some(&source), h.bundle_url);
+        push_checkout(p, state, Some(&source), h.bundle_url, true);
         let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
         push_summary(p, &state.changes);
         return "attachment";
     }
-    let (patch, name) = match h.delivery {
+    let (patch, name, whole) = match h.delivery {
         Delivery::InlineCut(budget) if full_len > budget => {
             let (kept, omitted) = cut_to_budget(&state.changes, budget);
             for i in omitted {
@@ -194,11 +195,12 @@ fn push_local_state(
             }
             let files = &state.changes.files;
             let kept: String = kept.iter().map(|&i| files[i].patch.as_str()).collect();
-            (kept, "inline_cut")
+            (kept, "inline_cut", false)
         }
-        _ => (state.changes.patch(), "inline"),
+        _ => (state.changes.patch(), "inline", true),
     };
-    push_checkout(p, state, Some("the Patch block below"), h.bundle_url);
+    // A patch cut to the budget rebuilds part of the state: nothing to check it against.
+    push_checkout(p, state, Some("the Patch block below"), h.bundle_url, whole);
     let fence = fence_for(&patch);
     let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
     if !patch.ends_with('\n') {
@@ -244,10 +246,17 @@ fn push_notes(p: &mut String, context: Option<&str>) {
 }
 
 /// The commands that rebuild the local state; `patch` says where the patch comes from.
-fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>, bundle: Option<&str>) {
+fn push_checkout(
+    p: &mut String,
+    state: &RepoState,
+    patch: Option<&str>,
+    bundle: Option<&str>,
+    check: bool,
+) {
     let mut steps = String::new();
+    let check = state.expected_tree.as_deref().filter(|_| check);
     if let (Some(history), Some(url)) = (&state.history, bundle) {
-        return push_history_checkout(p, state, history, url, patch);
+        return push_history_checkout(p, state, history, url, patch, check);
     }
     match (&state.base.commit, &state.head) {
         (Some(base), Head::Branch { name, .. }) => {
@@ -282,8 +291,10 @@ fn push_checkout(p: &mut String, state: &RepoState, patch: Option<&str>, bundle:
     p.push_str(
         "Check out the base commit, then apply the patch with `git apply`: the result is \
          the local working tree, byte for byte. The patch holds unpushed commits and uncommitted \
-         work alike; commit as you see fit.\n\n",
+         work alike; commit as you see fit.",
     );
+    push_check(p, &mut steps, check);
+    p.push_str("\n\n");
     let fence = fence_for(&steps);
     let _ = write!(p, "{fence}sh\n{steps}{fence}\n");
     if state.base.source == BaseSource::Head {
@@ -299,6 +310,7 @@ fn push_history_checkout(
     history: &crate::git::History,
     url: &str,
     patch: Option<&str>,
+    check: Option<&str>,
 ) {
     let mut steps = String::new();
     let _ = writeln!(
@@ -330,11 +342,13 @@ fn push_history_checkout(
         "The {} unpushed commit{} travel as commits, in the attached git bundle (its one \
          prerequisite is the base commit): fetch them, check out the branch at `{}`, then \
          apply the patch of the uncommitted work on top. The result is the local branch, with \
-         the same commit IDs, and the local working tree, byte for byte.\n",
+         the same commit IDs, and the local working tree, byte for byte.",
         history.commits.len(),
         if history.commits.len() == 1 { "" } else { "s" },
         history.tip
     );
+    push_check(p, &mut steps, check);
+    p.push_str("\n\n");
     for c in &history.commits {
         let _ = writeln!(
             p,
@@ -347,6 +361,34 @@ fn push_history_checkout(
     let fence = fence_for(&steps);
     let _ = write!(p, "\n{fence}sh\n{steps}{fence}\n");
     let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
+}
+
+/// The steps' last line: it checks that the working tree is exactly the handed-off state,
+/// and changes nothing (it hashes the working tree into a throwaway index inside `.git`, as
+/// `git add -A -f` would, and compares the tree with the expected one). `-f`: a file the
+/// handoff carries may be one `.gitignore` ignores (tracked locally); right after the steps,
+/// a fresh clone holds no other ignored file. On a mismatch it names
+/// every path that differs (content, mode, missing or extra) and exits 1.
+fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
+    let Some(tree) = tree else {
+        return;
+    };
+    let _ = write!(
+        p,
+        " The last step checks the result: it prints `verified` when the working tree is \
+         exactly the handed-off state (tree `{tree}`), and otherwise names each path that \
+         differs and fails. If it fails, say so and do not go on as if the state were right."
+    );
+    let script = format!(
+        "i=\"$(git rev-parse --git-path handoff-check.index)\"; \
+         cp \"$(git rev-parse --git-path index)\" \"$i\" 2>/dev/null || rm -f \"$i\"; \
+         t=\"$(GIT_INDEX_FILE=\"$i\" git add -A -f && GIT_INDEX_FILE=\"$i\" git write-tree)\"; \
+         rm -f \"$i\"; \
+         if [ \"$t\" = {tree} ]; then echo \"verified: the working tree is the handed-off state (tree {tree})\"; \
+         else echo \"MISMATCH: the working tree differs from the handed-off state (tree {tree}):\" >&2; \
+         git diff --no-renames --name-status {tree} $t >&2; exit 1; fi"
+    );
+    let _ = writeln!(steps, "sh -c {}", crate::shell::quote(&script));
 }
 
 fn push_left_out(p: &mut String, left_out: &[LeftOut]) {

@@ -259,6 +259,8 @@ struct Handoff {
     patch: String,
     paths: BTreeSet<String>,
     left_out: BTreeSet<String>,
+    /// The tree the prompt's check expects.
+    tree: Option<String>,
 }
 
 fn handoff(work: &Path, _seed: u64) -> Handoff {
@@ -283,6 +285,7 @@ fn handoff(work: &Path, _seed: u64) -> Handoff {
         patch,
         paths,
         left_out,
+        tree: json["manifest"]["tree"].as_str().map(str::to_string),
     }
 }
 
@@ -354,6 +357,33 @@ fn check(seed: u64) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // The check the steps end with: git's own `add -A -f` of the replayed tree, into a
+    // throwaway index, gives the tree the handoff names.
+    let tree = h
+        .tree
+        .as_deref()
+        .expect("the manifest names the expected tree");
+    let index = root.path().join("check.index");
+    let _ = std::fs::copy(replay.join(".git/index"), &index);
+    let mut add = std::process::Command::new("git");
+    add.args(["add", "-A", "-f"]).current_dir(&replay);
+    hermetic(&mut add, home());
+    add.env("GIT_INDEX_FILE", &index);
+    assert!(
+        add.status().expect("git add").success(),
+        "seed {seed}: git add -A"
+    );
+    let mut wt = std::process::Command::new("git");
+    wt.args(["write-tree"]).current_dir(&replay);
+    hermetic(&mut wt, home());
+    wt.env("GIT_INDEX_FILE", &index);
+    let got_tree = String::from_utf8_lossy(&wt.output().expect("write-tree").stdout)
+        .trim()
+        .to_string();
+    assert_eq!(
+        got_tree, tree,
+        "seed {seed}: the replayed tree is not the one the check expects"
+    );
     let ignored = git(
         &work,
         &["ls-files", "-o", "-i", "--exclude-standard", "--directory"],

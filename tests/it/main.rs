@@ -19,6 +19,7 @@ mod mcp;
 mod org;
 mod polish;
 mod real_api;
+mod replay;
 mod scale;
 mod sessions;
 mod transcripts;

@@ -13,6 +13,7 @@ pub use changes::{ChangeKind, ChangeSet, FileChange, FileInfo, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};
 pub use state::short;
 pub use state::{
-    capture, expected_tree, locate, remote_repo, Base, BaseSource, Blobs, CaptureOptions,
-    CommitInfo, Head, History, RepoState, Upstream,
+    add_work_in_progress, capture, expected_tree, locate, remote_repo, Base, BaseSource, Blobs,
+    CaptureOptions, CommitInfo, Head, History, RepoState, Upstream, WorkCommits, INDEX_REF,
+    WORKTREE_REF,
 };

@@ -170,10 +170,26 @@ pub struct History {
     /// The ref the bundle carries (`refs/heads/BRANCH`, or `refs/handoff/head` when detached).
     pub refname: String,
     pub tip: String,
+    /// The commits that record the work in progress on top of `tip`, when they travel in
+    /// the bundle too: the index (what was staged), then the working tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work: Option<WorkCommits>,
     /// The bundle file (git's v2 format); not part of the manifest.
     #[serde(skip)]
     pub bundle: Vec<u8>,
     pub bundle_bytes: usize,
+}
+
+/// The work in progress as two commits: `index` (parent: `HEAD`) holds what was staged,
+/// `worktree` (parent: `index`) the working tree as the handoff carries it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkCommits {
+    pub index: String,
+    pub worktree: String,
+    /// Paths whose staged version was not kept (it is the working tree's there): a staged
+    /// version that holds a possible secret never travels.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub staging_dropped: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -548,6 +564,7 @@ fn bundle(repo: &Repository, base: Oid, head: Oid, h: &Head) -> Result<History> 
         commits,
         refname,
         tip: head.to_string(),
+        work: None,
         bundle_bytes: out.len(),
         bundle: out,
     })
@@ -797,4 +814,139 @@ pub fn expected_tree(state: &RepoState) -> Option<String> {
     let diff = git2::Diff::from_buffer(patch.as_bytes()).ok()?;
     let mut index = repo.apply_to_tree(&tree, &diff, None).ok()?;
     index.write_tree_to(&repo).ok().map(|t| t.to_string())
+}
+
+/// Adds the work in progress to the history bundle: a commit of the index and one of the
+/// working tree on top of `HEAD`, made in memory (nothing is written to the repository). The
+/// working tree's tree is the expected one (`HEAD` with the final, guarded patch applied);
+/// the index's is that tree with each path whose staged version differs put back to it,
+/// when `clean(bytes, path)` says that version holds no secret (else the path is listed in
+/// `staging_dropped` and keeps the working tree's version). Does nothing without a history
+/// bundle.
+pub fn add_work_in_progress(
+    state: &mut RepoState,
+    clean: &dyn Fn(&[u8], &str) -> bool,
+) -> Result<()> {
+    let Some(history) = state.history.as_mut() else {
+        return Ok(());
+    };
+    let repo = Repository::open(&state.workdir)?;
+    repo.odb()?.add_new_mempack_backend(1000)?;
+    let head = repo.find_commit(Oid::from_str(&history.tip)?)?;
+    let head_tree = head.tree()?;
+    let patch = state.changes.patch();
+    let mut work = if patch.is_empty() {
+        let mut i = git2::Index::new()?;
+        i.read_tree(&head_tree)?;
+        i
+    } else {
+        let diff = git2::Diff::from_buffer(patch.as_bytes())?;
+        repo.apply_to_tree(&head_tree, &diff, None)?
+    };
+    let work_tree = work.write_tree_to(&repo)?;
+    // The index: where it differs from the working tree, its own entry.
+    let staged = repo.index()?;
+    let mut opts = git2::DiffOptions::new();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    let unstaged = repo.diff_index_to_workdir(Some(&staged), Some(&mut opts))?;
+    let left_out: std::collections::HashSet<&str> = state
+        .changes
+        .left_out
+        .iter()
+        .map(|l| l.path.as_str())
+        .collect();
+    let mut dropped = Vec::new();
+    for delta in unstaged.deltas() {
+        let Some(path) = delta.new_file().path().or(delta.old_file().path()) else {
+            continue;
+        };
+        let Some(name) = path.to_str() else { continue };
+        if left_out.contains(name) {
+            continue;
+        }
+        match staged.get_path(path, 0) {
+            // Untracked in the working tree: not in the index.
+            None => {
+                let _ = work.remove_path(path);
+            }
+            Some(entry) => {
+                let same_as_head = head_tree.get_path(path).is_ok_and(|e| e.id() == entry.id);
+                let ok = same_as_head
+                    || repo
+                        .find_blob(entry.id)
+                        .is_ok_and(|b| clean(b.content(), name));
+                if ok {
+                    work.add(&entry)?;
+                } else {
+                    dropped.push(name.to_string());
+                }
+            }
+        }
+    }
+    let index_tree = work.write_tree_to(&repo)?;
+    // Fixed names and the time of `HEAD`: the same state makes the same commits.
+    let when = head.committer().when();
+    let sig = git2::Signature::new("devin-handoff", "devin-handoff@localhost", &when)?;
+    let index_commit = repo.commit(
+        None,
+        &sig,
+        &sig,
+        "devin-handoff: the index (what was staged)",
+        &repo.find_tree(index_tree)?,
+        &[&head],
+    )?;
+    let index_c = repo.find_commit(index_commit)?;
+    let work_commit = repo.commit(
+        None,
+        &sig,
+        &sig,
+        "devin-handoff: the working tree",
+        &repo.find_tree(work_tree)?,
+        &[&index_c],
+    )?;
+    // The bundle again, with both commits and the refs that name them.
+    let base = history_base(&history.bundle)?;
+    let mut pb = repo.packbuilder()?;
+    let mut walk = repo.revwalk()?;
+    walk.push(head.id())?;
+    walk.hide(base)?;
+    pb.insert_walk(&mut walk)?;
+    pb.insert_commit(index_commit)?;
+    pb.insert_commit(work_commit)?;
+    let mut pack = git2::Buf::new();
+    pb.write_buf(&mut pack)?;
+    let header_end = history
+        .bundle
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .ok_or_else(|| Error::other("internal: a bundle without a header"))?;
+    let mut out = history.bundle[..=header_end].to_vec();
+    out.extend_from_slice(
+        format!("{index_commit} {INDEX_REF}\n{work_commit} {WORKTREE_REF}\n\n").as_bytes(),
+    );
+    out.extend_from_slice(&pack);
+    history.bundle_bytes = out.len();
+    history.bundle = out;
+    history.work = Some(WorkCommits {
+        index: index_commit.to_string(),
+        worktree: work_commit.to_string(),
+        staging_dropped: dropped,
+    });
+    state.expected_tree = Some(work_tree.to_string());
+    Ok(())
+}
+
+/// The ref the index commit travels under in the bundle.
+pub const INDEX_REF: &str = "refs/handoff/index";
+/// The ref the working-tree commit travels under in the bundle.
+pub const WORKTREE_REF: &str = "refs/handoff/worktree";
+
+/// The prerequisite commit a bundle's header names (`-<id> <summary>`).
+fn history_base(bundle: &[u8]) -> Result<Oid> {
+    let text = String::from_utf8_lossy(&bundle[..bundle.len().min(4096)]);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix('-'))
+        .ok_or_else(|| Error::other("internal: a bundle without a prerequisite"))?;
+    Ok(Oid::from_str(line.split(' ').next().unwrap_or(""))?)
 }

@@ -121,13 +121,30 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
     // The change set is final now (redacted where so decided): what the replay must give.
     if let Some(s) = state.as_mut() {
         s.expected_tree = git::expected_tree(s);
+        // With the unpushed commits travelling as commits, the work in progress travels
+        // with them, as two commits (index, working tree): no patch for the agent to copy.
+        // An explicit `--via` keeps the patch carrier.
+        if req.via == Via::Auto && s.history.is_some() {
+            let scanner = crate::scan::Scanner::new();
+            let clean = |bytes: &[u8], path: &str| {
+                let mut found = Vec::new();
+                scanner.scan_bytes(bytes, path, crate::scan::Side::Added, &mut found);
+                found.is_empty()
+            };
+            git::add_work_in_progress(s, &clean)?;
+        }
     }
+    let wip = state
+        .as_ref()
+        .and_then(|s| s.history.as_ref())
+        .is_some_and(|h| h.work.is_some());
     let budget = req
         .inline_budget
         .or(settings.default_inline_budget)
         .unwrap_or(prompt::DEFAULT_INLINE_BUDGET);
     let patch_len = state.as_ref().map_or(0, |s| s.changes.patch_len());
     let upload = patch_len > 0
+        && !wip
         && match req.via {
             Via::Attachment => true,
             Via::Inline => false,

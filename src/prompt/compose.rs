@@ -173,6 +173,13 @@ fn push_local_state(
         return "none";
     }
     p.push_str("\n### Reproduce the local state\n\n");
+    if let (Some(history), Some(url)) = (&state.history, h.bundle_url) {
+        if let Some(work) = &history.work {
+            push_work_in_progress(p, state, history, work, url);
+            push_summary(p, &state.changes);
+            return "bundle";
+        }
+    }
     if let Delivery::Attachment(url) = h.delivery {
         let source = format!("the attached {PATCH_NAME} ({full_len} bytes), downloaded");
         push_checkout(p, state, Some(&source), h.bundle_url, true);
@@ -356,6 +363,74 @@ fn push_history_checkout(
             crate::git::short(&c.id),
             c.summary,
             c.author
+        );
+    }
+    let fence = fence_for(&steps);
+    let _ = write!(p, "\n{fence}sh\n{steps}{fence}\n");
+    let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
+}
+
+/// The steps when everything travels as commits in the bundle: the unpushed commits, then
+/// the index and the working tree as two work-in-progress commits on top of `HEAD`. No patch,
+/// no binary data, no CR byte for the agent to copy: git moves the objects.
+fn push_work_in_progress(
+    p: &mut String,
+    state: &RepoState,
+    history: &crate::git::History,
+    work: &crate::git::WorkCommits,
+    url: &str,
+) {
+    use crate::shell::quote;
+    let mut steps = String::new();
+    let refspecs = [
+        format!("+{}:refs/handoff/tip", history.refname),
+        format!("+{0}:{0}", crate::git::INDEX_REF),
+        format!("+{0}:{0}", crate::git::WORKTREE_REF),
+    ];
+    let _ = writeln!(
+        steps,
+        "git fetch --quiet \"$(git rev-parse --git-path {BUNDLE_NAME})\" {}   # the attached {BUNDLE_NAME}, downloaded there",
+        refspecs.iter().map(|r| quote(r)).collect::<Vec<_>>().join(" ")
+    );
+    let _ = writeln!(steps, "git checkout --quiet --detach {}", work.worktree);
+    let _ = writeln!(steps, "git reset --quiet {}", work.index);
+    let _ = writeln!(steps, "git reset --quiet --soft {}", history.tip);
+    if let Head::Branch { name, .. } = &state.head {
+        let _ = writeln!(steps, "git checkout --quiet -B {}", quote(name));
+    }
+    let n = history.commits.len();
+    let _ = write!(
+        p,
+        "Everything travels as git objects in the attached bundle (its one prerequisite is \
+         the base commit): the {n} unpushed commit{s}, with their IDs, and the work in progress \
+         as two commits on top of `{tip}`, one holding the index (what was staged) and one the \
+         working tree. The steps fetch them, check out the working tree, restore the index, \
+         and put the branch back at `{tip}`: `git diff --cached` and `git diff` then show what \
+         they show locally. The two work-in-progress commits are only the carrier; they stay \
+         off the branch.",
+        s = if n == 1 { "" } else { "s" },
+        tip = history.tip,
+    );
+    push_check(p, &mut steps, state.expected_tree.as_deref());
+    p.push_str("\n\n");
+    for c in &history.commits {
+        let _ = writeln!(
+            p,
+            "- `{}` {} ({})",
+            crate::git::short(&c.id),
+            c.summary,
+            c.author
+        );
+    }
+    if !work.staging_dropped.is_empty() {
+        let _ = writeln!(
+            p,
+            "\nThe staged version of {} was not sent (it held a possible secret): there the index holds the working tree's version.",
+            work.staging_dropped
+                .iter()
+                .map(|p| format!("`{}`", p.replace('`', "'")))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let fence = fence_for(&steps);

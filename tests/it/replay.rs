@@ -119,3 +119,133 @@ fn the_steps_end_with_a_check_that_passes_on_every_carrier() {
         }
     }
 }
+
+/// What git shows in a repository: staged, unstaged, and the status, as text to compare.
+fn git_view(dir: &Path) -> (String, String, String) {
+    (
+        git(dir, &["diff", "--cached", "-M", "--name-status"]),
+        git(dir, &["diff", "--binary"]),
+        git(dir, &["status", "--porcelain=v1", "--untracked-files=all"]),
+    )
+}
+
+/// With the unpushed commits travelling as commits, the work in progress does too: after the
+/// steps, `git diff --cached`, `git diff` and `git status` in the clone say what they say
+/// locally. A staged rename stays a staged rename; a file staged in part stays so.
+#[test]
+fn staging_survives_the_round_trip() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    git(w, &["checkout", "-q", "-b", "feature"]);
+    write(&w.join("committed.txt"), "an unpushed commit\n");
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "local"]);
+    git(w, &["mv", "src/old_name.rs", "src/new_name.rs"]);
+    // Staged in part: one version staged, another in the working tree.
+    write(&w.join("src/lib.rs"), "pub fn one() -> u32 {\n    2\n}\n");
+    git(w, &["add", "src/lib.rs"]);
+    write(&w.join("src/lib.rs"), "pub fn one() -> u32 {\n    3\n}\n");
+    // Staged deletion, unstaged deletion, a new staged file, an untracked one, CRLF bytes.
+    git(w, &["rm", "-q", "doomed.txt"]);
+    std::fs::remove_file(w.join("script.sh")).expect("rm");
+    write(&w.join("staged-new.txt"), "new and staged\r\n");
+    git(w, &["add", "staged-new.txt"]);
+    write(&w.join("untracked.txt"), "not staged\r\nat all\n");
+    let before = git_view(w);
+    let (_dest, clone, prompt, ok, text) = replay_steps(w, &fx.remote, &["--history"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("verified"), "{text}");
+    assert!(!prompt.contains("```diff"), "no patch to copy: {prompt}");
+    assert_eq!(git_view(&clone), before, "{prompt}");
+    assert_eq!(
+        git(&clone, &["rev-parse", "HEAD"]),
+        git(w, &["rev-parse", "HEAD"]),
+        "the same commit"
+    );
+    assert_eq!(
+        git(&clone, &["symbolic-ref", "--short", "HEAD"]).trim(),
+        "feature"
+    );
+    assert_same_tree(w, &clone, &[]);
+}
+
+/// A staged version holding a secret never travels, even when the working tree's no longer
+/// holds it: the index keeps the working tree's version there, and the prompt says so.
+#[test]
+fn a_staged_secret_does_not_travel_in_the_index() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    write(&w.join("committed.txt"), "an unpushed commit\n");
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "local"]);
+    let token = Gen::new(2501).github_token();
+    write(&w.join("config.py"), format!("TOKEN = \"{token}\"\n"));
+    git(w, &["add", "config.py"]);
+    write(&w.join("config.py"), "TOKEN = os.environ[\"TOKEN\"]\n");
+    let api = FakeApi::start();
+    let out = run_api(&api, w, &["--yes", "--history", "go on"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Every object of every upload, unpacked by git (a pack is compressed: its raw bytes
+    // would hide the secret from a plain search).
+    let dest = tempfile::TempDir::new().expect("tempdir");
+    git(dest.path(), &["init", "-q", "--bare", "r.git"]);
+    let r = dest.path().join("r.git");
+    for u in api.uploads() {
+        let file = dest.path().join(&u.file_name);
+        std::fs::write(&file, &u.bytes).expect("save");
+        if u.file_name.ends_with(".bundle") {
+            git(
+                &r,
+                &[
+                    "fetch",
+                    "-q",
+                    fx.remote.to_str().expect("utf8"),
+                    "+refs/heads/*:refs/base/*",
+                ],
+            );
+            git(
+                &r,
+                &[
+                    "fetch",
+                    "-q",
+                    file.to_str().expect("utf8"),
+                    "+refs/*:refs/got/*",
+                ],
+            );
+        } else {
+            assert!(
+                !String::from_utf8_lossy(&u.bytes).contains(&token),
+                "{}",
+                u.file_name
+            );
+        }
+    }
+    let objects = git(&r, &["rev-list", "--objects", "--all"]);
+    let mut cat = std::process::Command::new("git");
+    cat.args(["cat-file", "--batch"])
+        .current_dir(&r)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    hermetic(&mut cat, home());
+    let mut child = cat.spawn().expect("cat-file");
+    let ids: String = objects.lines().map(|l| format!("{}\n", &l[..40])).collect();
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), ids.as_bytes())
+        .expect("write");
+    let all = child.wait_with_output().expect("wait").stdout;
+    assert!(
+        all.windows(10).any(|x| x == b"os.environ"),
+        "the objects were read"
+    );
+    assert!(
+        !all.windows(token.len()).any(|x| x == token.as_bytes()),
+        "the staged secret travelled"
+    );
+    let prompt = api.create_requests()[0].json()["prompt"]
+        .as_str()
+        .expect("prompt")
+        .to_string();
+    assert!(
+        prompt.contains("`config.py`") && prompt.contains("was not sent"),
+        "{prompt}"
+    );
+}

@@ -584,7 +584,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_untracked: bool,
 
-    /// Scan the unpushed commits too (messages, authors, changes), as `create --history` sends
+    /// Scan the unpushed commits as commits (messages, authors, each change), as `create
+    /// --history` sends them even when they hold a secret
     #[arg(long, conflicts_with_all = ["patch", "staged"])]
     pub history: bool,
 
@@ -618,10 +619,11 @@ pub enum ScanFormat {
     Sarif,
 }
 
-/// How the patch travels.
+/// How the state travels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Via {
-    /// In the prompt when it fits the inline budget, else as an attachment
+    /// Git objects in an uploaded bundle; with --inline-budget (or the config's), a patch in
+    /// the prompt when it fits, else as an attachment
     #[default]
     Auto,
     /// Always in the prompt; over budget, cut at file boundaries and list what was omitted
@@ -719,16 +721,20 @@ pub struct CreateArgs {
     #[arg(long)]
     pub no_untracked: bool,
 
-    /// Send unpushed commits as commits (a git bundle, with the same IDs, messages and
-    /// authors) and the uncommitted work as a patch on top of HEAD
+    /// Send unpushed commits as commits even when they hold possible secrets (which then
+    /// block: commits cannot be redacted). By default they travel as commits unless they hold
+    /// one, and are squashed into the patch then
     #[arg(long)]
     pub history: bool,
 
-    /// How the patch travels: in the prompt, or uploaded as an attachment when over budget
+    /// How the state travels: auto (git objects in an uploaded bundle: the unpushed commits,
+    /// and the index and working tree as two commits), or a patch: inline (in the prompt) or
+    /// attachment (uploaded)
     #[arg(long, value_enum, default_value_t = Via::Auto, value_name = "HOW")]
     pub via: Via,
 
-    /// Largest patch sent in the prompt, in bytes (K and M suffixes allowed) [default: 64K]
+    /// Send a patch, in the prompt when it is at most this many bytes (K and M suffixes
+    /// allowed), else uploaded [default: a bundle; 64K for --via inline]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub inline_budget: Option<usize>,
 

@@ -26,6 +26,9 @@ pub struct CaptureOptions {
     pub full_scan: bool,
     /// Unpushed commits travel as commits (a git bundle), and the patch starts at HEAD.
     pub history: bool,
+    /// With `history`: a bundle even when there is no unpushed commit (the work in progress
+    /// will travel in it as commits on top of `HEAD`).
+    pub history_always: bool,
 }
 
 /// The largest file a handoff carries: 32 MiB.
@@ -57,6 +60,7 @@ impl Default for CaptureOptions {
             max_file_bytes: MAX_FILE_BYTES,
             full_scan: false,
             history: false,
+            history_always: false,
         }
     }
 }
@@ -283,7 +287,9 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
 
     let base_oid = base.commit.as_deref().map(Oid::from_str).transpose()?;
     let history = match (opts.history, base_oid, head_oid) {
-        (true, Some(b), Some(h)) if b != h => Some(bundle(&repo, b, h, &head)?),
+        (true, Some(b), Some(h)) if b != h || opts.history_always => {
+            Some(bundle(&repo, b, h, &head)?)
+        }
         _ => None,
     };
     // With history, the commits carry everything up to HEAD; the patch starts there.
@@ -783,37 +789,72 @@ impl std::fmt::Debug for Blobs {
 }
 
 /// The tree a replay ends with: the tree the steps start from (the base, or `HEAD` when the
-/// unpushed commits travel as commits), with the change set's patch applied, as git itself
-/// applies it. The objects are made in memory (libgit2's mempack): nothing is written to the
-/// repository. It is what `git add -A -f` gives in the agent's clone once the steps ran, so the
-/// steps' last line can check it. `None` when it cannot be computed (the check is then left
-/// out, never a wrong one given).
+/// unpushed commits travel as commits), with the change set's patch applied by git itself
+/// (`git apply --cached`, the same parser the agent's `git apply` uses) into a throwaway
+/// index and object store: nothing is written to the repository. It is what `git add -A -f`
+/// gives in the agent's clone once the steps ran, so the steps' last line can check it.
+/// `None` when it cannot be computed (the check is then left out, never a wrong one given).
 pub fn expected_tree(state: &RepoState) -> Option<String> {
-    let repo = Repository::open(&state.workdir).ok()?;
-    let odb = repo.odb().ok()?;
-    odb.add_new_mempack_backend(1000).ok()?;
+    applied_tree(state).ok().map(|t| t.id.to_string())
+}
+
+/// A tree made by applying the change set, and the object store that holds its objects
+/// (removed when dropped).
+struct Applied {
+    id: Oid,
+    store: tempfile::TempDir,
+}
+
+fn applied_tree(state: &RepoState) -> Result<Applied> {
+    let repo = Repository::open(&state.workdir)?;
+    let store = tempfile::Builder::new()
+        .prefix("handoff-objects")
+        .tempdir()?;
+    let objects = store.path().join("objects");
+    std::fs::create_dir_all(&objects)?;
+    let index = store.path().join("index");
+    let patch_file = store.path().join("change.patch");
+    std::fs::write(&patch_file, state.changes.patch())?;
     let start = match &state.history {
         Some(h) => Some(h.tip.clone()),
         None => state.base.commit.clone(),
     };
-    let tree = match start {
-        Some(c) => repo
-            .find_commit(Oid::from_str(&c).ok()?)
-            .ok()?
-            .tree()
-            .ok()?,
-        None => {
-            let empty = repo.treebuilder(None).ok()?.write().ok()?;
-            repo.find_tree(empty).ok()?
+    let run = |args: &[&std::ffi::OsStr]| -> Result<String> {
+        let out = std::process::Command::new("git")
+            .current_dir(&state.workdir)
+            .env("GIT_DIR", repo.path())
+            .env("GIT_INDEX_FILE", &index)
+            .env("GIT_OBJECT_DIRECTORY", &objects)
+            .env(
+                "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+                repo.path().join("objects"),
+            )
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            return Err(Error::other(format!(
+                "git {:?} failed: {}",
+                args,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
         }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
-    let patch = state.changes.patch();
-    if patch.is_empty() {
-        return Some(tree.id().to_string());
+    let os = |s: &str| std::ffi::OsString::from(s);
+    match &start {
+        Some(c) => run(&[&os("read-tree"), &os(c)])?,
+        None => run(&[&os("read-tree"), &os("--empty")])?,
+    };
+    if !state.changes.files.is_empty() {
+        run(&[
+            &os("apply"),
+            &os("--cached"),
+            &os("--whitespace=nowarn"),
+            patch_file.as_os_str(),
+        ])?;
     }
-    let diff = git2::Diff::from_buffer(patch.as_bytes()).ok()?;
-    let mut index = repo.apply_to_tree(&tree, &diff, None).ok()?;
-    index.write_tree_to(&repo).ok().map(|t| t.to_string())
+    let id = Oid::from_str(&run(&[&os("write-tree")])?)?;
+    Ok(Applied { id, store })
 }
 
 /// Adds the work in progress to the history bundle: a commit of the index and one of the
@@ -830,20 +871,21 @@ pub fn add_work_in_progress(
     let Some(history) = state.history.as_mut() else {
         return Ok(());
     };
-    let repo = Repository::open(&state.workdir)?;
-    repo.odb()?.add_new_mempack_backend(1000)?;
-    let head = repo.find_commit(Oid::from_str(&history.tip)?)?;
-    let head_tree = head.tree()?;
-    let patch = state.changes.patch();
-    let mut work = if patch.is_empty() {
-        let mut i = git2::Index::new()?;
-        i.read_tree(&head_tree)?;
-        i
-    } else {
-        let diff = git2::Diff::from_buffer(patch.as_bytes())?;
-        repo.apply_to_tree(&head_tree, &diff, None)?
+    let tip = history.tip.clone();
+    let applied = applied_tree(state)?;
+    let Some(history) = state.history.as_mut() else {
+        return Ok(());
     };
-    let work_tree = work.write_tree_to(&repo)?;
+    let repo = Repository::open(&state.workdir)?;
+    let odb = repo.odb()?;
+    // New commits go to memory; the applied tree's objects are read from the throwaway store.
+    odb.add_new_mempack_backend(1000)?;
+    odb.add_disk_alternate(&applied.store.path().join("objects").to_string_lossy())?;
+    let head = repo.find_commit(Oid::from_str(&tip)?)?;
+    let head_tree = head.tree()?;
+    let work_tree = applied.id;
+    let mut work = git2::Index::new()?;
+    work.read_tree(&repo.find_tree(work_tree)?)?;
     // The index: where it differs from the working tree, its own entry.
     let staged = repo.index()?;
     let mut opts = git2::DiffOptions::new();

@@ -346,6 +346,21 @@ fn scan_all(
     findings
 }
 
+/// Whether the unpushed commits that would travel as commits hold a possible secret.
+pub(super) fn history_holds_secrets(state: Option<&RepoState>) -> Result<bool> {
+    let Some(s) = state.filter(|s| s.history.as_ref().is_some_and(|h| !h.commits.is_empty()))
+    else {
+        return Ok(false);
+    };
+    let blobs = git::Blobs::open(&s.workdir);
+    let get = |id: &str| blobs.get(id);
+    let scope = Scope {
+        old_side: !s.base.on_remote,
+        blobs: Some(&get),
+    };
+    Ok(!history_findings(&Scanner::new(), Some(s), scope)?.is_empty())
+}
+
 /// With `--history` every commit travels: its message, its author, and its own change.
 fn history_findings(
     scanner: &Scanner,

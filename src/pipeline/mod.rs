@@ -97,6 +97,41 @@ struct RequestFields {
 const PENDING_URL: &str = "(the uploaded patch's URL, assigned when sent)";
 const PENDING_BUNDLE: &str = "(the uploaded bundle's URL, assigned when sent)";
 
+/// Whether the state travels as git objects (the default), not as a patch: `--via
+/// inline|attachment`, `--inline-budget` and the config's `inline_budget` ask for a patch.
+fn wants_objects(req: &HandoffRequest, settings: &Settings) -> bool {
+    req.via == Via::Auto && req.inline_budget.is_none() && settings.default_inline_budget.is_none()
+}
+
+/// The local state as a handoff with `req` carries it. By default everything travels as git
+/// objects (the unpushed commits as they are, the work in progress as two commits); an
+/// explicit `--via` asks for the patch carrier. Commits cannot be redacted without changing
+/// their IDs: unpushed commits that hold a possible secret travel squashed into the patch
+/// instead, where the policy can act (`--history` asked for commits: there the guard blocks,
+/// as it says).
+fn capture(
+    req: &HandoffRequest,
+    settings: &Settings,
+    ui: &mut dyn Interact,
+) -> Result<Option<RepoState>> {
+    let objects = wants_objects(req, settings);
+    let by_default = !req.history && objects;
+    let mut opts = CaptureOptions {
+        include_untracked: !req.no_untracked,
+        excludes: req.exclude.clone(),
+        history: req.history || by_default,
+        history_always: objects,
+        ..CaptureOptions::default()
+    };
+    let state = git::capture(&req.dir, &opts)?;
+    if by_default && guard::history_holds_secrets(state.as_ref())? {
+        ui.note("the unpushed commits hold possible secrets: they travel as a patch, where they can be redacted");
+        opts.history = false;
+        return git::capture(&req.dir, &opts);
+    }
+    Ok(state)
+}
+
 /// Captures, guards and composes: everything short of sending. Asks (through `ui`) only
 /// what the secret policy leaves to a person.
 pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) -> Result<Plan> {
@@ -106,13 +141,7 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
         // Fail before any work when sending is impossible.
         settings.require_key()?;
     }
-    let opts = CaptureOptions {
-        include_untracked: !req.no_untracked,
-        excludes: req.exclude.clone(),
-        history: req.history,
-        ..CaptureOptions::default()
-    };
-    let mut state = git::capture(&req.dir, &opts)?;
+    let mut state = capture(req, settings, ui)?;
     match &state {
         None => ui.note("not inside a git repository: handing off the task alone"),
         Some(s) => s.warnings.iter().for_each(|w| ui.warn(w)),
@@ -124,14 +153,20 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
         // With the unpushed commits travelling as commits, the work in progress travels
         // with them, as two commits (index, working tree): no patch for the agent to copy.
         // An explicit `--via` keeps the patch carrier.
-        if req.via == Via::Auto && s.history.is_some() {
+        if wants_objects(req, settings) && s.history.is_some() {
             let scanner = crate::scan::Scanner::new();
             let clean = |bytes: &[u8], path: &str| {
                 let mut found = Vec::new();
                 scanner.scan_bytes(bytes, path, crate::scan::Side::Added, &mut found);
                 found.is_empty()
             };
-            git::add_work_in_progress(s, &clean)?;
+            if let Err(e) = git::add_work_in_progress(s, &clean) {
+                // The patch carrier still reproduces the state exactly.
+                ui.warn(&format!(
+                    "the work in progress travels as a patch ({})",
+                    e.message()
+                ));
+            }
         }
     }
     let wip = state
@@ -202,13 +237,7 @@ pub fn guard_only(
 ) -> Result<Option<Scanned>> {
     validate(req)?;
     let inputs = read_inputs(req, settings, false)?;
-    let opts = CaptureOptions {
-        include_untracked: !req.no_untracked,
-        excludes: req.exclude.clone(),
-        history: req.history,
-        ..CaptureOptions::default()
-    };
-    let Some(state) = git::capture(&req.dir, &opts)? else {
+    let Some(state) = capture(req, settings, ui)? else {
         return Ok(None);
     };
     state.warnings.iter().for_each(|w| ui.warn(w));

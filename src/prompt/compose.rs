@@ -177,6 +177,7 @@ fn push_local_state(
         if let Some(work) = &history.work {
             push_work_in_progress(p, state, history, work, url);
             push_summary(p, &state.changes);
+            push_preview(p, &state.changes);
             return "bundle";
         }
     }
@@ -399,16 +400,19 @@ fn push_work_in_progress(
         let _ = writeln!(steps, "git checkout --quiet -B {}", quote(name));
     }
     let n = history.commits.len();
+    let commits = match n {
+        0 => String::new(),
+        1 => "the 1 unpushed commit, with its ID, and ".to_string(),
+        n => format!("the {n} unpushed commits, with their IDs, and "),
+    };
     let _ = write!(
         p,
         "Everything travels as git objects in the attached bundle (its one prerequisite is \
-         the base commit): the {n} unpushed commit{s}, with their IDs, and the work in progress \
-         as two commits on top of `{tip}`, one holding the index (what was staged) and one the \
-         working tree. The steps fetch them, check out the working tree, restore the index, \
+         the base commit): {commits}the work in progress as two commits on top of `{tip}`, one \
+         holding the index (what was staged) and one the working tree. The steps fetch them, check out the working tree, restore the index, \
          and put the branch back at `{tip}`: `git diff --cached` and `git diff` then show what \
          they show locally. The two work-in-progress commits are only the carrier; they stay \
          off the branch.",
-        s = if n == 1 { "" } else { "s" },
         tip = history.tip,
     );
     push_check(p, &mut steps, state.expected_tree.as_deref());
@@ -436,6 +440,45 @@ fn push_work_in_progress(
     let fence = fence_for(&steps);
     let _ = write!(p, "\n{fence}sh\n{steps}{fence}\n");
     let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
+}
+
+/// The largest preview of the change shown in the prompt.
+const PREVIEW_BYTES: usize = 16 * 1024;
+
+/// The change to read, not to apply: the text files' diffs (no binary data, no CR byte), whole
+/// files up to [`PREVIEW_BYTES`]; once the steps ran, `git diff` shows all of it.
+fn push_preview(p: &mut String, changes: &crate::git::ChangeSet) {
+    let mut body = String::new();
+    let mut shown = 0;
+    for f in &changes.files {
+        let readable =
+            !f.binary && !f.patch.contains('\r') && !f.patch.contains("GIT binary patch");
+        if readable && body.len() + f.patch.len() <= PREVIEW_BYTES {
+            body.push_str(&f.patch);
+            if !f.patch.ends_with('\n') {
+                body.push('\n');
+            }
+            shown += 1;
+        }
+    }
+    if shown == 0 {
+        return;
+    }
+    let rest = changes.files.len() - shown;
+    let _ = write!(
+        p,
+        "\n### Preview of the change\n\nFor reading only: the steps above restore the state; after them `git diff HEAD` shows {}.\n\n",
+        if rest == 0 {
+            "the same".to_string()
+        } else {
+            format!(
+                "all of it ({rest} more file{} than here)",
+                if rest == 1 { "" } else { "s" }
+            )
+        }
+    );
+    let fence = fence_for(&body);
+    let _ = write!(p, "{fence}diff\n{body}{fence}\n");
 }
 
 /// The steps' last line: it checks that the working tree is exactly the handed-off state,

@@ -8,7 +8,8 @@ use crate::common::*;
 fn handoff_body(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
     let api = FakeApi::start();
     let mut cmd = bin_api(dir, &api);
-    cmd.args(["create", "--yes", "--json"])
+    // The patch carrier, asked for explicitly: these tests replay its patch.
+    cmd.args(["create", "--yes", "--json", "--via", "inline"])
         .args(extra)
         .arg("continue the refactor");
     let out = cmd.output().expect("run");
@@ -111,7 +112,7 @@ fn capture_ignores_the_users_git_config() {
         .env("DEVIN_API_KEY", KEY)
         .env("DEVIN_ORG_ID", &api.org)
         .env("DEVIN_API_URL", api.url())
-        .args(["--yes", "--json", "hand this over"])
+        .args(["--yes", "--json", "--via", "inline", "hand this over"])
         .output()
         .expect("run");
     assert!(

@@ -44,7 +44,8 @@ fn dry_run_needs_no_key_and_sends_nothing() {
         .expect("prompt")
         .contains("+changed"));
     assert_eq!(json["manifest"]["files"][0]["path"], "src/lib.rs");
-    assert_eq!(json["manifest"]["delivery"], "inline");
+    // By default the state travels as git objects in a bundle, with a preview to read.
+    assert_eq!(json["manifest"]["delivery"], "bundle");
     assert!(api.requests().is_empty(), "a dry run sends nothing");
 }
 
@@ -68,7 +69,7 @@ fn a_detached_head_is_named_by_its_commit() {
     git(&fx.work, &["checkout", "-q", "--detach", "HEAD"]);
     write(&fx.work.join("detached.txt"), "work on a detached head\n");
     let out = bin(&fx.work)
-        .args(["create", "--dry-run", "--json", "t"])
+        .args(["create", "--dry-run", "--json", "--via", "inline", "t"])
         .output()
         .expect("run");
     assert!(out.status.success());

@@ -83,7 +83,15 @@ fn redact_sends_the_clean_part_and_no_secret() {
     let (fx, aws, env_secret) = leaky(&mut g);
     let api = FakeApi::start();
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "--json", "--secrets", "redact", "fix it"])
+        .args([
+            "--yes",
+            "--json",
+            "--via",
+            "inline",
+            "--secrets",
+            "redact",
+            "fix it",
+        ])
         .output()
         .expect("run");
     assert!(

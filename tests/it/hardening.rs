@@ -138,7 +138,14 @@ fn hostile_repositories_still_hand_off_what_can_travel() {
 
     let fx = find("non-UTF-8");
     let out = bin(&fx.work)
-        .args(["create", "--dry-run", "--json", "t"])
+        .args([
+            "create",
+            "--dry-run",
+            "--json",
+            "--inline-budget",
+            "64K",
+            "t",
+        ])
         .output()
         .expect("run");
     assert!(

@@ -155,7 +155,10 @@ fn staging_survives_the_round_trip() {
     let (_dest, clone, prompt, ok, text) = replay_steps(w, &fx.remote, &["--history"]);
     assert!(ok, "{text}");
     assert!(text.contains("verified"), "{text}");
-    assert!(!prompt.contains("```diff"), "no patch to copy: {prompt}");
+    assert!(
+        !prompt.contains("### Patch") && !prompt.contains("git apply"),
+        "no patch to copy: {prompt}"
+    );
     assert_eq!(git_view(&clone), before, "{prompt}");
     assert_eq!(
         git(&clone, &["rev-parse", "HEAD"]),
@@ -248,4 +251,22 @@ fn a_staged_secret_does_not_travel_in_the_index() {
         prompt.contains("`config.py`") && prompt.contains("was not sent"),
         "{prompt}"
     );
+}
+
+/// The default carrier on every kind of change the capture tests build (an unpushed commit,
+/// staged and unstaged edits of one file, a staged rename, an unstaged deletion, a mode, a
+/// symlink, a binary, untracked names with spaces and non-ASCII): the steps restore it, the
+/// check passes, and git's view of the clone is the local one.
+#[cfg(unix)]
+#[test]
+fn the_default_carrier_restores_every_kind_of_change() {
+    let fx = Fixture::new();
+    crate::capture::make_every_change(&fx);
+    let before = git_view(&fx.work);
+    let (_dest, clone, prompt, ok, text) = replay_steps(&fx.work, &fx.remote, &[]);
+    assert!(ok, "{text}");
+    assert!(text.contains("verified"), "{text}");
+    assert!(prompt.contains("ATTACHMENT:"), "{prompt}");
+    assert_eq!(git_view(&clone), before, "{prompt}");
+    assert_same_tree(&fx.work, &clone, &["debug.log"]);
 }

@@ -28,7 +28,8 @@ fn a_big_change_travels_whole_as_one_upload_and_one_session() {
     big_change(&fx);
     let api = FakeApi::start();
     let out = bin_api(&fx.work, &api)
-        .args(["--yes", "--json", "ship the data"])
+        // The patch carrier, with the default budget asked for explicitly.
+        .args(["--yes", "--json", "--inline-budget", "64K", "ship the data"])
         .output()
         .expect("run");
     assert!(

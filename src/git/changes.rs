@@ -1068,7 +1068,7 @@ fn file_change(
 /// Each commit's own change (against its first parent) as patch text, for the guard: with
 /// `--history` the bundle carries every one of them, not only their sum.
 pub fn commit_patches(dir: &Path, commits: &[String]) -> Result<Vec<String>> {
-    let repo = Repository::discover(dir)?;
+    let repo = super::open(dir)?;
     let opts = CaptureOptions::default();
     let mut out = Vec::with_capacity(commits.len());
     for id in commits {
@@ -1091,7 +1091,7 @@ pub fn commit_patches(dir: &Path, commits: &[String]) -> Result<Vec<String>> {
 /// The staged changes (HEAD against the index) as per-file patch text, for scanning before a
 /// commit. `Ok(None)` outside a repository. Text is decoded lossily: it is only scanned.
 pub fn staged_patches(dir: &Path) -> Result<Option<Vec<String>>> {
-    let repo = match Repository::discover(dir) {
+    let repo = match super::open(dir) {
         Ok(r) => r,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),

@@ -8,6 +8,27 @@ mod ucache;
 mod workdir;
 
 pub(crate) use changes::exclude_set;
+
+/// Opens the repository containing `dir`, or the one git's environment names: run as `git
+/// --git-dir=… --work-tree=… handoff` (a dotfiles setup), git passes `GIT_DIR` and
+/// `GIT_WORK_TREE`, and `core.worktree` may name the working tree. What git would open is
+/// what is handed off.
+fn open(dir: &std::path::Path) -> std::result::Result<git2::Repository, git2::Error> {
+    if std::env::var_os("GIT_DIR").is_some_and(|v| !v.is_empty()) {
+        let repo = git2::Repository::open_from_env()?;
+        // A bare git directory (`git init --bare ~/.cfg`, the usual dotfiles setup) with a
+        // working tree given: libgit2 keeps it bare where git does not.
+        match std::env::var_os("GIT_WORK_TREE").filter(|v| !v.is_empty()) {
+            Some(wt) if repo.is_bare() => {
+                repo.set_workdir(std::path::Path::new(&wt), false)?;
+                Ok(repo)
+            }
+            _ => Ok(repo),
+        }
+    } else {
+        git2::Repository::discover(dir)
+    }
+}
 pub use changes::{commit_patches, staged_patches};
 pub use changes::{ChangeKind, ChangeSet, FileChange, FileInfo, LeftOut};
 pub use remote::{parse_remote_url, RemoteRepo};

@@ -213,7 +213,7 @@ pub struct CommitInfo {
 /// Opens the repository containing `dir` and captures its state. Returns `Ok(None)` when
 /// `dir` is not inside a git repository.
 pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
-    let repo = match Repository::discover(dir) {
+    let repo = match super::open(dir) {
         Ok(r) => r,
         Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
         Err(e) => {
@@ -298,7 +298,19 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
     } else {
         base_oid
     };
-    let changes = collect_changes(&repo, &workdir, patch_from, opts)?;
+    // `status.showUntrackedFiles=no` (a dotfiles repository over a whole home folder): git
+    // shows no untracked file, and none is handed off.
+    let hide_untracked = repo
+        .config()
+        .and_then(|c| c.get_string("status.showUntrackedFiles"))
+        .is_ok_and(|v| v.eq_ignore_ascii_case("no") || v == "false");
+    let changes = if hide_untracked && opts.include_untracked {
+        let mut narrowed = opts.clone();
+        narrowed.include_untracked = false;
+        collect_changes(&repo, &workdir, patch_from, &narrowed)?
+    } else {
+        collect_changes(&repo, &workdir, patch_from, opts)?
+    };
 
     let mut operation_in_progress = describe_state(repo.state());
     if let Some(op) = &mut operation_in_progress {
@@ -725,7 +737,7 @@ fn describe_state(state: RepositoryState) -> Option<String> {
 
 /// The working tree and HEAD of the repository containing `dir`, without capturing changes.
 pub fn locate(dir: &Path) -> Result<Option<(PathBuf, Head)>> {
-    let repo = match Repository::discover(dir) {
+    let repo = match super::open(dir) {
         Ok(r) => r,
         Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -738,7 +750,7 @@ pub fn locate(dir: &Path) -> Result<Option<(PathBuf, Head)>> {
 
 /// The hosted repository the remote of the repository containing `dir` names, if any.
 pub fn remote_repo(dir: &Path) -> Result<Option<RemoteRepo>> {
-    let repo = match Repository::discover(dir) {
+    let repo = match super::open(dir) {
         Ok(r) => r,
         Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -759,7 +771,7 @@ pub struct Blobs(Option<Repository>);
 
 impl Blobs {
     pub fn open(dir: &Path) -> Blobs {
-        Blobs(Repository::discover(dir).ok())
+        Blobs(super::open(dir).ok())
     }
 
     /// The content of `path` in `commit`'s tree, when it is a blob there.
@@ -806,7 +818,7 @@ struct Applied {
 }
 
 fn applied_tree(state: &RepoState) -> Result<Applied> {
-    let repo = Repository::open(&state.workdir)?;
+    let repo = super::open(&state.workdir)?;
     let store = tempfile::Builder::new()
         .prefix("handoff-objects")
         .tempdir()?;
@@ -876,7 +888,7 @@ pub fn add_work_in_progress(
     let Some(history) = state.history.as_mut() else {
         return Ok(());
     };
-    let repo = Repository::open(&state.workdir)?;
+    let repo = super::open(&state.workdir)?;
     let odb = repo.odb()?;
     // New commits go to memory; the applied tree's objects are read from the throwaway store.
     odb.add_new_mempack_backend(1000)?;

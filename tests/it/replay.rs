@@ -270,3 +270,82 @@ fn the_default_carrier_restores_every_kind_of_change() {
     assert_eq!(git_view(&clone), before, "{prompt}");
     assert_same_tree(&fx.work, &clone, &["debug.log"]);
 }
+
+/// A dotfiles repository: the git directory apart from the working tree, used as
+/// `git --git-dir=… --work-tree=…` (git hands `GIT_DIR` and `GIT_WORK_TREE` to its
+/// subcommands) with `status.showUntrackedFiles=no`. It hands off what git shows, and
+/// replays.
+#[test]
+fn a_repository_reached_through_git_dir_hands_off_and_replays() {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    let r = root.path();
+    git(r, &["init", "-q", "--bare", "remote.git"]);
+    git(r, &["init", "-q", "--bare", "dot.git"]);
+    let home_dir = r.join("home");
+    std::fs::create_dir_all(&home_dir).expect("mkdir");
+    let gd = format!("--git-dir={}", r.join("dot.git").display());
+    let wt = format!("--work-tree={}", home_dir.display());
+    let dot = |args: &[&str]| {
+        let mut all = vec![gd.as_str(), wt.as_str()];
+        all.extend(args);
+        git(r, &all)
+    };
+    dot(&["config", "status.showUntrackedFiles", "no"]);
+    write(&home_dir.join(".bashrc"), "export EDITOR=vi\n");
+    dot(&["add", ".bashrc"]);
+    dot(&["commit", "-q", "-m", "dotfiles"]);
+    dot(&[
+        "remote",
+        "add",
+        "origin",
+        r.join("remote.git").to_str().expect("utf8"),
+    ]);
+    dot(&["push", "-q", "origin", "HEAD:refs/heads/main"]);
+    dot(&["fetch", "-q", "origin"]);
+    write(&home_dir.join(".bashrc"), "export EDITOR=vim\n");
+    write(
+        &home_dir.join("Downloads/huge-unrelated.iso"),
+        "not part of the dotfiles\n",
+    );
+    let api = FakeApi::start();
+    let out = checked(
+        bin_api(&home_dir, &api)
+            .env("GIT_DIR", r.join("dot.git"))
+            .env("GIT_WORK_TREE", &home_dir)
+            .args(["--yes", "--json", "go on"])
+            .output()
+            .expect("run"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let prompt = api.create_requests()[0].json()["prompt"]
+        .as_str()
+        .expect("prompt")
+        .to_string();
+    assert!(prompt.contains(".bashrc"), "{prompt}");
+    assert!(
+        !prompt.contains("huge-unrelated"),
+        "untracked files git does not show: {prompt}"
+    );
+    // The steps rebuild it in a clone.
+    let dest = tempfile::TempDir::new().expect("tempdir");
+    git(
+        dest.path(),
+        &[
+            "clone",
+            "-q",
+            r.join("remote.git").to_str().expect("utf8"),
+            "replay",
+        ],
+    );
+    let clone = dest.path().join("replay");
+    let at = |n: &str| clone.join(git(&clone, &["rev-parse", "--git-path", n]).trim());
+    for u in api.uploads() {
+        std::fs::write(at(&u.file_name), &u.bytes).expect("save upload");
+    }
+    let (ok, text) = run_steps(&clone, &steps(&prompt));
+    assert!(ok && text.contains("verified"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(clone.join(".bashrc")).expect("bashrc"),
+        "export EDITOR=vim\n"
+    );
+}

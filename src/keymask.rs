@@ -20,10 +20,19 @@ pub fn register(key: &str) {
     if key.len() < 8 {
         return;
     }
+    // The key, and its body without the prefix: an API may echo either.
+    let body = ["apk_user_", "apk_", "cog_"]
+        .iter()
+        .find_map(|p| key.strip_prefix(p))
+        .filter(|b| b.len() >= 12);
     if let Ok(mut known) = KNOWN.write() {
-        if !known.iter().any(|k| k == key) {
-            known.push(key.to_string());
+        for k in std::iter::once(key).chain(body) {
+            if !known.iter().any(|x| x == k) {
+                known.push(k.to_string());
+            }
         }
+        // Longest first: the whole key is replaced before its body is looked for.
+        known.sort_by_key(|k| std::cmp::Reverse(k.len()));
     }
 }
 
@@ -77,6 +86,8 @@ mod tests {
     #[test]
     fn keys_by_shape_and_by_name_are_hidden() {
         super::register("sk-custom-key-123456");
+        super::register("cog_Zx9k2LmQ8vT4nR7pW1sY6uB3");
+        assert_eq!(super::mask("echo Zx9k2LmQ8vT4nR7pW1sY6uB3."), "echo ****.");
         let m = super::mask(
             "Bearer cog_abcdefgh12345678 and apk_user_ZZZZZZZZ1 and sk-custom-key-123456 cog_x",
         );

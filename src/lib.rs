@@ -5,6 +5,16 @@
 //! [`ui`] owns what people see; [`settings`] turns flags, environment and config into
 //! [`settings::Settings`]. [`run`] is the whole program behind both binaries.
 
+/// `eprintln!` that never panics: stderr closed early (`2>&1 | head -c1`) must not turn a
+/// documented exit code into a crash (101). Shadows the standard macro in this crate.
+#[macro_export]
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod api;
 pub mod cli;
 pub mod commands;

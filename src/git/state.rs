@@ -171,7 +171,8 @@ pub struct RepoState {
 pub struct History {
     /// Oldest first.
     pub commits: Vec<CommitInfo>,
-    /// The ref the bundle carries (`refs/heads/BRANCH`, or `refs/handoff/head` when detached).
+    /// The ref the bundle carries `HEAD` under: `refs/handoff/head` (never the branch's
+    /// name, which may hold a secret; the steps name the branch).
     pub refname: String,
     pub tip: String,
     /// The commits that record the work in progress on top of `tip`, when they travel in
@@ -543,11 +544,10 @@ fn scanned_header(raw: &[u8]) -> String {
 
 /// The commits from `base` (excluded) to `head` as a git v2 bundle (`gitformat-bundle`): a
 /// header naming the prerequisite and the one ref, then a pack of the new objects.
-fn bundle(repo: &Repository, base: Oid, head: Oid, h: &Head) -> Result<History> {
-    let refname = match h {
-        Head::Branch { name, .. } => format!("refs/heads/{name}"),
-        _ => "refs/handoff/head".to_string(),
-    };
+fn bundle(repo: &Repository, base: Oid, head: Oid, _h: &Head) -> Result<History> {
+    // Never the branch's own name: a name may hold a secret, and the steps name the branch
+    // themselves (as redacted, when it was).
+    let refname = "refs/handoff/head".to_string();
     let mut walk = repo.revwalk()?;
     walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
     walk.push(head)?;
@@ -898,11 +898,37 @@ pub fn add_work_in_progress(
     let work_tree = applied.id;
     let mut work = git2::Index::new()?;
     work.read_tree(&repo.find_tree(work_tree)?)?;
-    // The index: where it differs from the working tree, its own entry.
+    // The index: where it differs from the working tree, its own entry. git names those
+    // paths from its index's stat cache (fast on any size); untracked files, in the working
+    // tree but not in the index, come out of it.
     let staged = repo.index()?;
-    let mut opts = git2::DiffOptions::new();
-    opts.include_untracked(true).recurse_untracked_dirs(true);
-    let unstaged = repo.diff_index_to_workdir(Some(&staged), Some(&mut opts))?;
+    let names = |args: &[&str]| -> Result<Vec<u8>> {
+        let out = std::process::Command::new("git")
+            .current_dir(&state.workdir)
+            .env("GIT_DIR", repo.path())
+            .arg("--no-optional-locks")
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            return Err(Error::other(format!(
+                "git {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(out.stdout)
+    };
+    // Paths whose index entry differs from the working tree, and paths removed from the
+    // index while still in the working tree (`git rm --cached`).
+    let mut listed = names(&["diff", "--name-only", "-z", "--no-renames"])?;
+    listed.push(0);
+    listed.extend(names(&[
+        "diff",
+        "--cached",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--diff-filter=D",
+    ])?);
     let left_out: std::collections::HashSet<&str> = state
         .changes
         .left_out
@@ -910,31 +936,32 @@ pub fn add_work_in_progress(
         .map(|l| l.path.as_str())
         .collect();
     let mut dropped = Vec::new();
-    for delta in unstaged.deltas() {
-        let Some(path) = delta.new_file().path().or(delta.old_file().path()) else {
+    for f in &state.changes.files {
+        if staged.get_path(Path::new(&f.path), 0).is_none() {
+            let _ = work.remove_path(Path::new(&f.path));
+        }
+    }
+    for raw in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        let Ok(name) = std::str::from_utf8(raw) else {
             continue;
         };
-        let Some(name) = path.to_str() else { continue };
+        let path = Path::new(name);
         if left_out.contains(name) {
             continue;
         }
-        match staged.get_path(path, 0) {
-            // Untracked in the working tree: not in the index.
-            None => {
-                let _ = work.remove_path(path);
-            }
-            Some(entry) => {
-                let same_as_head = head_tree.get_path(path).is_ok_and(|e| e.id() == entry.id);
-                let ok = same_as_head
-                    || repo
-                        .find_blob(entry.id)
-                        .is_ok_and(|b| clean(b.content(), name));
-                if ok {
-                    work.add(&entry)?;
-                } else {
-                    dropped.push(name.to_string());
-                }
-            }
+        let Some(entry) = staged.get_path(path, 0) else {
+            let _ = work.remove_path(path);
+            continue;
+        };
+        let same_as_head = head_tree.get_path(path).is_ok_and(|e| e.id() == entry.id);
+        let ok = same_as_head
+            || repo
+                .find_blob(entry.id)
+                .is_ok_and(|b| clean(b.content(), name));
+        if ok {
+            work.add(&entry)?;
+        } else {
+            dropped.push(name.to_string());
         }
     }
     let index_tree = work.write_tree_to(&repo)?;
@@ -962,11 +989,11 @@ pub fn add_work_in_progress(
     let base = history_base(&history.bundle)?;
     let mut pb = repo.packbuilder()?;
     let mut walk = repo.revwalk()?;
-    walk.push(head.id())?;
+    // One walk from the working-tree commit (its parents: the index commit, then `HEAD` and
+    // the unpushed commits) down to the base: only what the base lacks goes in the pack.
+    walk.push(work_commit)?;
     walk.hide(base)?;
     pb.insert_walk(&mut walk)?;
-    pb.insert_commit(index_commit)?;
-    pb.insert_commit(work_commit)?;
     let mut pack = git2::Buf::new();
     pb.write_buf(&mut pack)?;
     let header_end = history

@@ -149,7 +149,9 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
     let guarded = guard::guard(req, settings, &mut inputs, state.as_mut(), ui)?;
     // The change set is final now (redacted where so decided): what the replay must give.
     if let Some(s) = state.as_mut() {
-        s.expected_tree = git::expected_tree(s);
+        if !(wants_objects(req, settings) && s.history.is_some()) {
+            s.expected_tree = git::expected_tree(s);
+        }
         // With the unpushed commits travelling as commits, the work in progress travels
         // with them, as two commits (index, working tree): no patch for the agent to copy.
         // An explicit `--via` keeps the patch carrier.
@@ -161,6 +163,7 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
                 found.is_empty()
             };
             if let Err(e) = git::add_work_in_progress(s, &clean) {
+                s.expected_tree = git::expected_tree(s);
                 // The patch carrier still reproduces the state exactly.
                 ui.warn(&format!(
                     "the work in progress travels as a patch ({})",

@@ -526,17 +526,23 @@ impl Scanner {
         // A short head was the whole input: reading again would wait for a second
         // end-of-file on a terminal.
         let ended = (head.len() as u64) < HEAD;
-        if looks_like_patch(&head) {
-            let head = std::io::Cursor::new(head);
-            return if ended {
-                self.scan_patch_reader(head, Scope::default())
-            } else {
-                let rest = std::io::BufReader::with_capacity(256 * 1024, reader);
-                self.scan_patch_reader(head.chain(rest), Scope::default())
-            };
-        }
         if !ended {
             reader.read_to_end(&mut head)?;
+        }
+        if looks_like_patch(&head) {
+            // Read as a patch (file names, binary hunks, line numbers in the new file), and
+            // every byte as text too: a diff inside notes, a commit message, a removed or
+            // context line are scanned as well. A secret found both ways is reported once.
+            let mut out = self.scan_patch_reader(head.as_slice(), Scope::default())?;
+            let hash = |f: &Finding| f.fingerprint.rsplit(':').next().unwrap_or("").to_string();
+            let seen: std::collections::HashSet<String> = out.iter().map(hash).collect();
+            let text = String::from_utf8_lossy(&head);
+            out.extend(
+                self.scan_text(&text, label)
+                    .into_iter()
+                    .filter(|f| !seen.contains(&hash(f))),
+            );
+            return Ok(out);
         }
         let mut out = Vec::new();
         match std::str::from_utf8(&head) {
@@ -679,6 +685,17 @@ impl Scanner {
                 }
             }
             Step::Added { text, line_no } => {
+                if w.key_in_context && !w.in_key_block && looks_like_key_body(text) {
+                    // A key body added under a BEGIN line that was already there (a template
+                    // `-----BEGIN … PRIVATE KEY-----` / `<paste here>` / END, filled in).
+                    w.key_in_context = false;
+                    w.in_key_block = !ends_key_block(text);
+                    let shown = w.shown.as_deref().unwrap_or(&w.path);
+                    out.push(
+                        Finding::new("private-key", shown, Some(line_no), text.trim()).at_column(1),
+                    );
+                    return;
+                }
                 if w.in_key_block {
                     // The body of a key whose BEGIN line was seen: it confirms the key (see
                     // `line_findings`), and is not reported again.
@@ -713,6 +730,11 @@ impl Scanner {
             }
             Step::Context { text, line_no } => {
                 w.allow_removed = false;
+                if text.contains("-----BEGIN") && text.contains("PRIVATE KEY") {
+                    w.key_in_context = true;
+                } else if ends_key_block(text) {
+                    w.key_in_context = false;
+                }
                 w.new_gate.carry.follow(text);
                 if scope.old_side {
                     let place = Place {
@@ -828,6 +850,9 @@ static VALUE_ALONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
 });
 
 fn name_alone(line: &str) -> Option<&str> {
+    // A comment after the name is not part of it: `password: |  # pragma: allowlist secret`
+    // still names the value on the next line (and an allow comment covers its own line only).
+    let line = without_trailing_comment(line);
     // Every form starts with `name`, `key`, `-` or `"`, is `<…>`, is `variable "…" {`, or
     // ends a YAML key with a block scalar (`|`, `>`, with `-`/`+`): byte tests keep the
     // regex off almost every line (code lines often end in `{`).
@@ -843,6 +868,22 @@ fn name_alone(line: &str) -> Option<&str> {
     }
     let c = NAME_ALONE.captures(line)?;
     (1..c.len()).find_map(|i| c.get(i)).map(|m| m.as_str())
+}
+
+/// `line` without a trailing `# …`, `// …` or `<!-- … -->` comment (one that follows white
+/// space, so that a `#` inside a value is kept).
+fn without_trailing_comment(line: &str) -> &str {
+    let cut = [" #", "\t#", " //", "\t//", " <!--", "\t<!--", "><!--"]
+        .iter()
+        .filter_map(|p| {
+            line.find(p)
+                .map(|i| if p.starts_with('>') { i + 1 } else { i })
+        })
+        .min();
+    match cut {
+        Some(i) => line[..i].trim_end(),
+        None => line,
+    }
 }
 
 /// Where the value is in a line that holds only a value.
@@ -960,6 +1001,8 @@ pub(crate) struct PatchWalker {
     /// A removed line of the change being read (since the last context line) held an
     /// allow comment.
     allow_removed: bool,
+    /// A private key's BEGIN line went by as context: added lines may be its new body.
+    key_in_context: bool,
 }
 
 impl PatchWalker {
@@ -1044,6 +1087,7 @@ impl PatchWalker {
         if let Some(rest) = line.strip_prefix("@@ ") {
             if let Some((old, new)) = parse_hunk(rest) {
                 self.allow_removed = false;
+                self.key_in_context = false;
                 self.old_left = old.1;
                 self.new_left = new.1;
                 self.next_old = old.0.max(1);

@@ -95,6 +95,10 @@ pub fn redact_changes(scanner: &Scanner, changes: &mut ChangeSet, scope: Scope<'
                 .blobs
                 .and_then(|blobs| as_redacted_binary(scanner, &file.patch, &file.path, blobs))
         };
+        // Redaction is checked, not trusted: a redacted patch the scanner still finds
+        // something in (a finding redaction cannot place, such as a key body under a BEGIN
+        // line that travels as context) is withheld whole.
+        let patch = patch.filter(|p| scanner.scan_file_patch(p, scope).is_empty());
         match patch {
             Some(p) => {
                 file.patch = p;
@@ -104,7 +108,7 @@ pub fn redact_changes(scanner: &Scanner, changes: &mut ChangeSet, scope: Scope<'
                 });
                 kept.push(file);
             }
-            None => withhold(&mut result, "an old line holds a secret"),
+            None => withhold(&mut result, "a secret redaction cannot replace in place"),
         }
     }
     changes.files = kept;

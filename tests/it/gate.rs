@@ -1146,3 +1146,101 @@ fn terminate_mid_download_leaves_no_partial_file() {
     let left: Vec<_> = std::fs::read_dir(&dest).expect("dir").collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Found from outside (second round): a key body pasted under a committed BEGIN line, a
+/// value on the line after a committed allow comment, a secret in a branch name under
+/// `redact`, a secret next to a diff inside a notes file.
+#[test]
+fn committed_templates_and_neighbours_do_not_hide_a_secret() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    write(
+        &w.join("deploy_key.txt"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n<paste here>\n-----END OPENSSH PRIVATE KEY-----\n",
+    );
+    write(
+        &w.join("config.yaml"),
+        "db:\n  password: |  # pragma: allowlist secret\n",
+    );
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "templates"]);
+    publish(&fx);
+    // A real-looking OpenSSH key body (base64 of the format's magic and fields).
+    let body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACBMq8Vwq4kPh1VQXUXcTqK8nq0n0mZcYHk2pC9r6k3qEwAAAJgF0vXxBdL1\n";
+    write(
+        &w.join("deploy_key.txt"),
+        format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{body}-----END OPENSSH PRIVATE KEY-----\n"),
+    );
+    write(
+        &w.join("config.yaml"),
+        "db:\n  password: |  # pragma: allowlist secret\n    ORS+6ilI8ihN5KXSc7Tvo+hBKqFYY+kv5ZJr3J1T\n",
+    );
+    let out = dry_run_output(w, "block", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json = stdout_json(&out);
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert!(
+        paths.contains(&"deploy_key.txt") && paths.contains(&"config.yaml"),
+        "{paths:?}"
+    );
+    // Redacted, neither value travels.
+    for flags in [&["--via", "inline"][..], &[][..]] {
+        let api = FakeApi::start();
+        let mut args = vec!["--yes", "--secrets", "redact"];
+        args.extend(flags);
+        args.push("go on");
+        let out = run_api(&api, w, &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let sent = format!(
+            "{}{}",
+            api.create_requests()[0].json(),
+            api.uploads()
+                .iter()
+                .map(|u| String::from_utf8_lossy(&u.bytes).into_owned())
+                .collect::<String>()
+        );
+        assert!(
+            !sent.contains("ORS+6ilI8ihN5KXSc7Tvo") && !sent.contains("QyNTUxOQAAACBMq8Vwq4"),
+            "{flags:?}"
+        );
+    }
+
+    // A branch named after a token, under redact: the steps never carry the raw name.
+    let fx = Fixture::new();
+    let token = Gen::new(2419).github_token();
+    git(&fx.work, &["checkout", "-q", "-b", &format!("fix/{token}")]);
+    write(&fx.work.join("x.txt"), "x\n");
+    for flags in [&[][..], &["--history"][..], &["--via", "inline"][..]] {
+        let mut extra = vec!["--secrets", "redact"];
+        extra.extend(flags);
+        let out = checked(
+            bin(&fx.work)
+                .args(["create", "--dry-run", "--json"])
+                .args(&extra)
+                .arg("go on")
+                .output()
+                .expect("run"),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            !stdout(&out).contains(&token),
+            "{flags:?}: {}",
+            stdout(&out)
+        );
+    }
+
+    // A notes file holding a diff: every byte is scanned, not only the hunk.
+    let d = tempfile::TempDir::new().expect("tempdir");
+    let notes = d.path().join("notes.md");
+    write(
+        &notes,
+        format!("# Notes\nGITHUB_TOKEN={token}\n```diff\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n```\n"),
+    );
+    let out = checked(bin(d.path()).arg("scan").arg(&notes).output().expect("run"));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}

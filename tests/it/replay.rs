@@ -151,6 +151,8 @@ fn staging_survives_the_round_trip() {
     write(&w.join("staged-new.txt"), "new and staged\r\n");
     git(w, &["add", "staged-new.txt"]);
     write(&w.join("untracked.txt"), "not staged\r\nat all\n");
+    // Removed from the index, kept on disk.
+    git(w, &["rm", "-q", "--cached", "README.md"]);
     let before = git_view(w);
     let (_dest, clone, prompt, ok, text) = replay_steps(w, &fx.remote, &["--history"]);
     assert!(ok, "{text}");

@@ -466,10 +466,20 @@ fn metadata(
         if let git::Head::Branch { name, .. } | git::Head::Unborn { name } = &s.head {
             out.push(("<branch>".into(), name.clone()));
         }
+        // Ref names travel as words of the prompt and manifest even when the commits they
+        // name are on the remote: a name is not content the remote is known to publish.
+        if let Some(up) = &s.upstream {
+            out.push(("<upstream>".into(), up.name.clone()));
+        }
+        if let Some(via) = s
+            .base
+            .via
+            .as_ref()
+            .filter(|v| s.upstream.as_ref().map(|u| &u.name) != Some(*v))
+        {
+            out.push(("<base ref>".into(), via.clone()));
+        }
         if !s.base.on_remote {
-            if let Some(up) = &s.upstream {
-                out.push(("<upstream>".into(), up.name.clone()));
-            }
             if let Some(summary) = &s.base.summary {
                 out.push(("<base commit>".into(), summary.clone()));
             }
@@ -526,6 +536,9 @@ fn redact_metadata(
         }
         if let Some(up) = &mut s.upstream {
             fix(&mut up.name, "<upstream>");
+        }
+        if let Some(via) = &mut s.base.via {
+            fix(via, "<base ref>");
         }
         if let Some(summary) = &mut s.base.summary {
             fix(summary, "<base commit>");

@@ -1244,3 +1244,68 @@ fn committed_templates_and_neighbours_do_not_hide_a_secret() {
     let out = checked(bin(d.path()).arg("scan").arg(&notes).output().expect("run"));
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+/// An upstream branch on the remote named after a token: the base is on the remote, but the
+/// name still travels (manifest, prompt, bundle preview), so it is scanned like the branch.
+#[test]
+fn an_upstream_name_holding_a_token_is_scanned_even_when_the_base_is_on_the_remote() {
+    let fx = Fixture::new();
+    let token = Gen::new(2431).github_token();
+    let upstream = format!("fix/{token}");
+    let remote = fx.remote.to_str().expect("utf8");
+    git(
+        &fx.work,
+        &["push", "-q", remote, &format!("main:{upstream}")],
+    );
+    git(
+        &fx.work,
+        &[
+            "update-ref",
+            &format!("refs/remotes/origin/{upstream}"),
+            "main",
+        ],
+    );
+    git(
+        &fx.work,
+        &[
+            "checkout",
+            "-q",
+            "-b",
+            "work",
+            "--track",
+            &format!("origin/{upstream}"),
+        ],
+    );
+    write(&fx.work.join("x.txt"), "x\n");
+    let out = checked(
+        bin(&fx.work)
+            .args(["create", "--dry-run", "--json", "go on"])
+            .output()
+            .expect("run"),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(!stdout(&out).contains(&token) && !stderr(&out).contains(&token));
+    for flags in [&[][..], &["--history"][..], &["--via", "inline"][..]] {
+        let out = checked(
+            bin(&fx.work)
+                .args(["create", "--dry-run", "--json", "--secrets", "redact"])
+                .args(flags)
+                .arg("go on")
+                .output()
+                .expect("run"),
+        );
+        assert!(out.status.success(), "{flags:?}: {}", stderr(&out));
+        assert!(
+            !stdout(&out).contains(&token),
+            "{flags:?}: {}",
+            stdout(&out)
+        );
+    }
+    let out = checked(
+        bin(&fx.work)
+            .args(["scan", "--json"])
+            .output()
+            .expect("run"),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+}

@@ -182,37 +182,26 @@ fn path_str(p: Option<&Path>) -> String {
         .unwrap_or_default()
 }
 
-/// Where the diff comes from: libgit2's full working-tree diff, or the fast snapshot.
-enum Source<'r> {
-    Workdir {
-        repo: &'r Repository,
-        base: Option<git2::Tree<'r>>,
-    },
-    Snapshot(super::workdir::Snapshot),
+/// Where the diff comes from: two trees, the base's and the working tree's, found by the
+/// fast listing or, whenever it cannot vouch for git's view, built by git itself.
+struct Source {
+    snap: super::workdir::Snapshot,
 }
 
-impl Source<'_> {
+impl Source {
     fn diff(&self, opts: &mut DiffOptions) -> Result<Diff<'_>> {
-        let mut diff = match self {
-            Source::Workdir { repo, base } => {
-                repo.diff_tree_to_workdir_with_index(base.as_ref(), Some(opts))?
-            }
-            Source::Snapshot(snap) => {
-                let old = snap.mem.find_tree(snap.old_tree)?;
-                let new = snap.mem.find_tree(snap.new_tree)?;
-                snap.mem
-                    .diff_tree_to_tree(Some(&old), Some(&new), Some(opts))?
-            }
-        };
+        let snap = &self.snap;
+        let old = snap.mem.find_tree(snap.old_tree)?;
+        let new = snap.mem.find_tree(snap.new_tree)?;
+        let mut diff = snap
+            .mem
+            .diff_tree_to_tree(Some(&old), Some(&new), Some(opts))?;
         find_renames(&mut diff)?;
         Ok(diff)
     }
 
     fn is_untracked(&self, status: Delta, path: &str) -> bool {
-        match self {
-            Source::Workdir { .. } => status == Delta::Untracked,
-            Source::Snapshot(snap) => status == Delta::Added && snap.untracked.contains(path),
-        }
+        status == Delta::Added && self.snap.untracked.contains(path)
     }
 }
 
@@ -240,41 +229,41 @@ pub(crate) fn collect_changes(
             )
         })
         .flatten();
-    let source = match snapshot {
-        Some(mut snap) => {
-            set.left_out.append(&mut snap.left_out);
-            Source::Snapshot(snap)
-        }
-        None => Source::Workdir {
+    let by_git = snapshot.is_none();
+    let mut snap = match snapshot {
+        Some(snap) => snap,
+        None => super::workdir::git_snapshot(
             repo,
-            base: base_tree,
-        },
+            workdir,
+            base_tree.as_ref().map(|t| t.id()),
+            opts.include_untracked,
+        )?,
     };
+    set.left_out.append(&mut snap.left_out);
+    let source = Source { snap };
     let diff = source.diff(&mut base_diff_options(opts))?;
 
     let mut needs_binary: Vec<usize> = Vec::new();
-    // The index, on the full-diff path only: which deleted paths it no longer holds.
-    let unindexed_paths = match source {
-        Source::Workdir { .. } => Some(repo.index()?),
-        Source::Snapshot(_) => None,
-    };
+    // The index, when git built the tree (the fast listing has read it already): conflicted
+    // paths, and edits git does not look at.
+    let index = if by_git { repo.index().ok() } else { None };
+    // A conflicted path travels as its file on disk (conflict markers and all), which is
+    // what `git add` recorded; the prompt names it.
     let mut unmerged: Vec<String> = Vec::new();
+    if let Some(index) = &index {
+        for c in index.conflicts()?.flatten() {
+            let entry = c.our.or(c.their).or(c.ancestor);
+            if let Some(e) = entry {
+                let p = String::from_utf8_lossy(&e.path).into_owned();
+                if !unmerged.contains(&p) {
+                    unmerged.push(p);
+                }
+            }
+        }
+    }
     for (idx, delta) in diff.deltas().enumerate() {
         let new_path = path_str(delta.new_file().path());
         let old_path = path_str(delta.old_file().path());
-        // A conflicted path's index holds three versions, none of them the working tree's:
-        // it is settled against the disk below (conflict markers and all).
-        if delta.status() == Delta::Conflicted {
-            let p = if new_path.is_empty() {
-                &old_path
-            } else {
-                &new_path
-            };
-            if !unmerged.contains(p) {
-                unmerged.push(p.clone());
-            }
-            continue;
-        }
         let path = if delta.status() == Delta::Deleted {
             old_path.clone()
         } else {
@@ -298,19 +287,21 @@ pub(crate) fn collect_changes(
                 continue;
             }
         }
+        // git records an untracked repository inside the working tree as a gitlink.
+        if delta.new_file().mode() == FileMode::Commit && source.is_untracked(delta.status(), &path)
+        {
+            set.left_out.push(LeftOut {
+                path: path.trim_end_matches('/').to_string(),
+                reason: "nested git repository (not captured)".into(),
+            });
+            continue;
+        }
         if delta.new_file().mode() == FileMode::Commit
             || delta.old_file().mode() == FileMode::Commit
         {
             set.left_out.push(LeftOut {
                 path,
                 reason: "submodule (its contents are not captured)".into(),
-            });
-            continue;
-        }
-        if delta.status() == Delta::Untracked && delta.new_file().mode() == FileMode::Tree {
-            set.left_out.push(LeftOut {
-                path: path.trim_end_matches('/').to_string(),
-                reason: "nested git repository (not captured)".into(),
             });
             continue;
         }
@@ -348,29 +339,6 @@ pub(crate) fn collect_changes(
                     continue;
                 }
             }
-        }
-        // libgit2's full diff reports a file removed from the index but still on disk
-        // (`git rm --cached`) as deleted, and drops it as untracked: the replay would delete
-        // a file the working tree has. Such paths are settled after the loop, by comparing
-        // the base with the disk directly (see `unindexed`).
-        // Outside a sparse checkout's cone, files are absent by design: git marks them
-        // skip-worktree and sees no change; libgit2's full diff reports them deleted.
-        if delta.status() == Delta::Deleted
-            && unindexed_paths.as_ref().is_some_and(|idx| {
-                idx.get_path(Path::new(&old_path), 0)
-                    .is_some_and(|e| e.flags_extended & 0x4000 != 0)
-            })
-        {
-            continue;
-        }
-        if delta.status() == Delta::Deleted
-            && opts.include_untracked
-            && unindexed_paths
-                .as_ref()
-                .is_some_and(|idx| idx.get_path(Path::new(&old_path), 0).is_none())
-            && std::fs::symlink_metadata(workdir.join(&old_path)).is_ok()
-        {
-            continue;
         }
         let mut patch = match Patch::from_diff(&diff, idx) {
             Ok(Some(p)) => p,
@@ -410,48 +378,18 @@ pub(crate) fn collect_changes(
     if !needs_binary.is_empty() {
         fill_binary(&source, opts, &mut set, &needs_binary)?;
     }
-    if let (
-        Source::Workdir {
-            base: Some(base), ..
-        },
-        true,
-    ) = (&source, opts.include_untracked)
-    {
-        unindexed(repo, workdir, Some(base), &unmerged, opts, &mut set)?;
-    } else if !unmerged.is_empty() {
-        unindexed(repo, workdir, None, &unmerged, opts, &mut set)?;
-    }
     set.unmerged = unmerged;
-    if let Some(index) = &unindexed_paths {
+    if let Some(index) = &index {
         hidden_edits(index, workdir, &mut set);
     }
-    // The full diff has the index loaded already; the fast path loads it only when its
+    // git built the tree with the index loaded; the fast path loads it only when its
     // snapshot saw a `.gitattributes` turned directory.
-    match (&unindexed_paths, &source) {
-        (Some(index), _) => shadowed_attributes(index, workdir, &mut set),
-        (None, Source::Snapshot(snap)) if snap.attributes_shadowed => {
+    match &index {
+        Some(index) => shadowed_attributes(index, workdir, &mut set),
+        None if source.snap.attributes_shadowed => {
             shadowed_attributes(&repo.index()?, workdir, &mut set)
         }
-        _ => {}
-    }
-    if matches!(source, Source::Workdir { .. }) && opts.include_untracked {
-        for path in re_included(repo, workdir)? {
-            let excluded = !opts.excludes.is_empty() && excludes.is_match(&path);
-            let never = never_sent
-                .as_ref()
-                .is_some_and(|ig| ig.matched_path_or_any_parents(&path, false).is_ignore());
-            if excluded || never {
-                set.left_out.push(LeftOut {
-                    path,
-                    reason: "excluded by --exclude or .handoffignore".into(),
-                });
-                continue;
-            }
-            match new_file(workdir, &path, opts.max_binary_bytes, opts.max_file_bytes) {
-                Ok(fc) => set.files.push(fc),
-                Err(reason) => set.left_out.push(LeftOut { path, reason }),
-            }
-        }
+        None => {}
     }
     // A patch that still says only `Binary files … differ` (libgit2 gives no data for an
     // intent-to-add entry with a binary attribute) cannot apply: a new file is written
@@ -545,35 +483,6 @@ fn hidden_edits(index: &git2::Index, workdir: &Path, set: &mut ChangeSet) {
             });
         }
     }
-}
-
-/// Untracked files libgit2 calls ignored but git does not (a nested `.gitignore` negation
-/// re-including them): libgit2's full diff leaves them out, so they are added here.
-fn re_included(repo: &Repository, workdir: &Path) -> Result<Vec<String>> {
-    let mut so = git2::StatusOptions::new();
-    so.include_ignored(true)
-        .recurse_ignored_dirs(false)
-        .include_untracked(false)
-        .exclude_submodules(true);
-    let statuses = repo.statuses(Some(&mut so))?;
-    let ignores = super::ignores::Ignores::new(repo, workdir);
-    let mut out = Vec::new();
-    for e in statuses.iter() {
-        if !e.status().contains(git2::Status::IGNORED) {
-            continue;
-        }
-        let Some(path) = e.path() else { continue };
-        if path.ends_with('/') {
-            continue;
-        }
-        let meta = std::fs::symlink_metadata(workdir.join(path));
-        let is_file = meta.is_ok_and(|m| m.is_file() || m.file_type().is_symlink());
-        if is_file && !ignores.is_ignored(Path::new(path), false) {
-            out.push(path.to_string());
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// An untracked file as a new-file patch, made by libgit2 exactly as the main diff makes
@@ -717,244 +626,10 @@ fn shadowed_attributes(index: &git2::Index, workdir: &Path, set: &mut ChangeSet)
     }
 }
 
-/// Paths of the base that the index no longer has (`git rm --cached`, or removed outright):
-/// libgit2's full diff gets these wrong when the file is still on disk (a deletion, or
-/// nothing at all when its ignore rules misjudge the file). Each is settled here the way
-/// git sees it: the base's entry against what is on disk, unless git ignores it there, in
-/// which case it is a deletion.
-fn unindexed(
-    repo: &Repository,
-    workdir: &Path,
-    base: Option<&git2::Tree<'_>>,
-    unmerged: &[String],
-    opts: &CaptureOptions,
-    set: &mut ChangeSet,
-) -> Result<()> {
-    let index = repo.index()?;
-    let mut gone: Vec<(String, Oid, i32)> = Vec::new();
-    if let Some(base) = base {
-        base.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
-            if entry.kind() != Some(git2::ObjectType::Blob) {
-                return git2::TreeWalkResult::Ok;
-            }
-            let path = format!("{root}{}", String::from_utf8_lossy(entry.name_bytes()));
-            let in_index = (0..=3).any(|stage| index.get_path(Path::new(&path), stage).is_some());
-            if !in_index || unmerged.contains(&path) {
-                gone.push((path, entry.id(), entry.filemode()));
-            }
-            git2::TreeWalkResult::Ok
-        })?;
-    }
-    // Unmerged paths the base does not have (added on both sides): new files from disk.
-    for path in unmerged {
-        if gone.iter().any(|g| &g.0 == path) {
-            continue;
-        }
-        if std::fs::symlink_metadata(workdir.join(path)).is_ok() {
-            match new_file(workdir, path, opts.max_binary_bytes, opts.max_file_bytes) {
-                Ok(fc) => set.files.push(fc),
-                Err(reason) => set.left_out.push(LeftOut {
-                    path: path.clone(),
-                    reason,
-                }),
-            }
-        }
-    }
-    if gone.is_empty() {
-        return Ok(());
-    }
-    let ignores = super::ignores::Ignores::new(repo, workdir);
-    let listed: std::collections::HashSet<String> = set
-        .files
-        .iter()
-        .flat_map(|f| std::iter::once(f.path.clone()).chain(f.old_path.clone()))
-        .chain(set.left_out.iter().map(|l| l.path.clone()))
-        .collect();
-    let odb = git2::Odb::new()?;
-    odb.add_new_mempack_backend(1000)?;
-    if let Some(objects) = repo.commondir().join("objects").to_str() {
-        odb.add_disk_alternate(objects)?;
-    }
-    let mem = Repository::from_odb(odb)?;
-    let empty_id = mem.treebuilder(None)?.write()?;
-    let mut old_up = git2::build::TreeUpdateBuilder::new();
-    let mut new_up = git2::build::TreeUpdateBuilder::new();
-    let mut any = false;
-    for (path, id, mode) in gone {
-        // A file (or symlink) still at the path; a directory there now does not count.
-        let kept = std::fs::symlink_metadata(workdir.join(&path)).is_ok_and(|m| !m.is_dir());
-        // A deletion the diff already carries stands; a rename's old side too.
-        if listed.contains(&path) && !kept {
-            continue;
-        }
-        set.files
-            .retain(|f| !(f.path == path && f.kind == ChangeKind::Deleted));
-        // Rename detection may have paired this path, still on disk, with a new file: the
-        // new file is then an addition of its own, and this path is settled below.
-        if kept {
-            for f in set.files.iter_mut() {
-                if f.kind == ChangeKind::Renamed && f.old_path.as_deref() == Some(path.as_str()) {
-                    if let Ok(mut fresh) =
-                        new_file(workdir, &f.path, opts.max_binary_bytes, opts.max_file_bytes)
-                    {
-                        fresh.kind = ChangeKind::Added;
-                        *f = fresh;
-                    }
-                }
-            }
-        }
-        let mode = match mode {
-            0o100755 => FileMode::BlobExecutable,
-            0o120000 => FileMode::Link,
-            _ => FileMode::Blob,
-        };
-        old_up.upsert(path.as_str(), id, mode);
-        any = true;
-        let abs = workdir.join(&path);
-        let Ok(meta) = std::fs::symlink_metadata(&abs) else {
-            continue;
-        };
-        if !unmerged.contains(&path) && ignores.is_ignored(Path::new(&path), false) {
-            continue;
-        }
-        let now = if meta.file_type().is_symlink() {
-            let t = std::fs::read_link(&abs).map_err(|e| Error::other(e.to_string()))?;
-            Some((mem.blob(t.as_os_str().as_encoded_bytes())?, FileMode::Link))
-        } else if meta.is_file() {
-            use std::os::unix::fs::PermissionsExt;
-            let mut c = std::fs::read(&abs).map_err(|e| Error::other(e.to_string()))?;
-            if normalizes_line_endings(repo, &path, &c) {
-                c = crlf_to_lf(&c);
-            }
-            let exec = meta.permissions().mode() & 0o100 != 0;
-            let m = if exec {
-                FileMode::BlobExecutable
-            } else {
-                FileMode::Blob
-            };
-            Some((mem.blob(&c)?, m))
-        } else {
-            None
-        };
-        if let Some((nid, nmode)) = now {
-            new_up.upsert(path.as_str(), nid, nmode);
-        }
-    }
-    if !any {
-        return Ok(());
-    }
-    let empty = mem.find_tree(empty_id)?;
-    let old = old_up.create_updated(&mem, &empty)?;
-    let new = new_up.create_updated(&mem, &empty)?;
-    let (a, b) = (mem.find_tree(old)?, mem.find_tree(new)?);
-    let mut d = base_diff_options(opts);
-    let diff = mem.diff_tree_to_tree(Some(&a), Some(&b), Some(&mut d))?;
-    for idx in 0..diff.deltas().len() {
-        let Some(mut patch) = Patch::from_diff(&diff, idx)? else {
-            continue;
-        };
-        let (path, status) = {
-            let delta = patch.delta();
-            (
-                path_str(delta.new_file().path().or(delta.old_file().path())),
-                delta.status(),
-            )
-        };
-        // A base path the index dropped that is still on disk is untracked, as git says.
-        let untracked = status == Delta::Added
-            && !unmerged.contains(&path)
-            && index.get_path(Path::new(&path), 0).is_none();
-        match file_change(&mut patch, &path, &path, untracked)? {
-            FileText::Utf8(fc) => set.files.push(fc),
-            FileText::NotUtf8(mut fc) => {
-                // Redo as a binary patch, as the main diff does.
-                let mut bd = base_diff_options(opts);
-                bd.force_binary(true);
-                let bdiff = mem.diff_tree_to_tree(Some(&a), Some(&b), Some(&mut bd))?;
-                let text = (0..bdiff.deltas().len()).find_map(|i| {
-                    let mut p = Patch::from_diff(&bdiff, i).ok()??;
-                    let dl = p.delta();
-                    let same = path_str(dl.new_file().path().or(dl.old_file().path())) == path
-                        && dl.status() == status;
-                    if !same {
-                        return None;
-                    }
-                    String::from_utf8(p.to_buf().ok()?.to_vec()).ok()
-                });
-                match text {
-                    Some(t) => {
-                        fc.patch = t;
-                        set.files.push(fc);
-                    }
-                    None => set.left_out.push(LeftOut {
-                        path,
-                        reason: "its contents cannot be represented in the prompt".into(),
-                    }),
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Whether git's clean filter would turn this file's CRLF line endings into LF: a `text`
-/// attribute (`text=auto` for text content), or `core.autocrlf` set to true or input. The
-/// attributes are the working tree's: those the replayed tree will have.
-fn normalizes_line_endings(repo: &Repository, path: &str, content: &[u8]) -> bool {
-    if content.contains(&0) || !content.windows(2).any(|w| w == b"\r\n") {
-        return false;
-    }
-    // libgit2 falls back to the index's `.gitattributes` when the working tree has none; the
-    // replayed tree will have the working tree's, so only those count.
-    let in_tree = repo.path().join("info/attributes").exists()
-        || Path::new(path).ancestors().skip(1).any(|d| {
-            repo.workdir()
-                .is_some_and(|w| w.join(d).join(".gitattributes").is_file())
-        });
-    let attr = in_tree
-        .then(|| {
-            repo.get_attr(
-                Path::new(path),
-                "text",
-                git2::AttrCheckFlags::FILE_THEN_INDEX,
-            )
-            .ok()
-            .flatten()
-        })
-        .flatten();
-    match attr {
-        Some("auto") => true,
-        Some(v) if git2::AttrValue::from_string(Some(v)) == git2::AttrValue::True => true,
-        Some(v) if git2::AttrValue::from_string(Some(v)) == git2::AttrValue::False => false,
-        _ => {
-            let autocrlf = repo
-                .config()
-                .and_then(|c| c.get_string("core.autocrlf"))
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            matches!(autocrlf.as_str(), "true" | "input")
-        }
-    }
-}
-
-fn crlf_to_lf(content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len());
-    let mut i = 0;
-    while i < content.len() {
-        if content[i] == b'\r' && content.get(i + 1) == Some(&b'\n') {
-            i += 1;
-            continue;
-        }
-        out.push(content[i]);
-        i += 1;
-    }
-    out
-}
-
 /// Text that is not valid UTF-8 cannot travel in a JSON prompt, so those files are
 /// regenerated as git binary patches (base85, plain ASCII), which `git apply` restores exactly.
 fn fill_binary(
-    source: &Source<'_>,
+    source: &Source,
     opts: &CaptureOptions,
     set: &mut ChangeSet,
     slots: &[usize],

@@ -3,6 +3,7 @@
 mod changes;
 mod ignores;
 pub mod remote;
+mod scratch;
 mod state;
 mod ucache;
 mod workdir;

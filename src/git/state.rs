@@ -814,58 +814,31 @@ pub fn expected_tree(state: &RepoState) -> Option<String> {
 /// (removed when dropped).
 struct Applied {
     id: Oid,
-    store: tempfile::TempDir,
+    store: super::scratch::Scratch,
 }
 
 fn applied_tree(state: &RepoState) -> Result<Applied> {
     let repo = super::open(&state.workdir)?;
-    let store = tempfile::Builder::new()
-        .prefix("handoff-objects")
-        .tempdir()?;
-    let objects = store.path().join("objects");
-    std::fs::create_dir_all(&objects)?;
-    let index = store.path().join("index");
-    let patch_file = store.path().join("change.patch");
+    let store = super::scratch::Scratch::new(&repo, &state.workdir)?;
+    let patch_file = store.objects().with_file_name("change.patch");
     std::fs::write(&patch_file, state.changes.patch())?;
     let start = match &state.history {
         Some(h) => Some(h.tip.clone()),
         None => state.base.commit.clone(),
     };
-    let run = |args: &[&std::ffi::OsStr]| -> Result<String> {
-        let out = std::process::Command::new("git")
-            .current_dir(&state.workdir)
-            .env("GIT_DIR", repo.path())
-            .env("GIT_INDEX_FILE", &index)
-            .env("GIT_OBJECT_DIRECTORY", &objects)
-            .env(
-                "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-                repo.path().join("objects"),
-            )
-            .args(args)
-            .output()?;
-        if !out.status.success() {
-            return Err(Error::other(format!(
-                "git {:?} failed: {}",
-                args,
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let os = |s: &str| std::ffi::OsString::from(s);
     match &start {
-        Some(c) => run(&[&os("read-tree"), &os(c)])?,
-        None => run(&[&os("read-tree"), &os("--empty")])?,
+        Some(c) => store.run(&["read-tree", c])?,
+        None => store.run(&["read-tree", "--empty"])?,
     };
     if !state.changes.files.is_empty() {
-        run(&[
-            &os("apply"),
-            &os("--cached"),
-            &os("--whitespace=nowarn"),
+        store.run(&[
+            std::ffi::OsStr::new("apply"),
+            "--cached".as_ref(),
+            "--whitespace=nowarn".as_ref(),
             patch_file.as_os_str(),
         ])?;
     }
-    let id = Oid::from_str(&run(&[&os("write-tree")])?)?;
+    let id = Oid::from_str(&store.text(&["write-tree"])?)?;
     Ok(Applied { id, store })
 }
 
@@ -892,7 +865,7 @@ pub fn add_work_in_progress(
     let odb = repo.odb()?;
     // New commits go to memory; the applied tree's objects are read from the throwaway store.
     odb.add_new_mempack_backend(1000)?;
-    odb.add_disk_alternate(&applied.store.path().join("objects").to_string_lossy())?;
+    odb.add_disk_alternate(&applied.store.objects().to_string_lossy())?;
     let head = repo.find_commit(Oid::from_str(&tip)?)?;
     let head_tree = head.tree()?;
     let work_tree = applied.id;
@@ -901,7 +874,6 @@ pub fn add_work_in_progress(
     // The index: where it differs from the working tree, its own entry. git names those
     // paths from its index's stat cache (fast on any size); untracked files, in the working
     // tree but not in the index, come out of it.
-    let staged = repo.index()?;
     let names = |args: &[&str]| -> Result<Vec<u8>> {
         let out = std::process::Command::new("git")
             .current_dir(&state.workdir)
@@ -929,6 +901,26 @@ pub fn add_work_in_progress(
         "--no-renames",
         "--diff-filter=D",
     ])?);
+    // The index as git reads it (libgit2 cannot read a split index): stage-0 entries.
+    let mut staged: std::collections::HashMap<Vec<u8>, (u32, Oid)> = Default::default();
+    for rec in names(&["ls-files", "-s", "-z"])?
+        .split(|b| *b == 0)
+        .filter(|r| !r.is_empty())
+    {
+        // `<mode> <id> <stage>\t<path>`
+        let Some(tab) = rec.iter().position(|b| *b == b'\t') else {
+            continue;
+        };
+        let head_part = String::from_utf8_lossy(&rec[..tab]);
+        let mut parts = head_part.split(' ');
+        let (Some(mode), Some(id), Some("0")) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let (Ok(mode), Ok(id)) = (u32::from_str_radix(mode, 8), Oid::from_str(id)) else {
+            continue;
+        };
+        staged.insert(rec[tab + 1..].to_vec(), (mode, id));
+    }
     let left_out: std::collections::HashSet<&str> = state
         .changes
         .left_out
@@ -937,7 +929,7 @@ pub fn add_work_in_progress(
         .collect();
     let mut dropped = Vec::new();
     for f in &state.changes.files {
-        if staged.get_path(Path::new(&f.path), 0).is_none() {
+        if !staged.contains_key(f.path.as_bytes()) {
             let _ = work.remove_path(Path::new(&f.path));
         }
     }
@@ -949,17 +941,27 @@ pub fn add_work_in_progress(
         if left_out.contains(name) {
             continue;
         }
-        let Some(entry) = staged.get_path(path, 0) else {
+        let Some(&(mode, id)) = staged.get(raw) else {
             let _ = work.remove_path(path);
             continue;
         };
-        let same_as_head = head_tree.get_path(path).is_ok_and(|e| e.id() == entry.id);
-        let ok = same_as_head
-            || repo
-                .find_blob(entry.id)
-                .is_ok_and(|b| clean(b.content(), name));
+        let same_as_head = head_tree.get_path(path).is_ok_and(|e| e.id() == id);
+        let ok = same_as_head || repo.find_blob(id).is_ok_and(|b| clean(b.content(), name));
         if ok {
-            work.add(&entry)?;
+            work.add(&git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id,
+                flags: 0,
+                flags_extended: 0,
+                path: raw.to_vec(),
+            })?;
         } else {
             dropped.push(name.to_string());
         }

@@ -44,6 +44,8 @@ pub(crate) struct Snapshot {
     pub left_out: Vec<LeftOut>,
     /// A tracked `.gitattributes` is a directory on disk (see `changes::shadowed_attributes`).
     pub attributes_shadowed: bool,
+    /// Where git wrote the new tree's objects, when git built it: kept while `mem` reads it.
+    pub _scratch: Option<super::scratch::Scratch>,
 }
 
 /// One tracked file, with what the index recorded for it.
@@ -340,7 +342,157 @@ pub(crate) fn snapshot(
         untracked,
         left_out,
         attributes_shadowed,
+        _scratch: None,
     })
+}
+
+/// The change set as git itself records it: `git add` (`-A`, or `-u` without untracked
+/// files) into a copy of the index and a scratch object store, then `git write-tree`. This
+/// is the definition of "the working tree" that the fast listing above must agree with, and
+/// the one used whenever git would transform contents or the index is unusual: filters,
+/// line endings and `working-tree-encoding` are git's own, sparse entries keep their index
+/// version, ignore rules (nested re-includes too) are git's, a conflicted path is its file
+/// on disk, and `core.filemode`/`core.symlinks` are honoured. Files git cannot read are
+/// listed as left out.
+pub(crate) fn git_snapshot(
+    repo: &Repository,
+    workdir: &Path,
+    base_tree: Option<Oid>,
+    include_untracked: bool,
+) -> crate::error::Result<Snapshot> {
+    let scratch = super::scratch::Scratch::new(repo, workdir)?;
+    scratch.copy_index()?;
+    // What `git status` does first: entries whose stat data is stale are rehashed while
+    // the index still has every attribute file. It exits 1 when files need updating, which
+    // is the normal case here.
+    scratch.run_lenient(&["update-index", "-q", "--refresh"])?;
+    // Three passes, so that each file is hashed with the attributes git's own view uses:
+    // tracked files with the index's attribute files (as `git status` and `git diff` do; a
+    // single `git add -A` rehashes a racily clean file after staging the deletion of a
+    // `.gitattributes` before it), then the attribute files, then the untracked files with
+    // the attribute files now in the working tree (as a clone will have them).
+    let mut left_out = Vec::new();
+    let attrs = ":(glob)**/.gitattributes";
+    let mut phases = vec![
+        vec![
+            "add",
+            "-u",
+            "--ignore-errors",
+            "--",
+            ".",
+            ":(exclude,glob)**/.gitattributes",
+        ],
+        vec![
+            "add",
+            if include_untracked { "-A" } else { "-u" },
+            "--ignore-errors",
+            "--",
+            attrs,
+        ],
+    ];
+    let untracked_list = scratch.objects().with_file_name("untracked");
+    let listed = if include_untracked {
+        scratch.run(&["ls-files", "-z", "--others", "--exclude-standard"])?
+    } else {
+        Vec::new()
+    };
+    if !listed.is_empty() {
+        std::fs::write(&untracked_list, &listed)?;
+        phases.push(vec![
+            "add",
+            "--ignore-errors",
+            "--pathspec-file-nul",
+            "--pathspec-from-file",
+            untracked_list.to_str().unwrap_or_default(),
+        ]);
+    }
+    for (phase, args) in phases.iter().enumerate() {
+        let (ok, stderr) = scratch.run_lenient(args)?;
+        if ok || (phase > 0 && stderr.contains("did not match any files")) {
+            continue;
+        }
+        // `--ignore-errors` adds every file it can and names each it cannot.
+        let mut named = false;
+        for line in stderr.lines() {
+            if let Some(path) = unreadable_path(line) {
+                named = true;
+                left_out.push(LeftOut {
+                    path,
+                    reason: format!("unreadable: {}", line.trim_start_matches("error: ")),
+                });
+            } else if let Some(path) = line
+                .strip_prefix("error: '")
+                .and_then(|r| r.strip_suffix("' does not have a commit checked out"))
+            {
+                named = true;
+                left_out.push(LeftOut {
+                    path: path.trim_end_matches('/').to_string(),
+                    reason: "nested git repository (not captured)".into(),
+                });
+            }
+        }
+        if !named {
+            return Err(crate::error::Error::other(format!(
+                "git add failed: {}",
+                stderr.trim()
+            )));
+        }
+    }
+    let new_tree = Oid::from_str(&scratch.text(&["write-tree"])?)?;
+    // Untracked: in the new tree, not in the repository's own index.
+    let mut untracked = HashSet::new();
+    if include_untracked {
+        scratch.copy_index()?;
+        let names = scratch.run(&[
+            "diff-index",
+            "--cached",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--diff-filter=D",
+            &new_tree.to_string(),
+        ])?;
+        for p in names.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+            untracked.insert(String::from_utf8_lossy(p).into_owned());
+        }
+    }
+    let odb = git2::Odb::new()?;
+    odb.add_new_mempack_backend(1000)?;
+    odb.add_disk_alternate(&scratch.objects().to_string_lossy())?;
+    odb.add_disk_alternate(&repo.commondir().join("objects").to_string_lossy())?;
+    let mem = Repository::from_odb(odb)?;
+    let old_tree = match base_tree {
+        Some(t) => t,
+        None => mem.treebuilder(None)?.write()?,
+    };
+    Ok(Snapshot {
+        mem,
+        old_tree,
+        new_tree,
+        untracked,
+        left_out,
+        attributes_shadowed: false,
+        _scratch: Some(scratch),
+    })
+}
+
+/// The path in one of `git add --ignore-errors`'s complaints about a file it could not read.
+fn unreadable_path(line: &str) -> Option<String> {
+    let quoted = |s: &str, open: char, close: char| -> Option<String> {
+        let start = s.find(open)? + 1;
+        let end = start + s[start..].find(close)?;
+        Some(s[start..end].to_string())
+    };
+    if let Some(rest) = line.strip_prefix("error: open(") {
+        return quoted(rest, '"', '"');
+    }
+    if let Some(rest) = line.strip_prefix("error: unable to index file ") {
+        return quoted(rest, '\'', '\'');
+    }
+    if let Some(rest) = line.strip_prefix("error: readlink(") {
+        return quoted(rest, '"', '"');
+    }
+    None
 }
 
 /// Whether the file (or symlink) at `abs` holds other content than the blob `id`; false when

@@ -499,7 +499,7 @@ fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
     );
     let script = format!(
         "i=\"$(git rev-parse --git-path handoff-check.index)\"; \
-         cp \"$(git rev-parse --git-path index)\" \"$i\" 2>/dev/null || rm -f \"$i\"; \
+         cp -p \"$(git rev-parse --git-path index)\" \"$i\" 2>/dev/null || rm -f \"$i\"; \
          t=\"$(GIT_INDEX_FILE=\"$i\" git add -A -f && GIT_INDEX_FILE=\"$i\" git write-tree)\"; \
          rm -f \"$i\"; \
          if [ \"$t\" = {tree} ]; then echo \"verified: the working tree is the handed-off state (tree {tree})\"; \

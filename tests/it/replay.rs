@@ -351,3 +351,195 @@ fn a_repository_reached_through_git_dir_hands_off_and_replays() {
         "export EDITOR=vim\n"
     );
 }
+
+/// A bare remote and a clone of it made with `init` flags (object or ref format), with a few
+/// files committed and pushed on `main`.
+fn shaped(init: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    let r = root.path();
+    let mut bare = vec!["init", "-q", "--bare", "-b", "main"];
+    bare.extend(init);
+    bare.push("remote.git");
+    git(r, &bare);
+    let mut work = vec!["init", "-q", "-b", "main"];
+    work.extend(init);
+    work.push("work");
+    git(r, &work);
+    let w = r.join("work");
+    let remote = r.join("remote.git");
+    git(
+        &w,
+        &["remote", "add", "origin", remote.to_str().expect("utf8")],
+    );
+    write(&w.join("README.md"), "# shapes\n");
+    write(&w.join("src/lib.rs"), "pub fn one() -> u32 {\n    1\n}\n");
+    write(&w.join("docs/guide.md"), "guide\n");
+    write(&w.join("docs/deep/notes.txt"), "notes\n");
+    write(&w.join(".gitignore"), "*.log\n");
+    git(&w, &["add", "-A"]);
+    git(&w, &["commit", "-q", "-m", "initial"]);
+    git(&w, &["push", "-q", "-u", "origin", "main"]);
+    (root, remote, w)
+}
+
+/// Git's own view of a working tree's state: the tree `git add -A` records, in a copy of the
+/// repository so that nothing in it changes.
+fn git_state_tree(work: &Path) -> String {
+    let copy = tempfile::TempDir::new().expect("tempdir");
+    let status = std::process::Command::new("cp")
+        .args(["-a"])
+        .arg(work)
+        .arg(copy.path().join("w"))
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let w = copy.path().join("w");
+    // A non-sparse clone rebuilds the whole tree: git's view of the sparse original is the
+    // index's entries for the paths outside the patterns, and the disk for the rest.
+    git(&w, &["add", "-A"]);
+    git(&w, &["write-tree"]).trim().to_string()
+}
+
+/// Hands `work` off with the default carrier, replays the steps in a clone of `remote`, and
+/// checks that git's own view of the replayed tree is git's view of the local one.
+fn replays_as_git_sees_it(work: &Path, remote: &Path) -> (tempfile::TempDir, PathBuf, String) {
+    let expected = git_state_tree(work);
+    let (dest, clone, prompt, ok, text) = replay_steps(work, remote, &[]);
+    assert!(ok && text.contains("verified"), "{text}\n{prompt}");
+    assert_eq!(git_state_tree(&clone), expected, "{prompt}");
+    (dest, clone, prompt)
+}
+
+/// Sparse checkouts, cone and not, with and without line-ending settings: an unpushed change
+/// outside the patterns and work inside them both arrive.
+#[test]
+fn sparse_checkouts_under_eol_settings_hand_off_exactly() {
+    let eols: [&[&str]; 3] = [&[], &["core.autocrlf", "input"], &["core.eol", "lf"]];
+    for cone in [false, true] {
+        for eol in eols {
+            let (_root, remote, w) = shaped(&[]);
+            if !eol.is_empty() {
+                git(&w, &["config", eol[0], eol[1]]);
+            }
+            git(
+                &w,
+                &["checkout", "-q", "-b", "work", "--track", "origin/main"],
+            );
+            // The unpushed commit touches a path that the sparse patterns then leave out.
+            write(&w.join("docs/deep/notes.txt"), "notes, revised\n");
+            git(&w, &["commit", "-qam", "revise notes"]);
+            if cone {
+                git(&w, &["sparse-checkout", "set", "--cone", "src"]);
+            } else {
+                git(
+                    &w,
+                    &["sparse-checkout", "set", "--no-cone", "/src/", "/*.md"],
+                );
+            }
+            assert!(!w.join("docs/deep/notes.txt").exists(), "sparse");
+            write(&w.join("src/lib.rs"), "pub fn one() -> u32 {\n    2\n}\n");
+            write(&w.join("src/new.rs"), "pub fn two() {}\n");
+            let (_d, clone, _) = replays_as_git_sees_it(&w, &remote);
+            assert_eq!(
+                std::fs::read_to_string(clone.join("docs/deep/notes.txt")).expect("notes"),
+                "notes, revised\n",
+                "cone={cone} eol={eol:?}"
+            );
+        }
+    }
+}
+
+/// A nested `.gitignore` that re-includes what the root one ignores: git shows the file as
+/// untracked, so it travels (in a cone sparse checkout too).
+#[test]
+fn a_nested_reinclude_travels_as_git_shows_it() {
+    for cone in [false, true] {
+        let (_root, remote, w) = shaped(&[]);
+        git(
+            &w,
+            &["checkout", "-q", "-b", "work", "--track", "origin/main"],
+        );
+        if cone {
+            git(&w, &["sparse-checkout", "set", "--cone", "src"]);
+        }
+        write(&w.join("src/.gitignore"), "!keep.log\n");
+        write(&w.join("src/keep.log"), "kept\n");
+        write(&w.join("src/drop.log"), "dropped\n");
+        let status = git(&w, &["status", "--porcelain", "--untracked-files=all"]);
+        assert!(
+            status.contains("src/keep.log") && !status.contains("drop.log"),
+            "{status}"
+        );
+        let (_d, clone, _) = replays_as_git_sees_it(&w, &remote);
+        assert!(clone.join("src/keep.log").exists(), "cone={cone}");
+        assert!(!clone.join("src/drop.log").exists(), "cone={cone}");
+    }
+}
+
+/// UTF-16LE files under `working-tree-encoding`: git stores UTF-8 and writes UTF-16LE to
+/// disk. Staged, unstaged and untracked ones arrive as git has them, not double-encoded.
+#[test]
+fn working_tree_encoding_files_arrive_as_git_has_them() {
+    let utf16 = |s: &str| -> Vec<u8> {
+        let mut b = vec![0xFF, 0xFE];
+        b.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        b
+    };
+    let (_root, remote, w) = shaped(&[]);
+    write(
+        &w.join(".gitattributes"),
+        "*.u16 text working-tree-encoding=UTF-16LE-BOM eol=lf\n",
+    );
+    write(&w.join("a.u16"), utf16("alpha\n"));
+    write(&w.join("b.u16"), utf16("beta\n"));
+    git(&w, &["add", "-A"]);
+    git(&w, &["commit", "-q", "-m", "encoded files"]);
+    git(&w, &["push", "-q", "origin", "main"]);
+    write(&w.join("a.u16"), utf16("alpha, staged\n"));
+    git(&w, &["add", "a.u16"]);
+    write(&w.join("b.u16"), utf16("beta, unstaged\n"));
+    write(&w.join("c.u16"), utf16("gamma, untracked\n"));
+    let before = git_view(&w);
+    let (_d, clone, prompt) = replays_as_git_sees_it(&w, &remote);
+    assert_eq!(git_view(&clone), before, "{prompt}");
+    for f in ["a.u16", "b.u16", "c.u16"] {
+        assert_eq!(
+            std::fs::read(clone.join(f)).expect("read"),
+            std::fs::read(w.join(f)).expect("read"),
+            "{f}"
+        );
+    }
+}
+
+/// A split index (`git update-index --split-index`), which libgit2 cannot read: git builds
+/// the tree, and the repository hands off and replays. (SHA-256 objects and reftable refs
+/// are still refused when the repository is opened: see the CHANGELOG.)
+#[test]
+fn a_split_index_repository_hands_off() {
+    let shapes: [(&str, &[&str]); 1] = [("split index", &[])];
+    for (name, init) in shapes {
+        let (_root, remote, w) = shaped(init);
+        if name == "split index" {
+            git(&w, &["update-index", "--split-index"]);
+        }
+        git(
+            &w,
+            &["checkout", "-q", "-b", "work", "--track", "origin/main"],
+        );
+        write(&w.join("committed.txt"), "an unpushed commit\n");
+        git(&w, &["add", "-A"]);
+        git(&w, &["commit", "-q", "-m", "local"]);
+        write(&w.join("src/lib.rs"), "pub fn one() -> u32 {\n    3\n}\n");
+        git(&w, &["add", "src/lib.rs"]);
+        write(&w.join("README.md"), "# shapes, edited\n");
+        write(&w.join("new.txt"), "untracked\n");
+        let before = git_view(&w);
+        let (_d, clone, prompt) = replays_as_git_sees_it(&w, &remote);
+        assert_eq!(git_view(&clone), before, "{name}: {prompt}");
+        assert_eq!(
+            git(&clone, &["rev-parse", "HEAD"]),
+            git(&w, &["rev-parse", "HEAD"]),
+            "{name}: same commit IDs"
+        );
+    }
+}

@@ -298,7 +298,11 @@ fn push_checkout(
     }
     p.push_str(
         "Check out the base commit, then apply the patch with `git apply`: the result is \
-         the local working tree, byte for byte. The patch holds unpushed commits and uncommitted \
+         the local working tree, byte for byte",
+    );
+    p.push_str(exact_except(state));
+    p.push_str(
+        ". The patch holds unpushed commits and uncommitted \
          work alike; commit as you see fit.",
     );
     push_check(p, &mut steps, check);
@@ -345,15 +349,24 @@ fn push_history_checkout(
             "git apply --whitespace=nowarn \"$(git rev-parse --git-path {PATCH_NAME})\"   # {source}, saved there"
         );
     }
+    let (what, them) = match history.commits.len() {
+        1 => (
+            "The 1 unpushed commit travels as a commit".to_string(),
+            "it",
+        ),
+        n => (
+            format!("The {n} unpushed commits travel as commits"),
+            "them",
+        ),
+    };
     let _ = writeln!(
         p,
-        "The {} unpushed commit{} travel as commits, in the attached git bundle (its one \
-         prerequisite is the base commit): fetch them, check out the branch at `{}`, then \
-         apply the patch of the uncommitted work on top. The result is the local branch, with \
-         the same commit IDs, and the local working tree, byte for byte.",
-        history.commits.len(),
-        if history.commits.len() == 1 { "" } else { "s" },
-        history.tip
+        "{what}, in the attached git bundle (its one prerequisite is the base commit): fetch \
+         {them}, check out the branch at `{}`, then apply the patch of the uncommitted work on \
+         top. The result is the local branch, with the same commit IDs, and the local working \
+         tree, byte for byte{}.",
+        history.tip,
+        exact_except(state)
     );
     push_check(p, &mut steps, check);
     p.push_str("\n\n");
@@ -509,12 +522,56 @@ fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
     let _ = writeln!(steps, "sh -c {}", crate::shell::quote(&script));
 }
 
+/// What "byte for byte" does not cover: the paths the prompt lists as left out.
+fn exact_except(state: &RepoState) -> &'static str {
+    if state.changes.left_out.is_empty() {
+        ""
+    } else {
+        " except the paths listed under \"Left out of the patch\""
+    }
+}
+
 fn push_left_out(p: &mut String, left_out: &[LeftOut]) {
     if left_out.is_empty() {
         return;
     }
     p.push_str("\n### Left out of the patch\n\n");
-    for l in left_out {
-        let _ = writeln!(p, "- `{}`: {}", l.path.replace('`', "'"), l.reason);
+    // A long list (a vendored tree, build output) is summarised by top folder and reason;
+    // the manifest keeps every path.
+    if left_out.len() <= LEFT_OUT_LISTED {
+        for l in left_out {
+            let _ = writeln!(p, "- `{}`: {}", l.path.replace('`', "'"), l.reason);
+        }
+        return;
     }
+    let mut groups: Vec<(String, &str, usize)> = Vec::new();
+    for l in left_out {
+        let key = match l.path.split_once('/') {
+            Some((top, _)) => format!("{top}/"),
+            None => l.path.clone(),
+        };
+        match groups
+            .iter_mut()
+            .find(|(k, r, _)| *k == key && *r == l.reason)
+        {
+            Some(g) => g.2 += 1,
+            None => groups.push((key, &l.reason, 1)),
+        }
+    }
+    for (key, reason, n) in groups {
+        let key = key.replace('`', "'");
+        if n == 1 {
+            let _ = writeln!(p, "- `{key}`: {reason}");
+        } else {
+            let _ = writeln!(p, "- `{key}` ({n} files): {reason}");
+        }
+    }
+    let _ = writeln!(
+        p,
+        "\n{} paths in all; the handoff's manifest (`--json`) lists each one.",
+        left_out.len()
+    );
 }
+
+/// Up to this many left-out paths are listed one by one in the prompt.
+const LEFT_OUT_LISTED: usize = 20;

@@ -543,3 +543,73 @@ fn a_split_index_repository_hands_off() {
         );
     }
 }
+
+/// A long left-out list is summarised by top folder in the prompt (count and reason); the
+/// manifest keeps every path.
+#[test]
+fn a_long_left_out_list_is_summarised_by_folder() {
+    let fx = Fixture::new();
+    for i in 0..30 {
+        write(&fx.work.join(format!("vendor/lib{i}.js")), "x\n");
+    }
+    write(&fx.work.join("skip.txt"), "x\n");
+    write(&fx.work.join("kept.txt"), "kept\n");
+    let out = checked(
+        bin(&fx.work)
+            .args(["create", "--dry-run", "--json"])
+            .args(["--exclude", "vendor/**", "--exclude", "skip.txt", "go on"])
+            .output()
+            .expect("run"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json = stdout_json(&out);
+    let prompt = json["request"]["prompt"].as_str().expect("prompt");
+    assert!(
+        prompt.contains("- `vendor/` (30 files): excluded by --exclude"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("- `skip.txt`: excluded by --exclude"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("31 paths in all"), "{prompt}");
+    assert!(!prompt.contains("vendor/lib7.js"), "{prompt}");
+    let listed = json["manifest"]["left_out"].as_array().expect("left_out");
+    assert_eq!(listed.len(), 31);
+
+    // The patch carriers do not claim "byte for byte" for what they leave out, and count
+    // one commit as one.
+    git(&fx.work, &["checkout", "-q", "-b", "work"]);
+    write(&fx.work.join("one.txt"), "one commit\n");
+    git(&fx.work, &["add", "one.txt"]);
+    git(&fx.work, &["commit", "-q", "-m", "one"]);
+    for flags in [
+        &["--via", "inline"][..],
+        &["--history", "--via", "inline"][..],
+    ] {
+        let out = checked(
+            bin(&fx.work)
+                .args(["create", "--dry-run", "--json"])
+                .args(flags)
+                .args(["--exclude", "vendor/**", "go on"])
+                .output()
+                .expect("run"),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let prompt = stdout_json(&out)["request"]["prompt"]
+            .as_str()
+            .expect("prompt")
+            .to_string();
+        assert!(
+            prompt
+                .contains("byte for byte except the paths listed under \"Left out of the patch\""),
+            "{flags:?}: {prompt}"
+        );
+        if flags.contains(&"--history") {
+            assert!(
+                prompt.contains("The 1 unpushed commit travels as a commit,"),
+                "{prompt}"
+            );
+        }
+    }
+}

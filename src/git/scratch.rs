@@ -39,7 +39,12 @@ impl Scratch {
 
     /// The scratch index file.
     pub fn index(&self) -> PathBuf {
-        self.dir.path().join("index")
+        self.file("index")
+    }
+
+    /// A file of the caller's in the scratch folder (removed with it).
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
     }
 
     /// Starts from a copy of the repository's index, so that git's stat cache spares it

@@ -820,7 +820,7 @@ struct Applied {
 fn applied_tree(state: &RepoState) -> Result<Applied> {
     let repo = super::open(&state.workdir)?;
     let store = super::scratch::Scratch::new(&repo, &state.workdir)?;
-    let patch_file = store.objects().with_file_name("change.patch");
+    let patch_file = store.file("change.patch");
     std::fs::write(&patch_file, state.changes.patch())?;
     let start = match &state.history {
         Some(h) => Some(h.tip.clone()),

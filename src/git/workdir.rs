@@ -390,7 +390,7 @@ pub(crate) fn git_snapshot(
             attrs,
         ],
     ];
-    let untracked_list = scratch.objects().with_file_name("untracked");
+    let untracked_list = scratch.file("untracked");
     let listed = if include_untracked {
         scratch.run(&["ls-files", "-z", "--others", "--exclude-standard"])?
     } else {
@@ -439,23 +439,13 @@ pub(crate) fn git_snapshot(
         }
     }
     let new_tree = Oid::from_str(&scratch.text(&["write-tree"])?)?;
-    // Untracked: in the new tree, not in the repository's own index.
-    let mut untracked = HashSet::new();
-    if include_untracked {
-        scratch.copy_index()?;
-        let names = scratch.run(&[
-            "diff-index",
-            "--cached",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--diff-filter=D",
-            &new_tree.to_string(),
-        ])?;
-        for p in names.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-            untracked.insert(String::from_utf8_lossy(p).into_owned());
-        }
-    }
+    // Untracked: what git listed as such before adding it.
+    let untracked: HashSet<String> = listed
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        // A repository inside the working tree is listed as `dir/`; git adds it as `dir`.
+        .map(|p| String::from_utf8_lossy(p).trim_end_matches('/').to_string())
+        .collect();
     let odb = git2::Odb::new()?;
     odb.add_new_mempack_backend(1000)?;
     odb.add_disk_alternate(&scratch.objects().to_string_lossy())?;

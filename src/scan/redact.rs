@@ -29,8 +29,11 @@ pub struct RedactedFile {
     pub secrets: usize,
 }
 
+/// How a redaction marker opens: `[REDACTED:rule]`.
+pub(crate) const MARKER_OPEN: &str = "[REDACTED:";
+
 fn placeholder(rule: &str) -> String {
-    format!("[REDACTED:{rule}]")
+    format!("{MARKER_OPEN}{rule}]")
 }
 
 /// Replaces every secret in `text`; returns the new text and how many were replaced.

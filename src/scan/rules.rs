@@ -1499,6 +1499,12 @@ impl Rule {
                 caps.get(self.group)
             };
             let Some(m) = m else { continue };
+            // The tool's own marker names a rule (`[REDACTED:stripe-key]`): read as a name,
+            // it would make whatever follows it look like that key's value.
+            let whole = caps.get(0).map_or(m.start(), |w| w.start());
+            if line[..whole].ends_with(super::redact::MARKER_OPEN) {
+                continue;
+            }
             if self.edges && !on_edges(line, m.start(), m.end()) {
                 continue;
             }

@@ -463,15 +463,24 @@ const PREVIEW_BYTES: usize = 16 * 1024;
 fn push_preview(p: &mut String, changes: &crate::git::ChangeSet) {
     let mut body = String::new();
     let mut shown = 0;
+    let mut deletions = 0;
     for f in &changes.files {
-        let readable =
-            !f.binary && !f.patch.contains('\r') && !f.patch.contains("GIT binary patch");
-        if readable && body.len() + f.patch.len() <= PREVIEW_BYTES {
-            body.push_str(&f.patch);
-            if !f.patch.ends_with('\n') {
+        // A deleted file's old text tells the agent nothing it needs and is already on the
+        // remote: its headers say it goes.
+        let text = if f.kind == crate::git::ChangeKind::Deleted {
+            let end = f.patch.find("\n@@").map_or(f.patch.len(), |i| i + 1);
+            &f.patch[..end]
+        } else {
+            f.patch.as_str()
+        };
+        let readable = !f.binary && !text.contains('\r') && !text.contains("GIT binary patch");
+        if readable && body.len() + text.len() <= PREVIEW_BYTES {
+            body.push_str(text);
+            if !text.ends_with('\n') {
                 body.push('\n');
             }
             shown += 1;
+            deletions += usize::from(text.len() < f.patch.len());
         }
     }
     if shown == 0 {
@@ -492,6 +501,17 @@ fn push_preview(p: &mut String, changes: &crate::git::ChangeSet) {
     );
     let fence = fence_for(&body);
     let _ = write!(p, "{fence}diff\n{body}{fence}\n");
+    if deletions > 0 {
+        let _ = writeln!(
+            p,
+            "\nThe old text of {} is not shown here.",
+            if deletions == 1 {
+                "the deleted file".to_string()
+            } else {
+                format!("the {deletions} deleted files")
+            }
+        );
+    }
 }
 
 /// The steps' last line: it checks that the working tree is exactly the handed-off state,

@@ -613,3 +613,31 @@ fn a_long_left_out_list_is_summarised_by_folder() {
         }
     }
 }
+
+/// The preview does not carry a deleted file's old text (the steps delete it; the remote has
+/// it): its headers, and a sentence saying so.
+#[test]
+fn the_preview_leaves_out_a_deleted_files_old_text() {
+    let fx = Fixture::new();
+    std::fs::remove_file(fx.work.join("doomed.txt")).expect("rm");
+    write(&fx.work.join("kept.txt"), "kept\n");
+    let out = checked(
+        bin(&fx.work)
+            .args(["create", "--dry-run", "--json", "go on"])
+            .output()
+            .expect("run"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let prompt = stdout_json(&out)["request"]["prompt"]
+        .as_str()
+        .expect("prompt")
+        .to_string();
+    let preview = &prompt[prompt.find("### Preview").expect("preview")..];
+    assert!(
+        preview.contains("--- a/doomed.txt\n+++ /dev/null\n"),
+        "{preview}"
+    );
+    assert!(!preview.contains("this file will be deleted"), "{preview}");
+    assert!(preview.contains("The old text of the deleted file is not shown here."));
+    assert!(preview.contains("+kept"), "{preview}");
+}

@@ -6,6 +6,7 @@ pub mod remote;
 mod scratch;
 mod state;
 mod ucache;
+mod view;
 mod workdir;
 
 pub(crate) use changes::exclude_set;
@@ -14,7 +15,16 @@ pub(crate) use changes::exclude_set;
 /// --git-dir=… --work-tree=… handoff` (a dotfiles setup), git passes `GIT_DIR` and
 /// `GIT_WORK_TREE`, and `core.worktree` may name the working tree. What git would open is
 /// what is handed off.
-fn open(dir: &std::path::Path) -> std::result::Result<git2::Repository, git2::Error> {
+/// What libgit2 cannot read as it is (reftable refs) is opened through a view git fills.
+fn open(dir: &std::path::Path) -> std::result::Result<view::Repo, git2::Error> {
+    match open_direct(dir) {
+        Ok(repo) => Ok(view::Repo::plain(repo)),
+        Err(e) if view::needs_view(&e) => view::open(dir),
+        Err(e) => Err(e),
+    }
+}
+
+fn open_direct(dir: &std::path::Path) -> std::result::Result<git2::Repository, git2::Error> {
     if std::env::var_os("GIT_DIR").is_some_and(|v| !v.is_empty()) {
         let repo = git2::Repository::open_from_env()?;
         // A bare git directory (`git init --bare ~/.cfg`, the usual dotfiles setup) with a

@@ -767,7 +767,7 @@ pub fn remote_repo(dir: &Path) -> Result<Option<RemoteRepo>> {
 
 /// Reads blobs of the repository containing `dir` by full object id: what the secret guard
 /// needs to rebuild a binary delta or a redacted file. Opened once, read many times.
-pub struct Blobs(Option<Repository>);
+pub struct Blobs(Option<super::view::Repo>);
 
 impl Blobs {
     pub fn open(dir: &Path) -> Blobs {

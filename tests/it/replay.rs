@@ -511,12 +511,15 @@ fn working_tree_encoding_files_arrive_as_git_has_them() {
     }
 }
 
-/// A split index (`git update-index --split-index`), which libgit2 cannot read: git builds
-/// the tree, and the repository hands off and replays. (SHA-256 objects and reftable refs
-/// are still refused when the repository is opened: see the CHANGELOG.)
+/// Repositories libgit2 cannot read as they are: a split index (`git update-index
+/// --split-index`) and reftable refs (`git init --ref-format=reftable`, git's coming
+/// default). Each hands off and replays with the same commit IDs.
 #[test]
-fn a_split_index_repository_hands_off() {
-    let shapes: [(&str, &[&str]); 1] = [("split index", &[])];
+fn split_index_and_reftable_repositories_hand_off() {
+    let shapes: [(&str, &[&str]); 2] = [
+        ("split index", &[]),
+        ("reftable", &["--ref-format=reftable"]),
+    ];
     for (name, init) in shapes {
         let (_root, remote, w) = shaped(init);
         if name == "split index" {
@@ -640,4 +643,18 @@ fn the_preview_leaves_out_a_deleted_files_old_text() {
     assert!(!preview.contains("this file will be deleted"), "{preview}");
     assert!(preview.contains("The old text of the deleted file is not shown here."));
     assert!(preview.contains("+kept"), "{preview}");
+}
+
+/// A SHA-256 repository is refused with a message that says why, not libgit2's words.
+#[test]
+fn a_sha256_repository_is_refused_by_name() {
+    let (_root, _remote, w) = shaped(&["--object-format=sha256"]);
+    write(&w.join("README.md"), "# edited\n");
+    let out = dry_run_output(&w, "block", &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("sha256") && err.contains("SHA-1 repositories hand off"),
+        "{err}"
+    );
 }

@@ -195,6 +195,11 @@ pub struct WorkCommits {
     /// version that holds a possible secret never travels.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub staging_dropped: Vec<String>,
+    /// Changed `.gitattributes` paths that are symbolic links in the working tree: git
+    /// reads none of them there (it falls back to the index's), so the replay writes them
+    /// after the files they govern.
+    #[serde(skip)]
+    pub attribute_links: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1010,10 +1015,24 @@ pub fn add_work_in_progress(
     out.extend_from_slice(&pack);
     history.bundle_bytes = out.len();
     history.bundle = out;
+    let worktree_tree = repo.find_tree(work_tree)?;
+    let attribute_links = state
+        .changes
+        .files
+        .iter()
+        .filter(|f| f.path == ".gitattributes" || f.path.ends_with("/.gitattributes"))
+        .filter(|f| {
+            worktree_tree
+                .get_path(Path::new(&f.path))
+                .is_ok_and(|e| e.filemode() == i32::from(git2::FileMode::Link))
+        })
+        .map(|f| f.path.clone())
+        .collect();
     history.work = Some(WorkCommits {
         index: index_commit.to_string(),
         worktree: work_commit.to_string(),
         staging_dropped: dropped,
+        attribute_links,
     });
     state.expected_tree = Some(work_tree.to_string());
     Ok(())

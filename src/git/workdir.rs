@@ -154,6 +154,13 @@ pub(crate) fn snapshot(
             Some(i) => (&path[..i], &path[i + 1..]),
             None => (&path[..0], path),
         };
+        // git reads an ignore or attribute file that a sparse checkout keeps out of the
+        // working tree from the index; the listing reads the disk only.
+        if (name == b".gitignore" || name == b".gitattributes")
+            && e.flags.contains(Flags::SKIP_WORKTREE)
+        {
+            return None;
+        }
         if name == b".gitattributes" {
             attributes = true;
             attributes_shadowed |= workdir.join(OsStr::from_bytes(path)).is_dir();
@@ -366,78 +373,40 @@ pub(crate) fn git_snapshot(
     // the index still has every attribute file. It exits 1 when files need updating, which
     // is the normal case here.
     scratch.run_lenient(&["update-index", "-q", "--refresh"])?;
-    // Three passes, so that each file is hashed with the attributes git's own view uses:
-    // tracked files with the index's attribute files (as `git status` and `git diff` do; a
-    // single `git add -A` rehashes a racily clean file after staging the deletion of a
-    // `.gitattributes` before it), then the attribute files, then the untracked files with
-    // the attribute files now in the working tree (as a clone will have them).
+    // Three passes, so that every file is hashed with the attribute files git's own view
+    // reads (the working tree's, or the index's where the working tree has none readable:
+    // `git status` and `git diff` for tracked files), and so that the replay can write each
+    // file back with the same ones (a checkout reads the index's first): tracked files,
+    // then untracked files, then the attribute files themselves. A single `git add -A`
+    // would stage the deletion of a `.gitattributes` first and then rehash a racily clean
+    // file without it: the result would depend on the clock.
     let mut left_out = Vec::new();
-    let attrs = ":(glob)**/.gitattributes";
-    let mut phases = vec![
-        vec![
+    // A tracked file left outside a sparse checkout's patterns (it was modified when they
+    // were set) is still in the working tree, and git status lists it: `--sparse`.
+    git_add(
+        &scratch,
+        &[
             "add",
             "-u",
             "--ignore-errors",
+            "--sparse",
             "--",
             ".",
             ":(exclude,glob)**/.gitattributes",
         ],
-        vec![
-            "add",
-            if include_untracked { "-A" } else { "-u" },
-            "--ignore-errors",
-            "--",
-            attrs,
-        ],
-    ];
-    let untracked_list = scratch.file("untracked");
+        &mut left_out,
+    )?;
     let listed = if include_untracked {
         scratch.run(&["ls-files", "-z", "--others", "--exclude-standard"])?
     } else {
         Vec::new()
     };
-    if !listed.is_empty() {
-        std::fs::write(&untracked_list, &listed)?;
-        phases.push(vec![
-            "add",
-            "--ignore-errors",
-            "--pathspec-file-nul",
-            "--pathspec-from-file",
-            untracked_list.to_str().unwrap_or_default(),
-        ]);
-    }
-    for (phase, args) in phases.iter().enumerate() {
-        let (ok, stderr) = scratch.run_lenient(args)?;
-        if ok || (phase > 0 && stderr.contains("did not match any files")) {
-            continue;
-        }
-        // `--ignore-errors` adds every file it can and names each it cannot.
-        let mut named = false;
-        for line in stderr.lines() {
-            if let Some(path) = unreadable_path(line) {
-                named = true;
-                left_out.push(LeftOut {
-                    path,
-                    reason: format!("unreadable: {}", line.trim_start_matches("error: ")),
-                });
-            } else if let Some(path) = line
-                .strip_prefix("error: '")
-                .and_then(|r| r.strip_suffix("' does not have a commit checked out"))
-            {
-                named = true;
-                left_out.push(LeftOut {
-                    path: path.trim_end_matches('/').to_string(),
-                    reason: "nested git repository (not captured)".into(),
-                });
-            }
-        }
-        if !named {
-            return Err(crate::error::Error::other(format!(
-                "git add failed: {}",
-                stderr.trim()
-            )));
-        }
-    }
+    git_add_named(&scratch, &listed, &mut left_out)?;
+    // The attribute files git sees changed (modified or deleted); a new one was untracked.
+    // Named, because `:(glob)**/.gitattributes` given to `git add` misses the top one in a
+    // sparse checkout.
+    let attrs = scratch.run(&["ls-files", "-z", "-m", "--", ":(glob)**/.gitattributes"])?;
+    git_add_named(&scratch, &attrs, &mut left_out)?;
     let new_tree = Oid::from_str(&scratch.text(&["write-tree"])?)?;
     // Untracked: what git listed as such before adding it.
     let untracked: HashSet<String> = listed
@@ -464,6 +433,76 @@ pub(crate) fn git_snapshot(
         attributes_shadowed: false,
         _scratch: Some(scratch),
     })
+}
+
+/// Runs `git add --ignore-errors …` in the scratch index: a file git cannot read, or a
+/// nested repository without a commit, is listed as left out; any other failure is an error.
+fn git_add(
+    scratch: &super::scratch::Scratch,
+    args: &[&str],
+    left_out: &mut Vec<LeftOut>,
+) -> crate::error::Result<()> {
+    let (ok, stderr) = scratch.run_lenient(args)?;
+    if ok {
+        return Ok(());
+    }
+    // `--ignore-errors` adds every file it can and names each it cannot.
+    let mut named = false;
+    for line in stderr.lines() {
+        if let Some(path) = unreadable_path(line) {
+            named = true;
+            left_out.push(LeftOut {
+                path,
+                reason: format!("unreadable: {}", line.trim_start_matches("error: ")),
+            });
+        } else if let Some(path) = line
+            .strip_prefix("error: '")
+            .and_then(|r| r.strip_suffix("' does not have a commit checked out"))
+        {
+            named = true;
+            left_out.push(LeftOut {
+                path: path.trim_end_matches('/').to_string(),
+                reason: "nested git repository (not captured)".into(),
+            });
+        }
+    }
+    if named {
+        Ok(())
+    } else {
+        Err(crate::error::Error::other(format!(
+            "git add failed: {}",
+            stderr.trim()
+        )))
+    }
+}
+
+/// `git add` of NUL-separated paths, named one by one: literally (a file named `*.txt` or
+/// `:!x` means itself), and with `--sparse` (an untracked file outside a sparse checkout's
+/// patterns is untracked all the same, and git status lists it; the entries git keeps
+/// outside the patterns stay as they are either way). Nothing to add, nothing run.
+fn git_add_named(
+    scratch: &super::scratch::Scratch,
+    names: &[u8],
+    left_out: &mut Vec<LeftOut>,
+) -> crate::error::Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let list = scratch.file("paths");
+    std::fs::write(&list, names)?;
+    git_add(
+        scratch,
+        &[
+            "--literal-pathspecs",
+            "add",
+            "--ignore-errors",
+            "--sparse",
+            "--pathspec-file-nul",
+            "--pathspec-from-file",
+            list.to_str().unwrap_or_default(),
+        ],
+        left_out,
+    )
 }
 
 /// The path in one of `git add --ignore-errors`'s complaints about a file it could not read.

@@ -406,8 +406,38 @@ fn push_work_in_progress(
         "git fetch --quiet \"$(git rev-parse --git-path {BUNDLE_NAME})\" {}   # the attached {BUNDLE_NAME}, downloaded there",
         refspecs.iter().map(|r| quote(r)).collect::<Vec<_>>().join(" ")
     );
-    let _ = writeln!(steps, "git checkout --quiet --detach {}", work.worktree);
-    let _ = writeln!(steps, "git reset --quiet {}", work.index);
+    // The index commit first, then the working tree's files over it with `restore`, which
+    // leaves the index alone: each file is written with the attribute files it was hashed
+    // with locally (the working tree's, or the index's where the working tree has none),
+    // since a checkout reads the index's first. Checking out the working-tree commit would
+    // write a file under a `.gitattributes` deleted only in the working tree unconverted.
+    let _ = writeln!(steps, "git checkout --quiet --detach {}", work.index);
+    // A `.gitattributes` that is a symbolic link is not read in the working tree (git falls
+    // back to the index's); `restore` would put the link in the index it reads first, so it
+    // is written after the files it governs.
+    let links: Vec<String> = work
+        .attribute_links
+        .iter()
+        .map(|l| quote(&format!(":(exclude,literal){l}")))
+        .collect();
+    let _ = writeln!(
+        steps,
+        "git restore --quiet --source={} --worktree -- .{}",
+        work.worktree,
+        links.iter().map(|l| format!(" {l}")).collect::<String>()
+    );
+    if !work.attribute_links.is_empty() {
+        let _ = writeln!(
+            steps,
+            "git --literal-pathspecs restore --quiet --source={} --worktree -- {}",
+            work.worktree,
+            work.attribute_links
+                .iter()
+                .map(|l| quote(l))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     let _ = writeln!(steps, "git reset --quiet --soft {}", history.tip);
     if let Head::Branch { name, .. } = &state.head {
         let _ = writeln!(steps, "git checkout --quiet -B {}", quote(name));
@@ -422,7 +452,7 @@ fn push_work_in_progress(
         p,
         "Everything travels as git objects in the attached bundle (its one prerequisite is \
          the base commit): {commits}the work in progress as two commits on top of `{tip}`, one \
-         holding the index (what was staged) and one the working tree. The steps fetch them, check out the working tree, restore the index, \
+         holding the index (what was staged) and one the working tree. The steps fetch them, check out the index commit, write the working tree's files over it, \
          and put the branch back at `{tip}`: `git diff --cached` and `git diff` then show what \
          they show locally. The two work-in-progress commits are only the carrier; they stay \
          off the branch.",
@@ -515,11 +545,21 @@ fn push_preview(p: &mut String, changes: &crate::git::ChangeSet) {
 }
 
 /// The steps' last line: it checks that the working tree is exactly the handed-off state,
-/// and changes nothing (it hashes the working tree into a throwaway index inside `.git`, as
-/// `git add -A -f` would, and compares the tree with the expected one). `-f`: a file the
-/// handoff carries may be one `.gitignore` ignores (tracked locally); right after the steps,
-/// a fresh clone holds no other ignored file. On a mismatch it names
-/// every path that differs (content, mode, missing or extra) and exits 1.
+/// and changes nothing (it hashes the working tree into a throwaway index inside `.git` and
+/// compares the tree with the expected one). On a mismatch it names every path that differs
+/// (content, mode, missing or extra) and exits 1.
+///
+/// It records the tree as the capture defines it, in the same three passes: tracked files
+/// (their attribute files: the working tree's, or the index's where it has none readable,
+/// as `git status` reads them), then the untracked files named one by one, then the
+/// attribute files. One `git add -A` would stage a `.gitattributes` deletion first and then
+/// rehash a racily clean tracked file without it: the result would depend on the clock.
+/// Named paths are added only when there are some (an empty list to `git add` says "Nothing
+/// specified"), and literally. Every untracked file counts, ignored or not (`-f`): a file the
+/// handoff carries may be one a `.gitignore` ignores (tracked or intent-to-add locally, or
+/// untracked once the patch is applied), and right after the steps a fresh clone holds no
+/// other. `--sparse`: a sparse checkout's untracked file outside its patterns is part of the
+/// state.
 fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
     let Some(tree) = tree else {
         return;
@@ -532,9 +572,15 @@ fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
     );
     let script = format!(
         "i=\"$(git rev-parse --git-path handoff-check.index)\"; \
+         l=\"$(git rev-parse --git-path handoff-check.list)\"; \
          cp -p \"$(git rev-parse --git-path index)\" \"$i\" 2>/dev/null || rm -f \"$i\"; \
-         t=\"$(GIT_INDEX_FILE=\"$i\" git add -A -f && GIT_INDEX_FILE=\"$i\" git write-tree)\"; \
-         rm -f \"$i\"; \
+         named() {{ [ ! -s \"$l\" ] || git --literal-pathspecs add -f --sparse --pathspec-file-nul --pathspec-from-file=\"$l\"; }}; \
+         t=\"$(export GIT_INDEX_FILE=\"$i\"; \
+         git add -u -f --ignore-errors --sparse -- . ':(exclude,glob)**/.gitattributes' \
+         && git ls-files -z -o >\"$l\" && named \
+         && git ls-files -z -m -- ':(glob)**/.gitattributes' >\"$l\" && named \
+         && git write-tree)\"; \
+         rm -f \"$i\" \"$l\"; \
          if [ \"$t\" = {tree} ]; then echo \"verified: the working tree is the handed-off state (tree {tree})\"; \
          else echo \"MISMATCH: the working tree differs from the handed-off state (tree {tree}):\" >&2; \
          git diff --no-renames --name-status {tree} $t >&2; exit 1; fi"

@@ -38,8 +38,8 @@ pub struct Manifest {
     pub deletions: usize,
     /// Size of the patch in bytes.
     pub patch_bytes: usize,
-    /// The tree ID the replay must end with, which the steps' last line checks (`git add -A`
-    /// of the replayed working tree gives it); absent when no check could be made.
+    /// The tree ID the replay must end with, which the steps' last line checks (`git add` of
+    /// the replayed working tree gives it); absent when no check could be made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree: Option<String>,
     /// `inline` (in the prompt), `inline_cut` (in the prompt, cut to the budget),

@@ -1,13 +1,23 @@
 //! git is the oracle: a seeded generator makes random repositories and random local states
 //! (edits, renames, typechanges, modes, binaries, CRLF and attributes, nested ignores with
 //! negations, staged / unstaged / committed mixes, intent-to-add entries, gitlinks), and for
-//! each one checks two things against git itself:
+//! each one checks against git itself:
 //!
-//! - the paths the handoff sends or lists as left out are exactly the paths git reports as
-//!   differing from the base: `git diff --no-renames --name-only <base>` for tracked paths
-//!   and `git ls-files --others --exclude-standard` for untracked ones;
+//! - git's view of the working tree is the tree `git add` records in a copy of the
+//!   repository (`replay::record_git_view`: tracked files, then untracked ones, then the
+//!   attribute files); the paths the handoff sends or lists as left out are exactly the paths
+//!   where that tree differs from the base (`git diff-tree`);
 //! - the patch, applied in a fresh clone at the base, reproduces the working tree;
-//! - both capture engines (the fast snapshot and libgit2's full diff) give the same bytes.
+//! - both capture engines (the fast snapshot and git's own `add` into a scratch index) give
+//!   the same bytes;
+//! - the default carrier (the bundle), replayed by running the prompt's steps in a fresh
+//!   clone, ends with its check passing, and the tree the check recorded there is git's view
+//!   of the local working tree, entry by entry.
+//!
+//! The repository's configuration is drawn from a stream of its own (so the local states of
+//! earlier seeds, and their named regressions, stay as they were): `core.autocrlf` and
+//! `core.eol`, reftable refs, a split index, `working-tree-encoding` files, and cone and
+//! non-cone sparse checkouts (with a negated pattern).
 //!
 //! 500 seeds run by default, split over several tests so they run in parallel;
 //! `DEVIN_HANDOFF_DIFF_SEEDS=N` runs N per test instead. A failing seed is printed, and
@@ -100,12 +110,81 @@ fn random_path(r: &mut Rng) -> String {
     )
 }
 
+/// The repository's configuration for a seed.
+#[derive(Debug)]
+struct Shape {
+    eol: Option<(&'static str, &'static str)>,
+    reftable: bool,
+    split_index: bool,
+    encoding: bool,
+    /// A sparse checkout set once the local state is made: cone (`true`) or not.
+    sparse: Option<bool>,
+}
+
+impl Shape {
+    fn of(seed: u64) -> (Shape, Rng) {
+        let mut c = Rng(Gen::new(seed ^ 0x5BA9E));
+        let eols = [
+            None,
+            Some(("core.autocrlf", "input")),
+            Some(("core.autocrlf", "true")),
+            Some(("core.eol", "lf")),
+            Some(("core.eol", "crlf")),
+        ];
+        let eol = if c.chance(40) {
+            eols[1 + c.below(eols.len() - 1)]
+        } else {
+            None
+        };
+        let reftable = c.chance(15);
+        let split_index = c.chance(15);
+        let encoding = c.chance(20);
+        let sparse = c.chance(20).then(|| c.chance(50));
+        (
+            Shape {
+                eol,
+                reftable,
+                split_index,
+                encoding,
+                sparse,
+            },
+            c,
+        )
+    }
+
+    /// Whether the working tree's bytes may differ from a default checkout's.
+    fn converts(&self) -> bool {
+        self.eol.is_some()
+    }
+}
+
+/// UTF-16LE with a byte-order mark, as `working-tree-encoding=UTF-16LE-BOM` writes it.
+fn utf16(text: &str) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xFE];
+    b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    b
+}
+
 /// Builds the repository and the local state for `seed`; returns the working tree.
 fn build(seed: u64, root: &Path) -> PathBuf {
     let mut r = Rng(Gen::new(seed ^ 0xD1FF));
+    let (shape, mut c) = Shape::of(seed);
     git(root, &["init", "-q", "--bare", "remote.git"]);
-    git(root, &["clone", "-q", "remote.git", "work"]);
+    if shape.reftable {
+        git(
+            root,
+            &["clone", "-q", "--ref-format=reftable", "remote.git", "work"],
+        );
+    } else {
+        git(root, &["clone", "-q", "remote.git", "work"]);
+    }
     let work = root.join("work");
+    if let Some((key, value)) = shape.eol {
+        git(&work, &["config", key, value]);
+    }
+    if shape.split_index {
+        git(&work, &["config", "core.splitIndex", "true"]);
+    }
     let crlf = r.chance(15);
     let mut ignore = String::from("*.log\n");
     if r.chance(50) {
@@ -134,6 +213,14 @@ fn build(seed: u64, root: &Path) -> PathBuf {
         std::os::unix::fs::symlink("README", work.join("link")).expect("symlink");
     }
     write(&work.join("README"), "# readme\n");
+    if shape.encoding {
+        let attrs = work.join(".gitattributes");
+        let mut text = std::fs::read_to_string(&attrs).unwrap_or_default();
+        text.push_str("*.u16 text working-tree-encoding=UTF-16LE-BOM\n");
+        write(&attrs, text);
+        put(&work, "enc/one.u16", utf16("one\ntwo\n"));
+        put(&work, "enc/two.u16", utf16("three\n"));
+    }
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-q", "-m", "initial"]);
     git(&work, &["push", "-q", "origin", "HEAD"]);
@@ -147,9 +234,16 @@ fn build(seed: u64, root: &Path) -> PathBuf {
                 let abs = work.join(&p);
                 if abs.is_file() && !abs.is_symlink() {
                     let mut t = std::fs::read(&abs).expect("read");
-                    t.extend_from_slice(r.text(crlf).as_bytes());
-                    if r.chance(20) {
-                        t.push(0);
+                    let more = r.text(crlf);
+                    let nul = r.chance(20);
+                    // An encoded file stays valid UTF-16 (git refuses to add it otherwise).
+                    if p.ends_with(".u16") {
+                        t.extend(utf16(&more).into_iter().skip(2));
+                    } else {
+                        t.extend_from_slice(more.as_bytes());
+                        if nul {
+                            t.push(0);
+                        }
                     }
                     write(&abs, t);
                 }
@@ -250,7 +344,66 @@ fn build(seed: u64, root: &Path) -> PathBuf {
             }
         }
     }
+    shape_the_state(&work, &shape, &mut c);
     work
+}
+
+/// The configuration's own changes, made after the generator's: encoded files edited, staged
+/// and added; then the sparse patterns set, and work done inside them.
+fn shape_the_state(work: &Path, shape: &Shape, c: &mut Rng) {
+    if shape.encoding {
+        if work.join("enc/one.u16").is_file() {
+            put(work, "enc/one.u16", utf16(&format!("one\n{}\n", c.word())));
+            if c.chance(50) {
+                let _ = lenient(work, &["add", "enc/one.u16"]);
+            }
+        }
+        put(work, &format!("enc/{}.u16", c.word()), utf16("untracked\n"));
+    }
+    if let Some(cone) = shape.sparse {
+        // A failed `set` (a file in the way) leaves a state git still describes.
+        if cone {
+            let _ = lenient(work, &["sparse-checkout", "set", "--cone", "src", "enc"]);
+        } else {
+            let _ = lenient(
+                work,
+                &[
+                    "sparse-checkout",
+                    "set",
+                    "--no-cone",
+                    "/src/",
+                    "!/src/sub/",
+                    "/*.md",
+                    "/enc/",
+                ],
+            );
+        }
+        put(
+            work,
+            &format!("src/{}.txt", c.word()),
+            "inside the patterns\n",
+        );
+        let inside: Vec<String> = tracked(work)
+            .into_iter()
+            .filter(|p| p.starts_with("src/") && work.join(p).is_file())
+            .collect();
+        if !inside.is_empty() {
+            let p = &inside[c.below(inside.len())];
+            if !work.join(p).is_symlink() {
+                let mut t = std::fs::read(work.join(p)).expect("read");
+                t.extend_from_slice(b"edited inside the patterns\n");
+                write(&work.join(p), t);
+            }
+        }
+    }
+}
+
+/// Runs git and returns whether it succeeded (for steps a shape may refuse).
+fn lenient(dir: &Path, args: &[&str]) -> bool {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(args).current_dir(dir);
+    hermetic(&mut cmd, home());
+    cmd.output().is_ok_and(|o| o.status.success())
 }
 
 /// What the handoff did: the base, the patch, and the paths it sent or left out.
@@ -261,12 +414,20 @@ struct Handoff {
     left_out: BTreeSet<String>,
     /// The tree the prompt's check expects.
     tree: Option<String>,
+    /// The prompt's steps block.
+    steps: String,
 }
 
 fn handoff(work: &Path, _seed: u64) -> Handoff {
     let DryRun {
-        json, base, patch, ..
+        json,
+        base,
+        patch,
+        prompt,
+        ..
     } = dry_run(work, "allow");
+    let start = prompt.find("```sh\n").expect("steps") + 6;
+    let steps = prompt[start..start + prompt[start..].find("```").expect("end")].to_string();
     let mut paths = BTreeSet::new();
     for f in json["manifest"]["files"].as_array().into_iter().flatten() {
         paths.insert(f["path"].as_str().expect("path").to_string());
@@ -286,23 +447,8 @@ fn handoff(work: &Path, _seed: u64) -> Handoff {
         paths,
         left_out,
         tree: json["manifest"]["tree"].as_str().map(str::to_string),
+        steps,
     }
-}
-
-/// git's own answer: every path that differs from the base, tracked or untracked.
-fn git_paths(work: &Path, base: &str) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = git(work, &["diff", "--no-renames", "--name-only", "-z", base])
-        .split('\0')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    out.extend(
-        git(work, &["ls-files", "--others", "--exclude-standard", "-z"])
-            .split('\0')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-    );
-    out
 }
 
 fn check(seed: u64) {
@@ -316,9 +462,27 @@ fn check(seed: u64) {
     let h = handoff(&work, seed);
     engines_agree(&work, seed);
 
-    // The path sets agree with git's.
-    let mut expected = git_paths(&work, &h.base);
-    expected.retain(|p| !unchanged(&work, &h.base, p));
+    // The path sets agree with git's: the paths where git's view of the working tree (the
+    // tree `git add` records, as `replay::record_git_view` defines it) differs from the base.
+    // `git diff <base>` is no oracle here: in a sparse checkout it passes over the entries
+    // kept outside the patterns, and a path both staged for deletion and on disk shows as
+    // deleted.
+    let (shape, _) = Shape::of(seed);
+    let expected: BTreeSet<String> = crate::replay::git_state_with(&work, |git, tree| {
+        git(&[
+            "diff-tree",
+            "-r",
+            "--no-renames",
+            "--name-only",
+            "-z",
+            &h.base,
+            tree,
+        ])
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+    });
     let mut sent: BTreeSet<String> = h.paths.clone();
     sent.extend(h.left_out.iter().cloned());
     assert_eq!(
@@ -357,33 +521,52 @@ fn check(seed: u64) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    // The check the steps end with: git's own `add -A -f` of the replayed tree, into a
-    // throwaway index, gives the tree the handoff names.
+    // The steps' last line, the check, run as it is in the replayed clone: it records the
+    // working tree into a throwaway index and finds the tree the manifest names.
     let tree = h
         .tree
         .as_deref()
         .expect("the manifest names the expected tree");
-    let index = root.path().join("check.index");
-    let _ = std::fs::copy(replay.join(".git/index"), &index);
-    let mut add = std::process::Command::new("git");
-    add.args(["add", "-A", "-f"]).current_dir(&replay);
-    hermetic(&mut add, home());
-    add.env("GIT_INDEX_FILE", &index);
-    assert!(
-        add.status().expect("git add").success(),
-        "seed {seed}: git add -A"
+    let (_, prompt_steps) = h.steps.rsplit_once("\nsh -c ").expect("the check step");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("sh -c {prompt_steps}"))
+        .current_dir(&replay)
+        .env("HOME", home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("bash");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
-    let mut wt = std::process::Command::new("git");
-    wt.args(["write-tree"]).current_dir(&replay);
-    hermetic(&mut wt, home());
-    wt.env("GIT_INDEX_FILE", &index);
-    let got_tree = String::from_utf8_lossy(&wt.output().expect("write-tree").stdout)
-        .trim()
-        .to_string();
-    assert_eq!(
-        got_tree, tree,
-        "seed {seed}: the replayed tree is not the one the check expects"
-    );
+    // A patch is applied over the base's attribute files, not the local index's: where the
+    // handoff changes a `.gitattributes` (staged or not), the patch carriers are exact only
+    // when no changed file's conversion depends on which one is read. The check then either
+    // verifies or names the mismatch; it never passes a wrong tree. The commits carrier
+    // below is exact either way.
+    let staged = git(&work, &["diff", "--cached", "--name-only", &h.base]);
+    let attributes_change = h
+        .paths
+        .iter()
+        .chain(&h.left_out)
+        .map(String::as_str)
+        .chain(staged.lines())
+        .any(|p| p.split('/').any(|c| c == ".gitattributes"));
+    if attributes_change {
+        assert!(
+            said.contains(&format!(
+                "verified: the working tree is the handed-off state (tree {tree})"
+            )) || (!out.status.success() && said.contains("MISMATCH")),
+            "seed {seed}: the check neither verifies nor names a mismatch: {said}"
+        );
+    } else {
+        assert!(
+            out.status.success() && said.contains(&format!("(tree {tree})")),
+            "seed {seed}: the check fails on the replayed patch: {said}"
+        );
+    }
     let ignored = git(
         &work,
         &["ls-files", "-o", "-i", "--exclude-standard", "--directory"],
@@ -397,7 +580,8 @@ fn check(seed: u64) {
     let mut got = snapshot(&replay);
     // Line endings in the working tree follow the local checkout's settings; the replay's
     // checkout is git's default, so files are compared as git stores them.
-    let attrs = work.join(".gitattributes").exists()
+    let attrs = shape.converts()
+        || work.join(".gitattributes").exists()
         || !git(&work, &["ls-files", ".gitattributes"])
             .trim()
             .is_empty()
@@ -414,16 +598,49 @@ fn check(seed: u64) {
             .iter()
             .any(|s| k == s || k.starts_with(&format!("{s}/")))
     });
-    assert_eq!(
-        want.keys().collect::<Vec<_>>(),
-        got.keys().collect::<Vec<_>>(),
-        "seed {seed}: the replayed tree has other paths"
-    );
-    if !attrs {
-        for (k, v) in &want {
-            assert_eq!(Some(v), got.get(k), "seed {seed}: content of {k}");
+    // A sparse checkout holds only the paths inside its patterns; the clone holds all.
+    if shape.sparse.is_none() {
+        assert_eq!(
+            want.keys().collect::<Vec<_>>(),
+            got.keys().collect::<Vec<_>>(),
+            "seed {seed}: the replayed tree has other paths"
+        );
+        if !attrs {
+            for (k, v) in &want {
+                assert_eq!(Some(v), got.get(k), "seed {seed}: content of {k}");
+            }
         }
     }
+
+    // The default carrier: the bundle, replayed by the prompt's steps, ends verified and as
+    // git sees the local state.
+    let expected = crate::replay::git_state_with(&work, |git, t| git(&["ls-tree", "-r", t]));
+    let (_dest, clone, prompt, ok, text) = crate::replay::replay_steps(
+        &work,
+        &root.path().join("remote.git"),
+        &["--secrets", "allow"],
+    );
+    if std::env::var_os("DEVIN_HANDOFF_DIFF_KEEP").is_some() {
+        let keep = std::env::temp_dir().join(format!("diff-seed-{seed}-clone"));
+        let _ = std::fs::remove_dir_all(&keep);
+        sh(&clone, &format!("cp -a . '{}'", keep.display()));
+    }
+    assert!(
+        ok && text.contains("verified"),
+        "seed {seed} ({shape:?}): the steps failed: {text}\n{prompt}"
+    );
+    // The check rehashed the clone's files into the tree it names; that tree, entry by
+    // entry (so that a failure names the paths), is git's view of the local state.
+    let checked = text
+        .split("(tree ")
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .expect("the check names its tree");
+    assert_eq!(
+        git(&clone, &["ls-tree", "-r", checked]),
+        expected,
+        "seed {seed} ({shape:?}): git's view of the replayed tree differs"
+    );
 }
 
 /// One capture semantics: the parallel fast path and libgit2's full working-tree diff give
@@ -463,54 +680,6 @@ fn engines_agree(work: &Path, seed: u64) {
         left_out(&full),
         "seed {seed}: left out differs"
     );
-}
-
-/// Paths whose working-tree state equals their state at the base (git counts a path that was
-/// `git rm --cached` but is still on disk as deleted and untracked, though nothing changed
-/// in the tree): what git stores for each side, compared.
-fn unchanged(work: &Path, base: &str, path: &str) -> bool {
-    let at_base = git(work, &["ls-tree", "-z", base, "--", path]);
-    let abs = work.join(path);
-    let Ok(meta) = std::fs::symlink_metadata(&abs) else {
-        return at_base.is_empty();
-    };
-    if at_base.is_empty() || meta.is_dir() {
-        return false;
-    }
-    let (info, _) = at_base.split_once('\t').expect("ls-tree line");
-    let mut parts = info.split(' ');
-    let mode = parts.next().expect("mode");
-    let id = parts.nth(1).expect("id");
-    use std::os::unix::fs::PermissionsExt;
-    let now_mode = if meta.file_type().is_symlink() {
-        "120000"
-    } else if meta.permissions().mode() & 0o111 != 0 {
-        "100755"
-    } else {
-        "100644"
-    };
-    let now_id = if meta.file_type().is_symlink() {
-        let target = std::fs::read_link(&abs).expect("readlink");
-        let out = std::process::Command::new("git")
-            .args(["hash-object", "--stdin"])
-            .current_dir(work)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                use std::io::Write;
-                c.stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(target.as_os_str().as_encoded_bytes())?;
-                c.wait_with_output()
-            })
-            .expect("hash-object");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    } else {
-        git(work, &["hash-object", "--", path]).trim().to_string()
-    };
-    mode == now_mode && id == now_id
 }
 
 fn run_seeds(part: u64) {
@@ -591,4 +760,29 @@ fn seed_4000672_a_touched_but_unchanged_file() {
 #[test]
 fn seed_2000960_a_gitattributes_replaced_by_a_directory() {
     check(2_000_960);
+}
+
+#[test]
+fn seed_1000006_an_encoded_file_under_a_gitattributes_deleted_in_the_working_tree() {
+    check(1_000_006);
+}
+
+#[test]
+fn seed_2000006_an_encoded_file_under_a_gitattributes_turned_symlink() {
+    check(2_000_006);
+}
+
+#[test]
+fn seed_4000003_a_changed_top_gitattributes_outside_non_cone_patterns() {
+    check(4_000_003);
+}
+
+#[test]
+fn seed_4000013_an_ignore_file_kept_out_of_a_cone_checkout() {
+    check(4_000_013);
+}
+
+#[test]
+fn seed_1000028_a_stat_clean_file_git_would_hash_otherwise() {
+    check(1_000_028);
 }

@@ -7,7 +7,7 @@ use crate::common::*;
 
 /// Hands `work` off against a fake API with `flags`, then runs the prompt's steps in a fresh
 /// clone of `remote`. Returns the clone and the steps' outcome (success, stdout+stderr).
-fn replay_steps(
+pub(crate) fn replay_steps(
     work: &Path,
     remote: &Path,
     flags: &[&str],
@@ -382,22 +382,125 @@ fn shaped(init: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf) {
     (root, remote, w)
 }
 
-/// Git's own view of a working tree's state: the tree `git add -A` records, in a copy of the
-/// repository so that nothing in it changes.
-fn git_state_tree(work: &Path) -> String {
-    let copy = tempfile::TempDir::new().expect("tempdir");
-    let status = std::process::Command::new("cp")
-        .args(["-a"])
-        .arg(work)
-        .arg(copy.path().join("w"))
-        .status()
-        .expect("cp");
-    assert!(status.success());
-    let w = copy.path().join("w");
-    // A non-sparse clone rebuilds the whole tree: git's view of the sparse original is the
-    // index's entries for the paths outside the patterns, and the disk for the rest.
-    git(&w, &["add", "-A"]);
-    git(&w, &["write-tree"]).trim().to_string()
+/// Git's own view of a working tree's state: the tree `git add` records (as
+/// [`record_git_view`] runs it) into a copy of the index and a throwaway object store, so
+/// that nothing in the repository changes. A copy of the repository would not do: its files
+/// have new stat data, so git would rehash what the original's stat cache vouches for.
+pub(crate) fn git_state_tree(work: &Path) -> String {
+    git_state_with(work, |_, tree| tree.to_string())
+}
+
+/// [`git_state_tree`], then `then(git, tree)`, where `git(args)` runs git in `work` with the
+/// throwaway store that holds the tree's objects, and returns its stdout.
+pub(crate) fn git_state_with<T>(
+    work: &Path,
+    then: impl FnOnce(&dyn Fn(&[&str]) -> String, &str) -> T,
+) -> T {
+    let scratch = tempfile::TempDir::new().expect("tempdir");
+    let at = |name: &str| work.join(git(work, &["rev-parse", "--git-path", name]).trim());
+    let index = scratch.path().join("index");
+    let objects = scratch.path().join("objects");
+    std::fs::create_dir_all(&objects).expect("mkdir");
+    // `cp -p`: git tells a racily clean entry by the index file's time.
+    if at("index").exists() {
+        let status = std::process::Command::new("cp")
+            .arg("-p")
+            .arg(at("index"))
+            .arg(&index)
+            .status()
+            .expect("cp");
+        assert!(status.success());
+    }
+    let store = Store {
+        index,
+        objects,
+        alternates: at("objects"),
+    };
+    record_git_view(work, &store);
+    let run = |args: &[&str]| String::from_utf8_lossy(&store.run(work, args, None)).into_owned();
+    let tree = run(&["write-tree"]).trim().to_string();
+    then(&run, &tree)
+}
+
+/// A throwaway index and object store over a repository's.
+pub(crate) struct Store {
+    pub index: PathBuf,
+    pub objects: PathBuf,
+    pub alternates: PathBuf,
+}
+
+impl Store {
+    fn run(&self, w: &Path, args: &[&str], input: Option<Vec<u8>>) -> Vec<u8> {
+        let mut cmd = std::process::Command::new("git");
+        cmd.args(["-c", "core.splitIndex=false"])
+            .args(args)
+            .current_dir(w);
+        hermetic(&mut cmd, home());
+        cmd.env("GIT_INDEX_FILE", &self.index)
+            .env("GIT_OBJECT_DIRECTORY", &self.objects)
+            .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", &self.alternates)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("git");
+        let mut stdin = child.stdin.take().expect("stdin");
+        if let Some(data) = input {
+            use std::io::Write;
+            stdin.write_all(&data).expect("write");
+        }
+        drop(stdin);
+        let out = child.wait_with_output().expect("git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+}
+
+/// Records git's view of the working tree `w` into `store`: tracked files as `git status`
+/// hashes them (with the working tree's attribute files, or the index's where it has none),
+/// then the untracked files, then the attribute files, so that no file is hashed once a
+/// `.gitattributes` change is staged. `--sparse`: an untracked file outside a sparse
+/// checkout's patterns is untracked all the same (git status lists it), though plain `git
+/// add` refuses it. A sparse checkout's view is the index's entries for the paths outside
+/// the patterns, and the disk for the rest. Named paths go only when there are some (an
+/// empty list to `git add` says "Nothing specified").
+pub(crate) fn record_git_view(w: &Path, store: &Store) {
+    // `--ignore-errors`: with an empty index, `.` matches nothing and plain `add -u` fails.
+    store.run(
+        w,
+        &[
+            "add",
+            "-u",
+            "--ignore-errors",
+            "--sparse",
+            "--",
+            ".",
+            ":(exclude,glob)**/.gitattributes",
+        ],
+        None,
+    );
+    for list in [
+        &["ls-files", "-z", "-o", "--exclude-standard"][..],
+        &["ls-files", "-z", "-m", "--", ":(glob)**/.gitattributes"][..],
+    ] {
+        let named = store.run(w, list, None);
+        if !named.is_empty() {
+            store.run(
+                w,
+                &[
+                    "--literal-pathspecs",
+                    "add",
+                    "--sparse",
+                    "--pathspec-file-nul",
+                    "--pathspec-from-file=-",
+                ],
+                Some(named),
+            );
+        }
+    }
 }
 
 /// Hands `work` off with the default carrier, replays the steps in a clone of `remote`, and

@@ -280,6 +280,7 @@ impl Plan {
             delivery,
             bundle_url: bundle,
             secret_keys: &keys,
+            redacted: self.secrets.as_ref().map_or(&[], |r| &r.redacted),
         });
         composed.manifest.secrets = self.secrets.clone();
         let mut req = self.request_for(&composed);

@@ -8,6 +8,7 @@ use super::{
     BUNDLE_NAME, PATCH_NAME,
 };
 use crate::git::{BaseSource, Head, LeftOut, RepoState};
+use crate::scan::redact::RedactedFile;
 
 /// Builds the prompt: the task, then the context block, then the patch.
 pub fn compose(h: &Handoff<'_>) -> Composed {
@@ -38,8 +39,12 @@ pub fn compose(h: &Handoff<'_>) -> Composed {
     push_notes(&mut p, h.context);
     push_secret_keys(&mut p, h.secret_keys);
     let mut left_out = state.changes.left_out.clone();
-    let delivery = push_local_state(&mut p, h, state, &mut left_out);
+    // What does not travel as it is locally is said before the steps that rebuild it.
+    let mut local = String::new();
+    let delivery = push_local_state(&mut local, h, state, &mut left_out);
     push_left_out(&mut p, &left_out);
+    push_redacted(&mut p, h.redacted);
+    p.push_str(&local);
     let manifest = Manifest {
         in_repository: true,
         repository: state.remote.as_ref().map(|r| RepoSummary {
@@ -169,13 +174,14 @@ fn push_local_state(
     let full_len = state.changes.patch_len();
     if full_len == 0 {
         p.push_str("\n### Local state\n\nThe working tree matches the base commit: there are no local changes.\n");
-        push_checkout(p, state, None, h.bundle_url, true);
+        push_checkout(p, state, None, h.bundle_url, true, "");
         return "none";
     }
     p.push_str("\n### Reproduce the local state\n\n");
     if let (Some(history), Some(url)) = (&state.history, h.bundle_url) {
         if let Some(work) = &history.work {
-            push_work_in_progress(p, state, history, work, url);
+            let except = exact_except(left_out, h.redacted);
+            push_work_in_progress(p, state, history, work, url, &except);
             push_summary(p, &state.changes);
             push_preview(p, &state.changes);
             return "bundle";
@@ -183,7 +189,8 @@ fn push_local_state(
     }
     if let Delivery::Attachment(url) = h.delivery {
         let source = format!("the attached {PATCH_NAME} ({full_len} bytes), downloaded");
-        push_checkout(p, state, Some(&source), h.bundle_url, true);
+        let except = exact_except(left_out, h.redacted);
+        push_checkout(p, state, Some(&source), h.bundle_url, true, &except);
         let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
         push_summary(p, &state.changes);
         return "attachment";
@@ -208,7 +215,15 @@ fn push_local_state(
         _ => (state.changes.patch(), "inline", true),
     };
     // A patch cut to the budget rebuilds part of the state: nothing to check it against.
-    push_checkout(p, state, Some("the Patch block below"), h.bundle_url, whole);
+    let except = exact_except(left_out, h.redacted);
+    push_checkout(
+        p,
+        state,
+        Some("the Patch block below"),
+        h.bundle_url,
+        whole,
+        &except,
+    );
     let fence = fence_for(&patch);
     let _ = write!(p, "\n### Patch\n\n{fence}diff\n{patch}");
     if !patch.ends_with('\n') {
@@ -260,11 +275,12 @@ fn push_checkout(
     patch: Option<&str>,
     bundle: Option<&str>,
     check: bool,
+    except: &str,
 ) {
     let mut steps = String::new();
     let check = state.expected_tree.as_deref().filter(|_| check);
     if let (Some(history), Some(url)) = (&state.history, bundle) {
-        return push_history_checkout(p, state, history, url, patch, check);
+        return push_history_checkout(p, state, history, url, patch, check, except);
     }
     match (&state.base.commit, &state.head) {
         (Some(base), Head::Branch { name, .. }) => {
@@ -300,7 +316,7 @@ fn push_checkout(
         "Check out the base commit, then apply the patch with `git apply`: the result is \
          the local working tree, byte for byte",
     );
-    p.push_str(exact_except(state));
+    p.push_str(except);
     p.push_str(
         ". The patch holds unpushed commits and uncommitted \
          work alike; commit as you see fit.",
@@ -323,6 +339,7 @@ fn push_history_checkout(
     url: &str,
     patch: Option<&str>,
     check: Option<&str>,
+    except: &str,
 ) {
     let mut steps = String::new();
     let _ = writeln!(
@@ -364,9 +381,8 @@ fn push_history_checkout(
         "{what}, in the attached git bundle (its one prerequisite is the base commit): fetch \
          {them}, check out the branch at `{}`, then apply the patch of the uncommitted work on \
          top. The result is the local branch, with the same commit IDs, and the local working \
-         tree, byte for byte{}.",
+         tree, byte for byte{except}.",
         history.tip,
-        exact_except(state)
     );
     push_check(p, &mut steps, check);
     p.push_str("\n\n");
@@ -393,6 +409,7 @@ fn push_work_in_progress(
     history: &crate::git::History,
     work: &crate::git::WorkCommits,
     url: &str,
+    except: &str,
 ) {
     use crate::shell::quote;
     let mut steps = String::new();
@@ -454,8 +471,8 @@ fn push_work_in_progress(
          the base commit): {commits}the work in progress as two commits on top of `{tip}`, one \
          holding the index (what was staged) and one the working tree. The steps fetch them, check out the index commit, write the working tree's files over it, \
          and put the branch back at `{tip}`: `git diff --cached` and `git diff` then show what \
-         they show locally. The two work-in-progress commits are only the carrier; they stay \
-         off the branch.",
+         they show locally{except}. The two work-in-progress commits are only the carrier; they \
+         stay off the branch.",
         tip = history.tip,
     );
     push_check(p, &mut steps, state.expected_tree.as_deref());
@@ -588,12 +605,43 @@ fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
     let _ = writeln!(steps, "sh -c {}", crate::shell::quote(&script));
 }
 
-/// What "byte for byte" does not cover: the paths the prompt lists as left out.
-fn exact_except(state: &RepoState) -> &'static str {
-    if state.changes.left_out.is_empty() {
-        ""
+/// What "byte for byte" does not cover: the paths the prompt lists as left out (withheld
+/// files among them), and the files sent redacted.
+fn exact_except(left_out: &[LeftOut], redacted: &[RedactedFile]) -> String {
+    let mut parts = Vec::new();
+    if !left_out.is_empty() {
+        parts.push("the paths listed under \"Left out of the patch\"");
+    }
+    if !redacted.is_empty() {
+        parts.push("the files listed under \"Redacted\"");
+    }
+    if parts.is_empty() {
+        String::new()
     } else {
-        " except the paths listed under \"Left out of the patch\""
+        format!(" except {}", parts.join(" and "))
+    }
+}
+
+/// The files sent with possible secrets replaced by markers, and how many in each.
+fn push_redacted(p: &mut String, redacted: &[RedactedFile]) {
+    if redacted.is_empty() {
+        return;
+    }
+    p.push_str(
+        "\n### Redacted\n\nIn these files each possible secret was replaced by \
+         `[REDACTED:<rule>]` before the handoff left the machine; the rest of each file is as \
+         it is locally:\n\n",
+    );
+    for f in redacted.iter().take(LEFT_OUT_LISTED) {
+        let n = f.secrets;
+        let _ = writeln!(p, "- `{}` ({n} replaced)", f.path.replace('`', "'"),);
+    }
+    if redacted.len() > LEFT_OUT_LISTED {
+        let _ = writeln!(
+            p,
+            "\n{} files in all; the handoff's manifest (`--json`) lists each one.",
+            redacted.len()
+        );
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Handoff<'a> {
     pub bundle_url: Option<&'a str>,
     /// With `--secrets session`: the names of the secrets the session gets as session secrets.
     pub secret_keys: &'a [String],
+    /// The files sent with possible secrets replaced by `[REDACTED:…]` markers.
+    pub redacted: &'a [crate::scan::redact::RedactedFile],
 }
 
 /// How the user asked the patch to travel (`--via`).

@@ -761,3 +761,61 @@ fn a_sha256_repository_is_refused_by_name() {
         "{err}"
     );
 }
+
+/// What was redacted or withheld is stated before the steps, and no carrier claims "byte for
+/// byte" (or the same `git diff`) for those paths.
+#[test]
+fn redacted_and_withheld_paths_are_named_before_the_steps() {
+    let fx = Fixture::new();
+    let token = Gen::new(77).github_token();
+    write(
+        &fx.work.join("config.py"),
+        format!("GITHUB_TOKEN = \"{token}\"\nDEBUG = True\n"),
+    );
+    write(&fx.work.join(".env"), "API_KEY=abc\n");
+    for flags in [&[][..], &["--history"][..], &["--via", "inline"][..]] {
+        let out = checked(
+            bin(&fx.work)
+                .args(["create", "--dry-run", "--json", "--secrets", "redact"])
+                .args(flags)
+                .arg("go on")
+                .output()
+                .expect("run"),
+        );
+        assert!(out.status.success(), "{flags:?}: {}", stderr(&out));
+        let prompt = stdout_json(&out)["request"]["prompt"]
+            .as_str()
+            .expect("prompt")
+            .to_string();
+        let steps = prompt.find("```sh").expect("steps");
+        let redacted = prompt.find("### Redacted").unwrap_or(usize::MAX);
+        let left_out = prompt
+            .find("### Left out of the patch")
+            .unwrap_or(usize::MAX);
+        assert!(redacted < steps && left_out < steps, "{flags:?}: {prompt}");
+        assert!(
+            prompt[redacted..steps].contains("`config.py`"),
+            "{flags:?}: {prompt}"
+        );
+        assert!(
+            prompt[left_out..steps].contains("`.env`"),
+            "{flags:?}: {prompt}"
+        );
+        let claims: Vec<&str> = ["byte for byte", "show what they show locally"]
+            .into_iter()
+            .filter(|c| prompt.contains(c))
+            .collect();
+        assert!(!claims.is_empty(), "{flags:?}: {prompt}");
+        for c in claims {
+            let at = prompt.find(c).expect("claim");
+            assert!(
+                prompt[at..].starts_with(&format!(
+                    "{c} except the paths listed under \"Left out of the patch\" and the files \
+                     listed under \"Redacted\""
+                )),
+                "{flags:?}: {}",
+                &prompt[at..(at + 200).min(prompt.len())]
+            );
+        }
+    }
+}

@@ -79,6 +79,32 @@ impl Scratch {
         Ok(out.stdout)
     }
 
+    /// Runs git with `input` on its stdin; returns its stdout.
+    pub fn run_input<S: AsRef<OsStr>>(&self, args: &[S], input: &[u8]) -> Result<Vec<u8>> {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let data = input.to_vec();
+        // A writer thread: git may fill its stdout before it has read all of its input.
+        let writer = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child.wait_with_output()?;
+        let _ = writer.join();
+        if !out.status.success() {
+            let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+            return Err(Error::other(format!(
+                "git {} failed: {}",
+                shown.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(out.stdout)
+    }
+
     /// Runs git and returns whether it succeeded, and its stderr, for the caller to read.
     pub fn run_lenient<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<(bool, String)> {
         let out = self.command(args).output()?;

@@ -812,7 +812,8 @@ impl std::fmt::Debug for Blobs {
 /// gives in the agent's clone once the steps ran, so the steps' last line can check it.
 /// `None` when it cannot be computed (the check is then left out, never a wrong one given).
 pub fn expected_tree(state: &RepoState) -> Option<String> {
-    applied_tree(state).ok().map(|t| t.id.to_string())
+    let repo = super::open(&state.workdir).ok()?;
+    applied_tree(state, &repo).ok().map(|t| t.id.to_string())
 }
 
 /// A tree made by applying the change set, and the object store that holds its objects
@@ -822,9 +823,10 @@ struct Applied {
     store: super::scratch::Scratch,
 }
 
-fn applied_tree(state: &RepoState) -> Result<Applied> {
-    let repo = super::open(&state.workdir)?;
-    let store = super::scratch::Scratch::new(&repo, &state.workdir)?;
+/// `repo` is the caller's: the scratch store reads through its git directory, which must
+/// outlive it (a reftable repository's is a throwaway view).
+fn applied_tree(state: &RepoState, repo: &Repository) -> Result<Applied> {
+    let store = super::scratch::Scratch::new(repo, &state.workdir)?;
     let patch_file = store.file("change.patch");
     std::fs::write(&patch_file, state.changes.patch())?;
     let start = match &state.history {
@@ -862,11 +864,11 @@ pub fn add_work_in_progress(
         return Ok(());
     };
     let tip = history.tip.clone();
-    let applied = applied_tree(state)?;
+    let repo = super::open(&state.workdir)?;
+    let applied = applied_tree(state, &repo)?;
     let Some(history) = state.history.as_mut() else {
         return Ok(());
     };
-    let repo = super::open(&state.workdir)?;
     let odb = repo.odb()?;
     // New commits go to memory; the applied tree's objects are read from the throwaway store.
     odb.add_new_mempack_backend(1000)?;
@@ -874,58 +876,23 @@ pub fn add_work_in_progress(
     let head = repo.find_commit(Oid::from_str(&tip)?)?;
     let head_tree = head.tree()?;
     let work_tree = applied.id;
-    let mut work = git2::Index::new()?;
-    work.read_tree(&repo.find_tree(work_tree)?)?;
-    // The index: where it differs from the working tree, its own entry. git names those
-    // paths from its index's stat cache (fast on any size); untracked files, in the working
-    // tree but not in the index, come out of it.
-    let names = |args: &[&str]| -> Result<Vec<u8>> {
-        let out = std::process::Command::new("git")
-            .current_dir(&state.workdir)
-            .env("GIT_DIR", repo.path())
-            .arg("--no-optional-locks")
-            .args(args)
-            .output()?;
-        if !out.status.success() {
-            return Err(Error::other(format!(
-                "git {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(out.stdout)
-    };
-    // Paths whose index entry differs from the working tree, and paths removed from the
-    // index while still in the working tree (`git rm --cached`).
-    let mut listed = names(&["diff", "--name-only", "-z", "--no-renames"])?;
-    listed.push(0);
-    listed.extend(names(&[
-        "diff",
-        "--cached",
-        "--name-only",
-        "-z",
-        "--no-renames",
-        "--diff-filter=D",
-    ])?);
-    // The index as git reads it (libgit2 cannot read a split index): stage-0 entries.
-    let mut staged: std::collections::HashMap<Vec<u8>, (u32, Oid)> = Default::default();
-    for rec in names(&["ls-files", "-s", "-z"])?
-        .split(|b| *b == 0)
-        .filter(|r| !r.is_empty())
-    {
-        // `<mode> <id> <stage>\t<path>`
-        let Some(tab) = rec.iter().position(|b| *b == b'\t') else {
-            continue;
-        };
-        let head_part = String::from_utf8_lossy(&rec[..tab]);
-        let mut parts = head_part.split(' ');
-        let (Some(mode), Some(id), Some("0")) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        let (Ok(mode), Ok(id)) = (u32::from_str_radix(mode, 8), Oid::from_str(id)) else {
-            continue;
-        };
-        staged.insert(rec[tab + 1..].to_vec(), (mode, id));
+    let store = &applied.store;
+    // The index commit is the index itself (git writes its tree from a copy, reusing the
+    // index's cached trees: fast on any size), with each staged version that must not travel
+    // put back to the working tree's: a left-out path, or one that holds a possible secret.
+    store.copy_index()?;
+    // A conflicted path has no staged version to record: it travels as the working tree's.
+    // `<mode> <id> <stage>\t<path>`
+    let unmerged = store.run(&["ls-files", "-u", "-z"])?;
+    if !unmerged.is_empty() {
+        let mut paths: Vec<&[u8]> = unmerged
+            .split(|b| *b == 0)
+            .filter_map(|r| r.iter().position(|b| *b == b'\t').map(|t| &r[t + 1..]))
+            .collect();
+        paths.dedup();
+        set_entries(store, &repo, work_tree, &paths)?;
     }
+    let staged_tree = store.text(&["write-tree"])?;
     let left_out: std::collections::HashSet<&str> = state
         .changes
         .left_out
@@ -933,45 +900,60 @@ pub fn add_work_in_progress(
         .map(|l| l.path.as_str())
         .collect();
     let mut dropped = Vec::new();
-    for f in &state.changes.files {
-        if !staged.contains_key(f.path.as_bytes()) {
-            let _ = work.remove_path(Path::new(&f.path));
-        }
-    }
-    for raw in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-        let Ok(name) = std::str::from_utf8(raw) else {
+    let mut put_back: Vec<Vec<u8>> = Vec::new();
+    // `:<old mode> <new mode> <old id> <new id> <status>\0<path>\0`, the index's side first.
+    let raw = store.run(&[
+        "diff-tree",
+        "-r",
+        "-z",
+        "--no-renames",
+        &staged_tree,
+        &work_tree.to_string(),
+    ])?;
+    let mut fields = raw.split(|b| *b == 0);
+    while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
+        let meta = String::from_utf8_lossy(meta);
+        let mut parts = meta.trim_start_matches(':').split(' ');
+        let (Some(_), Some(_), Some(staged_id), Some(_), Some(status)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             continue;
         };
-        let path = Path::new(name);
+        // Only in the working tree (untracked, or staged for deletion): nothing staged.
+        if status.starts_with('A') {
+            continue;
+        }
+        let Ok(name) = std::str::from_utf8(path) else {
+            put_back.push(path.to_vec());
+            continue;
+        };
+        let Ok(id) = Oid::from_str(staged_id) else {
+            continue;
+        };
         if left_out.contains(name) {
+            put_back.push(path.to_vec());
             continue;
         }
-        let Some(&(mode, id)) = staged.get(raw) else {
-            let _ = work.remove_path(path);
+        let same_as_head = head_tree
+            .get_path(Path::new(name))
+            .is_ok_and(|e| e.id() == id);
+        if same_as_head || repo.find_blob(id).is_ok_and(|b| clean(b.content(), name)) {
             continue;
-        };
-        let same_as_head = head_tree.get_path(path).is_ok_and(|e| e.id() == id);
-        let ok = same_as_head || repo.find_blob(id).is_ok_and(|b| clean(b.content(), name));
-        if ok {
-            work.add(&git2::IndexEntry {
-                ctime: git2::IndexTime::new(0, 0),
-                mtime: git2::IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode,
-                uid: 0,
-                gid: 0,
-                file_size: 0,
-                id,
-                flags: 0,
-                flags_extended: 0,
-                path: raw.to_vec(),
-            })?;
-        } else {
-            dropped.push(name.to_string());
         }
+        put_back.push(path.to_vec());
+        dropped.push(name.to_string());
     }
-    let index_tree = work.write_tree_to(&repo)?;
+    let index_tree = if put_back.is_empty() {
+        Oid::from_str(&staged_tree)?
+    } else {
+        let paths: Vec<&[u8]> = put_back.iter().map(Vec::as_slice).collect();
+        set_entries(store, &repo, work_tree, &paths)?;
+        Oid::from_str(&store.text(&["write-tree"])?)?
+    };
     // Fixed names and the time of `HEAD`: the same state makes the same commits.
     let when = head.committer().when();
     let sig = git2::Signature::new("devin-handoff", "devin-handoff@localhost", &when)?;
@@ -994,7 +976,15 @@ pub fn add_work_in_progress(
     )?;
     // The bundle again, with both commits and the refs that name them.
     let base = history_base(&history.bundle)?;
+    if history.commits.is_empty() {
+        // Only the work in progress: each path has one new version in the pack and its
+        // earlier one is the base's, outside it, so a delta search finds nothing to gain
+        // (measured: the same bytes) and costs more than all the rest.
+        no_deltas(&repo, store)?;
+    }
     let mut pb = repo.packbuilder()?;
+    // The delta search, where it runs, on every core.
+    pb.set_threads(0);
     let mut walk = repo.revwalk()?;
     // One walk from the working-tree commit (its parents: the index commit, then `HEAD` and
     // the unpushed commits) down to the base: only what the base lacks goes in the pack.
@@ -1042,6 +1032,51 @@ pub fn add_work_in_progress(
 pub const INDEX_REF: &str = "refs/handoff/index";
 /// The ref the working-tree commit travels under in the bundle.
 pub const WORKTREE_REF: &str = "refs/handoff/worktree";
+
+/// Turns off the delta search of `repo`'s pack builder, through a configuration file in the
+/// scratch store added to the in-memory configuration (the repository's files are not
+/// touched). Every object counts as too big to delta: libgit2 1.9 reads that threshold under
+/// `pack.deltaCacheSize` (git names it `core.bigFileThreshold`; both are set).
+fn no_deltas(repo: &Repository, store: &super::scratch::Scratch) -> Result<()> {
+    let file = store.file("pack.config");
+    std::fs::write(
+        &file,
+        "[pack]\n\tdeltaCacheSize = 1\n[core]\n\tbigFileThreshold = 1\n",
+    )?;
+    repo.config()?
+        .add_file(&file, git2::ConfigLevel::App, true)?;
+    Ok(())
+}
+
+/// Sets `paths` in the scratch index to their entries in `tree` (removing the paths it lacks,
+/// and any conflict stage they had).
+fn set_entries(
+    store: &super::scratch::Scratch,
+    repo: &Repository,
+    tree: Oid,
+    paths: &[&[u8]],
+) -> Result<()> {
+    let tree = repo.find_tree(tree)?;
+    let mut info = Vec::new();
+    for p in paths {
+        let zero = Oid::zero();
+        // A zero mode removes the path (every stage); then its entry, if the tree has one.
+        info.extend_from_slice(format!("0 {zero}\t").as_bytes());
+        info.extend_from_slice(p);
+        info.push(0);
+        let Ok(name) = std::str::from_utf8(p) else {
+            continue;
+        };
+        if let Ok(e) = tree.get_path(Path::new(name)) {
+            info.extend_from_slice(format!("{:o} {}\t", e.filemode(), e.id()).as_bytes());
+            info.extend_from_slice(p);
+            info.push(0);
+        }
+    }
+    store
+        .run_input(&["update-index", "-z", "--index-info"], &info)
+        .map(|_| ())
+}
 
 /// The prerequisite commit a bundle's header names (`-<id> <summary>`).
 fn history_base(bundle: &[u8]) -> Result<Oid> {

@@ -4,7 +4,9 @@
 # `git diff HEAD` on a synthetic
 # repository of 100,000 tracked files with 200 modified and 50 untracked, index fresh, timed
 # side by side in the same run. "cold" removes the untracked cache before each run: the
-# figure for a first handoff from a repository. git status runs twice: plain, and with git's
+# figure for a first handoff from a repository. `scan` captures and guards the same state
+# without building anything: the dry run minus `scan` is the cost of the bundle and the
+# work-in-progress commits, to set beside stash + bundle. git status runs twice: plain, and with git's
 # own untracked cache on (`core.untrackedCache`, in a copy of the index), its fastest.
 #
 # usage: benches/capture.sh [FILES] [RUNS]
@@ -33,5 +35,6 @@ python3 "$here/timeit.py" "$runs" \
   "devin-handoff create --dry-run=$bin create --dry-run bench" \
   "  ... cold (no untracked cache)=rm -f .git/devin-handoff/untracked-cache && $bin create --dry-run bench" \
   "devin-handoff create --dry-run --json=$bin create --dry-run --json bench" \
+  "devin-handoff scan (capture + guard, no bundle)=$bin scan" \
   "git status --porcelain=git status --porcelain" \
   "git status --porcelain, untracked cache on=GIT_INDEX_FILE=$tmp/index-uc git -c core.untrackedCache=true status --porcelain"

@@ -133,6 +133,12 @@ impl Scratch {
                 "core.fsmonitor=false",
                 "-c",
                 "core.untrackedCache=false",
+                // Throwaway objects and index: stored uncompressed and without the index's
+                // trailing checksum, since they are read once, here, and never kept.
+                "-c",
+                "core.looseCompression=0",
+                "-c",
+                "index.skipHash=true",
                 "-c",
                 "advice.addEmbeddedRepo=false",
                 "-c",

@@ -141,15 +141,12 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
         // Fail before any work when sending is impossible.
         settings.require_key()?;
     }
-    let t0 = std::time::Instant::now();
     let mut state = capture(req, settings, ui)?;
-    eprintln!("PROF capture {:?}", t0.elapsed());
     match &state {
         None => ui.note("not inside a git repository: handing off the task alone"),
         Some(s) => s.warnings.iter().for_each(|w| ui.warn(w)),
     }
     let guarded = guard::guard(req, settings, &mut inputs, state.as_mut(), ui)?;
-    eprintln!("PROF guard {:?}", t0.elapsed());
     // The change set is final now (redacted where so decided): what the replay must give.
     if let Some(s) = state.as_mut() {
         if !(wants_objects(req, settings) && s.history.is_some()) {

@@ -380,7 +380,7 @@ pub(crate) fn collect_changes(
     }
     set.unmerged = unmerged;
     if let Some(index) = &index {
-        hidden_edits(index, workdir, &mut set);
+        hidden_edits(repo, index, workdir, &mut set);
     }
     // git built the tree with the index loaded; the fast path loads it only when its
     // snapshot saw a `.gitattributes` turned directory.
@@ -467,15 +467,25 @@ fn headers_only(f: &mut FileChange) {
 
 /// Files marked assume-unchanged or skip-worktree whose content on disk differs from the
 /// index: git (and libgit2's diff) does not look at them, so they are listed as left out.
-fn hidden_edits(index: &git2::Index, workdir: &Path, set: &mut ChangeSet) {
+fn hidden_edits(repo: &Repository, index: &git2::Index, workdir: &Path, set: &mut ChangeSet) {
     const ASSUME_VALID: u16 = 0x8000;
     const SKIP_WORKTREE: u16 = 0x4000;
+    let sparse_present = super::workdir::present_files_are_tracked(repo);
     for e in index.iter() {
-        let hidden = e.flags & ASSUME_VALID != 0 || e.flags_extended & SKIP_WORKTREE != 0;
+        let skip = e.flags_extended & SKIP_WORKTREE != 0;
+        let hidden = e.flags & ASSUME_VALID != 0 || skip;
         if !hidden || e.mode == 0o160000 {
             continue;
         }
         let path = String::from_utf8_lossy(&e.path).into_owned();
+        // Back in a sparse checkout's working tree: git clears the bit and sends its edits.
+        if skip
+            && e.flags & ASSUME_VALID == 0
+            && sparse_present
+            && std::fs::symlink_metadata(workdir.join(&path)).is_ok()
+        {
+            continue;
+        }
         if super::workdir::disk_differs(&workdir.join(&path), e.id) {
             set.left_out.push(LeftOut {
                 path,

@@ -144,6 +144,7 @@ pub(crate) fn snapshot(
     tracked_dirs.insert(b"");
     let mut attributes = false;
     let mut attributes_shadowed = false;
+    let sparse_present = present_files_are_tracked(repo);
     for e in index.entries() {
         use gix_index::entry::{Flags, Mode as IMode};
         if e.stage_raw() != 0 || e.flags.contains(Flags::INTENT_TO_ADD) || e.mode == IMode::DIR {
@@ -154,6 +155,14 @@ pub(crate) fn snapshot(
             Some(i) => (&path[..i], &path[i + 1..]),
             None => (&path[..0], path),
         };
+        // A skip-worktree file that is back in the working tree of a sparse checkout is an
+        // ordinary tracked file to git: git itself describes it.
+        if e.flags.contains(Flags::SKIP_WORKTREE)
+            && sparse_present
+            && std::fs::symlink_metadata(workdir.join(OsStr::from_bytes(e.path(&index)))).is_ok()
+        {
+            return None;
+        }
         // git reads an ignore or attribute file that a sparse checkout keeps out of the
         // working tree from the index; the listing reads the disk only.
         if (name == b".gitignore" || name == b".gitattributes")
@@ -604,6 +613,18 @@ fn untracked(
 
 /// True when git's configuration leaves file contents and modes as they are on disk, which
 /// is what reading files directly assumes.
+/// Whether git treats a skip-worktree file that is present in the working tree as an ordinary
+/// tracked file: in a sparse checkout it clears the bit of such files when it reads the index
+/// (unless `sparse.expectFilesOutsideOfPatterns` says they belong there), so `git status`
+/// shows their edits.
+pub(crate) fn present_files_are_tracked(repo: &Repository) -> bool {
+    let Ok(cfg) = repo.config() else { return false };
+    cfg.get_bool("core.sparseCheckout").unwrap_or(false)
+        && !cfg
+            .get_bool("sparse.expectFilesOutsideOfPatterns")
+            .unwrap_or(false)
+}
+
 fn plain_content_config(repo: &Repository) -> bool {
     let Ok(cfg) = repo.config() else { return false };
     let autocrlf = cfg

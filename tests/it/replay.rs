@@ -819,3 +819,27 @@ fn redacted_and_withheld_paths_are_named_before_the_steps() {
         }
     }
 }
+
+/// A file a sparse checkout had removed, written again: the index on disk still marks it
+/// skip-worktree, but git treats it as tracked (`git status` shows its edit), and so must
+/// the handoff.
+#[test]
+fn a_file_back_outside_the_sparse_patterns_travels_as_git_shows_it() {
+    let (_root, remote, w) = shaped(&[]);
+    git(
+        &w,
+        &["checkout", "-q", "-b", "work", "--track", "origin/main"],
+    );
+    git(&w, &["sparse-checkout", "set", "--cone", "src"]);
+    assert!(!w.join("docs/guide.md").exists());
+    write(&w.join("docs/guide.md"), "guide, written again\n");
+    // The handoff first: `git status` would write the index, clearing the bit on disk.
+    let (_d, clone, prompt) = replays_as_git_sees_it(&w, &remote);
+    let status = git(&w, &["status", "--porcelain"]);
+    assert!(status.contains(" M docs/guide.md"), "{status}");
+    assert_eq!(
+        std::fs::read_to_string(clone.join("docs/guide.md")).expect("guide"),
+        "guide, written again\n",
+        "{prompt}"
+    );
+}

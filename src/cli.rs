@@ -723,7 +723,7 @@ pub struct CreateArgs {
 
     /// Send unpushed commits as commits even when they hold possible secrets (which then
     /// block: commits cannot be redacted). By default they travel as commits unless they hold
-    /// one, and are squashed into the patch then
+    /// one, and are squashed into the work in progress then
     #[arg(long)]
     pub history: bool,
 

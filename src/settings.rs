@@ -65,7 +65,7 @@ impl Settings {
         let api_url = parse_api_url(&raw_url, global.allow_http || file.allow_http == Some(true))?;
         if !global.timeout.is_finite() || global.timeout <= 0.0 || global.timeout > 86_400.0 {
             return Err(Error::usage(format!(
-                "--timeout must be a number of seconds between 0 and 86400, not {}",
+                "--timeout must be a number of seconds above 0 and at most 86400, not {}",
                 global.timeout
             )));
         }

@@ -29,6 +29,10 @@ pub struct CaptureOptions {
     /// With `history`: a bundle even when there is no unpushed commit (the work in progress
     /// will travel in it as commits on top of `HEAD`).
     pub history_always: bool,
+    /// With `history`: the unpushed commits do not travel as commits but squashed into the
+    /// change set, which starts at the base (they hold a possible secret, which a commit
+    /// cannot have redacted); the work in progress travels in the bundle on top of the base.
+    pub squash: bool,
 }
 
 /// The largest file a handoff carries: 32 MiB.
@@ -61,6 +65,7 @@ impl Default for CaptureOptions {
             full_scan: false,
             history: false,
             history_always: false,
+            squash: false,
         }
     }
 }
@@ -293,13 +298,14 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
 
     let base_oid = base.commit.as_deref().map(Oid::from_str).transpose()?;
     let history = match (opts.history, base_oid, head_oid) {
+        (true, Some(b), Some(_)) if opts.squash => Some(bundle(&repo, b, b, &head)?),
         (true, Some(b), Some(h)) if b != h || opts.history_always => {
             Some(bundle(&repo, b, h, &head)?)
         }
         _ => None,
     };
     // With history, the commits carry everything up to HEAD; the patch starts there.
-    let patch_from = if history.is_some() {
+    let patch_from = if history.is_some() && !opts.squash {
         head_oid
     } else {
         base_oid

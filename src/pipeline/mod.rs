@@ -106,9 +106,9 @@ fn wants_objects(req: &HandoffRequest, settings: &Settings) -> bool {
 /// The local state as a handoff with `req` carries it. By default everything travels as git
 /// objects (the unpushed commits as they are, the work in progress as two commits); an
 /// explicit `--via` asks for the patch carrier. Commits cannot be redacted without changing
-/// their IDs: unpushed commits that hold a possible secret travel squashed into the patch
-/// instead, where the policy can act (`--history` asked for commits: there the guard blocks,
-/// as it says).
+/// their IDs: unpushed commits that hold a possible secret travel squashed into the work in
+/// progress instead (still git objects, on top of the base), where the policy can act
+/// (`--history` asked for commits: there the guard blocks, as it says).
 fn capture(
     req: &HandoffRequest,
     settings: &Settings,
@@ -125,8 +125,8 @@ fn capture(
     };
     let state = git::capture(&req.dir, &opts)?;
     if by_default && guard::history_holds_secrets(state.as_ref())? {
-        ui.note("the unpushed commits hold possible secrets: they travel as a patch, where they can be redacted");
-        opts.history = false;
+        ui.note("the unpushed commits hold possible secrets: they travel squashed into the work in progress, where they can be redacted");
+        opts.squash = true;
         return git::capture(&req.dir, &opts);
     }
     Ok(state)

@@ -119,11 +119,12 @@ fn push_facts(p: &mut String, state: &RepoState) {
     p.push('\n');
     push_base(p, state);
     if state.unpushed_commits > 0 {
-        let _ = writeln!(
-            p,
-            "- Unpushed commits: {} (included in the patch)",
-            state.unpushed_commits
-        );
+        // Where they travel: as commits in the bundle, or squashed into the patch.
+        let how = match &state.history {
+            Some(h) if !h.commits.is_empty() => "travelling as commits, with their IDs",
+            _ => "squashed into the changes below",
+        };
+        let _ = writeln!(p, "- Unpushed commits: {} ({how})", state.unpushed_commits);
     }
     if let Some(op) = &state.operation_in_progress {
         let _ = writeln!(
@@ -240,8 +241,8 @@ fn push_summary(p: &mut String, changes: &crate::git::ChangeSet) {
     let mut body = String::new();
     for f in changes.files.iter().take(MAX_LISTED) {
         let name = match &f.old_path {
-            Some(old) => format!("{old} => {}", f.path),
-            None => f.path.clone(),
+            Some(old) => format!("{} => {}", shown_path(old), shown_path(&f.path)),
+            None => shown_path(&f.path),
         };
         if f.binary {
             let _ = writeln!(body, "{name} | binary");
@@ -492,7 +493,7 @@ fn push_work_in_progress(
             "\nThe staged version of {} was not sent (it held a possible secret): there the index holds the working tree's version.",
             work.staging_dropped
                 .iter()
-                .map(|p| format!("`{}`", p.replace('`', "'")))
+                .map(|p| format!("`{}`", shown_path(p)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -605,6 +606,38 @@ fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
     let _ = writeln!(steps, "sh -c {}", crate::shell::quote(&script));
 }
 
+/// A path as the prompt shows it: a name holding a control character, a quote or a
+/// backslash is quoted as git quotes it (`"cr\rname"`, `"esc\033[m"`), so that no name can
+/// forge a line or a fence in a list the agent reads; a backtick (which would end the code
+/// span around it) becomes `'`.
+fn shown_path(path: &str) -> String {
+    let path = path.replace('`', "'");
+    if !path
+        .chars()
+        .any(|c| c.is_ascii_control() || c == '"' || c == '\\')
+    {
+        return path;
+    }
+    let mut out = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\x0b' => out.push_str("\\v"),
+            '\x0c' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// What "byte for byte" does not cover: the paths the prompt lists as left out (withheld
 /// files among them), and the files sent redacted.
 fn exact_except(left_out: &[LeftOut], redacted: &[RedactedFile]) -> String {
@@ -634,7 +667,7 @@ fn push_redacted(p: &mut String, redacted: &[RedactedFile]) {
     );
     for f in redacted.iter().take(LEFT_OUT_LISTED) {
         let n = f.secrets;
-        let _ = writeln!(p, "- `{}` ({n} replaced)", f.path.replace('`', "'"),);
+        let _ = writeln!(p, "- `{}` ({n} replaced)", shown_path(&f.path));
     }
     if redacted.len() > LEFT_OUT_LISTED {
         let _ = writeln!(
@@ -654,7 +687,7 @@ fn push_left_out(p: &mut String, left_out: &[LeftOut]) {
     // the manifest keeps every path.
     if left_out.len() <= LEFT_OUT_LISTED {
         for l in left_out {
-            let _ = writeln!(p, "- `{}`: {}", l.path.replace('`', "'"), l.reason);
+            let _ = writeln!(p, "- `{}`: {}", shown_path(&l.path), l.reason);
         }
         return;
     }
@@ -673,7 +706,7 @@ fn push_left_out(p: &mut String, left_out: &[LeftOut]) {
         }
     }
     for (key, reason, n) in groups {
-        let key = key.replace('`', "'");
+        let key = shown_path(&key);
         if n == 1 {
             let _ = writeln!(p, "- `{key}`: {reason}");
         } else {

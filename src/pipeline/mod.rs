@@ -162,7 +162,21 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
                 scanner.scan_bytes(bytes, path, crate::scan::Side::Added, &mut found);
                 found.is_empty()
             };
-            if let Err(e) = git::add_work_in_progress(s, &clean) {
+            let added = git::add_work_in_progress(s, &clean);
+            let dropped = s
+                .history
+                .as_ref()
+                .and_then(|h| h.work.as_ref())
+                .map_or(&[][..], |w| &w.staging_dropped[..]);
+            for path in dropped {
+                ui.warn(&format!(
+                    "the staged version of {} holds a possible secret: it is not sent (the \
+                     index commit holds the working tree's version there; the manifest lists \
+                     it under history.work.staging_dropped)",
+                    crate::ui::clean_line(path)
+                ));
+            }
+            if let Err(e) = added {
                 s.expected_tree = git::expected_tree(s);
                 // The patch carrier still reproduces the state exactly.
                 ui.warn(&format!(

@@ -101,19 +101,21 @@ fn push_facts(p: &mut String, state: &RepoState) {
         None => p.push_str("- Repository: not a hosted remote (no URL the cloud can reach)\n"),
     }
     let _ = match &state.head {
-        Head::Branch { name, .. } => write!(p, "- Branch: `{name}`"),
+        Head::Branch { name, .. } => write!(p, "- Branch: {}", code_span(name)),
         Head::Detached { commit } => write!(p, "- Branch: none, detached HEAD at `{commit}`"),
-        Head::Unborn { name } => write!(p, "- Branch: `{name}` (no commits yet)"),
+        Head::Unborn { name } => write!(p, "- Branch: {} (no commits yet)", code_span(name)),
     };
     if let Some(up) = &state.upstream {
         let _ = if up.exists {
             write!(
                 p,
-                " (upstream `{}`: {} ahead, {} behind)",
-                up.name, up.ahead, up.behind
+                " (upstream {}: {} ahead, {} behind)",
+                code_span(&up.name),
+                up.ahead,
+                up.behind
             )
         } else {
-            write!(p, " (upstream `{}`, not fetched yet)", up.name)
+            write!(p, " (upstream {}, not fetched yet)", code_span(&up.name))
         };
     }
     p.push('\n');
@@ -606,6 +608,18 @@ fn push_check(p: &mut String, steps: &mut String, tree: Option<&str>) {
     let _ = writeln!(steps, "sh -c {}", crate::shell::quote(&script));
 }
 
+/// `text` as an inline code span that holds it whole: git allows backticks in a branch name,
+/// and one would end a single-backtick span (CommonMark: a longer run of backticks opens the
+/// span, and a space pads a text that starts or ends with one).
+fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        return format!("`{text}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {text} {fence}")
+}
+
 /// A path as the prompt shows it: a name holding a control character, a quote or a
 /// backslash is quoted as git quotes it (`"cr\rname"`, `"esc\033[m"`), so that no name can
 /// forge a line or a fence in a list the agent reads; a backtick (which would end the code
@@ -722,3 +736,26 @@ fn push_left_out(p: &mut String, left_out: &[LeftOut]) {
 
 /// Up to this many left-out paths are listed one by one in the prompt.
 const LEFT_OUT_LISTED: usize = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::{code_span, shown_path};
+
+    /// CommonMark's code spans: "`` foo ` bar ``" holds "foo ` bar" (a run of backticks
+    /// longer than any inside opens the span, one space of padding on each side is removed).
+    #[test]
+    fn a_code_span_holds_backticks() {
+        assert_eq!(code_span("main"), "`main`");
+        assert_eq!(code_span("foo ` bar"), "`` foo ` bar ``");
+        assert_eq!(code_span("a``b"), "``` a``b ```");
+    }
+
+    /// git's quoting of names with control characters (`git status` prints `"cr\rname"`).
+    #[test]
+    fn paths_are_quoted_as_git_quotes_them() {
+        assert_eq!(shown_path("plain/name.rs"), "plain/name.rs");
+        assert_eq!(shown_path("cr\rname"), r#""cr\rname""#);
+        assert_eq!(shown_path("esc\u{1b}[m"), r#""esc\033[m""#);
+        assert_eq!(shown_path("q\"b\\"), r#""q\"b\\""#);
+    }
+}

@@ -911,3 +911,32 @@ fn a_secret_in_an_unpushed_commit_is_squashed_into_the_bundle() {
         b"a\r\nb\r\n"
     );
 }
+
+/// A staged version dropped for a possible secret is said on stderr (not only in the
+/// prompt), without the secret.
+#[test]
+fn a_dropped_staged_version_is_said_on_stderr() {
+    let fx = Fixture::new();
+    let token = Gen::new(991).github_token();
+    write(&fx.work.join("c.py"), format!("k = \"{token}\"\n"));
+    git(&fx.work, &["add", "c.py"]);
+    write(&fx.work.join("c.py"), "k = os.environ[\"K\"]\n");
+    let out = checked(
+        bin(&fx.work)
+            .args(["create", "--dry-run", "--json", "go on"])
+            .output()
+            .expect("run"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the staged version of c.py holds a possible secret"),
+        "{err}"
+    );
+    assert!(!err.contains(&token) && !stdout(&out).contains(&token));
+    let json = stdout_json(&out);
+    assert_eq!(
+        json["manifest"]["history"]["work"]["staging_dropped"][0], "c.py",
+        "{json}"
+    );
+}

@@ -67,16 +67,7 @@ impl Scratch {
 
     /// Runs git against the scratch index and store; returns its stdout.
     pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>> {
-        let out = self.command(args).output()?;
-        if !out.status.success() {
-            let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
-            return Err(Error::other(format!(
-                "git {} failed: {}",
-                shown.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(out.stdout)
+        stdout_of(args, self.command(args).output()?)
     }
 
     /// Runs git with `input` on its stdin; returns its stdout.
@@ -88,21 +79,16 @@ impl Scratch {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()?;
-        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| Error::other("internal: git's input was not piped"))?;
         let data = input.to_vec();
         // A writer thread: git may fill its stdout before it has read all of its input.
         let writer = std::thread::spawn(move || stdin.write_all(&data));
         let out = child.wait_with_output()?;
         let _ = writer.join();
-        if !out.status.success() {
-            let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
-            return Err(Error::other(format!(
-                "git {} failed: {}",
-                shown.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(out.stdout)
+        stdout_of(args, out)
     }
 
     /// Runs git and returns whether it succeeded, and its stderr, for the caller to read.
@@ -152,4 +138,17 @@ impl Scratch {
     pub fn text<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String> {
         Ok(String::from_utf8_lossy(&self.run(args)?).trim().to_string())
     }
+}
+
+/// git's stdout when it succeeded; else an error naming the command and what git said.
+fn stdout_of<S: AsRef<OsStr>>(args: &[S], out: std::process::Output) -> Result<Vec<u8>> {
+    if !out.status.success() {
+        let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+        return Err(Error::other(format!(
+            "git {} failed: {}",
+            shown.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(out.stdout)
 }

@@ -382,15 +382,6 @@ pub(crate) fn collect_changes(
     if let Some(index) = &index {
         hidden_edits(repo, index, workdir, &mut set);
     }
-    // git built the tree with the index loaded; the fast path loads it only when its
-    // snapshot saw a `.gitattributes` turned directory.
-    match &index {
-        Some(index) => shadowed_attributes(index, workdir, &mut set),
-        None if source.snap.attributes_shadowed => {
-            shadowed_attributes(&repo.index()?, workdir, &mut set)
-        }
-        None => {}
-    }
     // A patch that still says only `Binary files … differ` (libgit2 gives no data for an
     // intent-to-add entry with a binary attribute) cannot apply: a new file is written
     // from disk; anything else is listed, never sent broken.
@@ -587,52 +578,6 @@ fn binary_deletion(path: &str, delta: &git2::DiffDelta<'_>) -> FileChange {
             deletions: 0,
         },
         patch,
-    }
-}
-
-/// Why a file under a `.gitattributes` that became a directory is not sent.
-const SHADOWED_ATTRIBUTES: &str = "its line endings follow a .gitattributes that is now a \
-     directory: git then reads no attributes there, libgit2 reads the index's copy, so the \
-     change cannot be captured the way git sees it";
-
-/// A tracked `.gitattributes` replaced by a directory: git reads no attributes from it, but
-/// libgit2 (both engines) falls back to the index's copy and may see a file whose line
-/// endings differ as unchanged. Such files are found by their raw bytes and listed as left
-/// out, never silently dropped.
-fn shadowed_attributes(index: &git2::Index, workdir: &Path, set: &mut ChangeSet) {
-    let dirs: Vec<String> = index
-        .iter()
-        .filter_map(|e| {
-            let p = String::from_utf8_lossy(&e.path).into_owned();
-            let dir = p.strip_suffix(".gitattributes")?;
-            (dir.is_empty() || dir.ends_with('/'))
-                .then_some(())
-                .filter(|_| workdir.join(&p).is_dir())
-                .map(|_| dir.to_string())
-        })
-        .collect();
-    if dirs.is_empty() {
-        return;
-    }
-    let known: std::collections::HashSet<String> = set
-        .files
-        .iter()
-        .map(|f| f.path.clone())
-        .chain(set.left_out.iter().map(|l| l.path.clone()))
-        .collect();
-    for e in index.iter() {
-        let path = String::from_utf8_lossy(&e.path).into_owned();
-        if known.contains(&path) || !dirs.iter().any(|d| path.starts_with(d.as_str())) {
-            continue;
-        }
-        let abs = workdir.join(&path);
-        let is_file = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file());
-        if is_file && super::workdir::disk_differs(&abs, e.id) {
-            set.left_out.push(LeftOut {
-                path,
-                reason: SHADOWED_ATTRIBUTES.into(),
-            });
-        }
     }
 }
 

@@ -42,8 +42,6 @@ pub(crate) struct Snapshot {
     /// Paths that git does not track yet (reported as untracked, not added).
     pub untracked: HashSet<String>,
     pub left_out: Vec<LeftOut>,
-    /// A tracked `.gitattributes` is a directory on disk (see `changes::shadowed_attributes`).
-    pub attributes_shadowed: bool,
     /// Where git wrote the new tree's objects, when git built it: kept while `mem` reads it.
     pub _scratch: Option<super::scratch::Scratch>,
 }
@@ -193,6 +191,11 @@ pub(crate) fn snapshot(
                 .intersects(Flags::SKIP_WORKTREE | Flags::ASSUME_VALID)
                 || e.mode == IMode::COMMIT,
         });
+    }
+    // A `.gitattributes` turned directory: git reads the index's copy there (it cannot read
+    // the working tree's); git itself describes the state.
+    if attributes_shadowed {
+        return None;
     }
     for d in &tracked_dirs {
         dirs.entry(d).or_default();
@@ -357,7 +360,6 @@ pub(crate) fn snapshot(
         new_tree,
         untracked,
         left_out,
-        attributes_shadowed,
         _scratch: None,
     })
 }
@@ -439,7 +441,6 @@ pub(crate) fn git_snapshot(
         new_tree,
         untracked,
         left_out,
-        attributes_shadowed: false,
         _scratch: Some(scratch),
     })
 }

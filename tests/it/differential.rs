@@ -412,6 +412,8 @@ struct Handoff {
     patch: String,
     paths: BTreeSet<String>,
     left_out: BTreeSet<String>,
+    /// The dry run's JSON, for what a failure says.
+    json: serde_json::Value,
     /// The tree the prompt's check expects.
     tree: Option<String>,
     /// The prompt's steps block.
@@ -448,6 +450,7 @@ fn handoff(work: &Path, _seed: u64) -> Handoff {
         left_out,
         tree: json["manifest"]["tree"].as_str().map(str::to_string),
         steps,
+        json,
     }
 }
 
@@ -487,8 +490,8 @@ fn check(seed: u64) {
     sent.extend(h.left_out.iter().cloned());
     assert_eq!(
         sent, expected,
-        "seed {seed}: the paths sent or left out differ from git's (left out: {:?})",
-        h.left_out
+        "seed {seed}: the paths sent or left out differ from git's (left out: {})",
+        h.json["manifest"]["left_out"]
     );
 
     // The patch replays the working tree in a fresh clone.

@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         delivery: devin_handoff::prompt::Delivery::Inline,
         bundle_url: None,
         secret_keys: &[],
+        redacted: &[],
     });
     let fence = devin_handoff::prompt::fence_for(&text);
     assert!(!text.contains(&fence));

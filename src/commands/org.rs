@@ -728,7 +728,14 @@ fn check_repository(checks: &mut Checks) {
             "git remote add origin https://github.com/OWNER/NAME.git, and push",
         ),
     }
-    if state.base.on_remote {
+    if state.base.commit.is_none() && state.base.source == git::BaseSource::Head {
+        checks.fail(
+            ErrorKind::Usage,
+            "HEAD's history is on no remote-tracking branch: a handoff sends all of it, from \
+             the first commit",
+            "git push the branch (or git fetch, if the remote has it)",
+        );
+    } else if state.base.on_remote {
         let base = state.base.commit.as_deref().map_or("(none)", git::short);
         checks.pass(format!("the base commit {base} is on the remote"));
     } else {

@@ -179,7 +179,11 @@ pub struct History {
     /// The ref the bundle carries `HEAD` under: `refs/handoff/head` (never the branch's
     /// name, which may hold a secret; the steps name the branch).
     pub refname: String,
-    pub tip: String,
+    /// The commit the work in progress builds on: `HEAD`, or the base when the commits
+    /// travel squashed. None when there is none (an unborn branch, or local-only history
+    /// squashed): the work-in-progress commits are then root commits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip: Option<String>,
     /// The commits that record the work in progress on top of `tip`, when they travel in
     /// the bundle too: the index (what was staged), then the working tree.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,6 +204,10 @@ pub struct WorkCommits {
     /// version that holds a possible secret never travels.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub staging_dropped: Vec<String>,
+    /// Paths added with `git add -N` (intent to add): tracked, with nothing staged. A tree
+    /// cannot record that, so the steps say it again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intent_to_add: Vec<String>,
     /// Changed `.gitattributes` paths that are symbolic links in the working tree: git
     /// reads none of them there (it falls back to the index's), so the replay writes them
     /// after the files they govern.
@@ -275,11 +283,12 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
 
     let base = choose_base(&repo, head_oid, upstream.as_ref(), remote_name.as_deref())?;
     if base.source == BaseSource::Head {
+        let n = head_oid.map_or(0, |h| count_commits(&repo, h));
         warnings.push(format!(
-            "no remote-tracking branch shares history with HEAD; using HEAD ({}) itself as the \
-             base. The cloud cannot check out local-only history: push the branch (or fetch) \
-             first",
-            short(base.commit.as_deref().unwrap_or(""))
+            "no remote-tracking branch shares history with HEAD: its local-only history \
+             travels whole ({n} commit{}, from the first). Push the branch (or fetch) first to \
+             send less",
+            if n == 1 { "" } else { "s" }
         ));
     }
 
@@ -298,10 +307,12 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
 
     let base_oid = base.commit.as_deref().map(Oid::from_str).transpose()?;
     let history = match (opts.history, base_oid, head_oid) {
-        (true, Some(b), Some(_)) if opts.squash => Some(bundle(&repo, b, b, &head)?),
-        (true, Some(b), Some(h)) if b != h || opts.history_always => {
-            Some(bundle(&repo, b, h, &head)?)
+        (true, b, Some(_)) if opts.squash => Some(bundle(&repo, b, b)?),
+        (true, b, Some(h)) if b != Some(h) || opts.history_always => {
+            Some(bundle(&repo, b, Some(h))?)
         }
+        // An unborn branch: the work in progress alone, as root commits.
+        (true, None, None) if opts.history_always => Some(bundle(&repo, None, None)?),
         _ => None,
     };
     // With history, the commits carry everything up to HEAD; the patch starts there.
@@ -522,7 +533,14 @@ fn choose_base(
     if let Some((name, old)) = earlier_remote_tip(repo, head_oid) {
         return make(old, BaseSource::RemoteBranch, Some(name));
     }
-    make(head_oid, BaseSource::Head, None)
+    // Nothing the remote is known to have: the whole history is local, and travels.
+    Ok(Base {
+        commit: None,
+        source: BaseSource::Head,
+        via: None,
+        summary: None,
+        on_remote: true,
+    })
 }
 
 /// A commit header's lines worth scanning: all but `tree`, `parent`, and the signature
@@ -554,15 +572,43 @@ fn scanned_header(raw: &[u8]) -> String {
 }
 
 /// The commits from `base` (excluded) to `head` as a git v2 bundle (`gitformat-bundle`): a
-/// header naming the prerequisite and the one ref, then a pack of the new objects.
-fn bundle(repo: &Repository, base: Oid, head: Oid, _h: &Head) -> Result<History> {
+/// header naming the prerequisite (none without a base: the bundle needs nothing in the
+/// clone) and the one ref, then a pack of the new objects. Without `head` the bundle is only
+/// a header: the work in progress fills it in.
+fn bundle(repo: &Repository, base: Option<Oid>, head: Option<Oid>) -> Result<History> {
     // Never the branch's own name: a name may hold a secret, and the steps name the branch
     // themselves (as redacted, when it was).
     let refname = "refs/handoff/head".to_string();
-    let mut walk = repo.revwalk()?;
+    let mut out = b"# v2 git bundle\n".to_vec();
+    if let Some(base) = base {
+        let base_summary = repo
+            .find_commit(base)
+            .ok()
+            .and_then(|c| c.summary().map(str::to_string))
+            .unwrap_or_default();
+        out.extend_from_slice(format!("-{base} {base_summary}\n").as_bytes());
+    }
+    let Some(head) = head else {
+        out.push(b'\n');
+        return Ok(History {
+            commits: Vec::new(),
+            refname,
+            tip: None,
+            work: None,
+            bundle_bytes: out.len(),
+            bundle: out,
+        });
+    };
+    let walk_from_head = || -> Result<git2::Revwalk<'_>> {
+        let mut walk = repo.revwalk()?;
+        walk.push(head)?;
+        if let Some(base) = base {
+            walk.hide(base)?;
+        }
+        Ok(walk)
+    };
+    let mut walk = walk_from_head()?;
     walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
-    walk.push(head)?;
-    walk.hide(base)?;
     let mut commits = Vec::new();
     for id in walk {
         let c = repo.find_commit(id?)?;
@@ -575,24 +621,15 @@ fn bundle(repo: &Repository, base: Oid, head: Oid, _h: &Head) -> Result<History>
         });
     }
     let mut pb = repo.packbuilder()?;
-    let mut walk = repo.revwalk()?;
-    walk.push(head)?;
-    walk.hide(base)?;
-    pb.insert_walk(&mut walk)?;
+    pb.insert_walk(&mut walk_from_head()?)?;
     let mut pack = git2::Buf::new();
     pb.write_buf(&mut pack)?;
-    let base_summary = repo
-        .find_commit(base)
-        .ok()
-        .and_then(|c| c.summary().map(str::to_string))
-        .unwrap_or_default();
-    let mut out =
-        format!("# v2 git bundle\n-{base} {base_summary}\n{head} {refname}\n\n").into_bytes();
+    out.extend_from_slice(format!("{head} {refname}\n\n").as_bytes());
     out.extend_from_slice(&pack);
     Ok(History {
         commits,
         refname,
-        tip: head.to_string(),
+        tip: Some(head.to_string()),
         work: None,
         bundle_bytes: out.len(),
         bundle: out,
@@ -836,7 +873,7 @@ fn applied_tree(state: &RepoState, repo: &Repository) -> Result<Applied> {
     let patch_file = store.file("change.patch");
     std::fs::write(&patch_file, state.changes.patch())?;
     let start = match &state.history {
-        Some(h) => Some(h.tip.clone()),
+        Some(h) => h.tip.clone(),
         None => state.base.commit.clone(),
     };
     match &start {
@@ -869,7 +906,7 @@ pub fn add_work_in_progress(
     let Some(history) = state.history.as_mut() else {
         return Ok(());
     };
-    let tip = history.tip.clone();
+    let tip = history.tip.as_deref().map(Oid::from_str).transpose()?;
     let repo = super::open(&state.workdir)?;
     let applied = applied_tree(state, &repo)?;
     let Some(history) = state.history.as_mut() else {
@@ -879,8 +916,8 @@ pub fn add_work_in_progress(
     // New commits go to memory; the applied tree's objects are read from the throwaway store.
     odb.add_new_mempack_backend(1000)?;
     odb.add_disk_alternate(&applied.store.objects().to_string_lossy())?;
-    let head = repo.find_commit(Oid::from_str(&tip)?)?;
-    let head_tree = head.tree()?;
+    let head = tip.map(|t| repo.find_commit(t)).transpose()?;
+    let head_tree = head.as_ref().map(git2::Commit::tree).transpose()?;
     let work_tree = applied.id;
     let store = &applied.store;
     // The index commit is the index itself (git writes its tree from a copy, reusing the
@@ -945,8 +982,8 @@ pub fn add_work_in_progress(
             continue;
         }
         let same_as_head = head_tree
-            .get_path(Path::new(name))
-            .is_ok_and(|e| e.id() == id);
+            .as_ref()
+            .is_some_and(|t| t.get_path(Path::new(name)).is_ok_and(|e| e.id() == id));
         if same_as_head || repo.find_blob(id).is_ok_and(|b| clean(b.content(), name)) {
             continue;
         }
@@ -960,8 +997,11 @@ pub fn add_work_in_progress(
         set_entries(store, &repo, work_tree, &paths)?;
         Oid::from_str(&store.text(&["write-tree"])?)?
     };
-    // Fixed names and the time of `HEAD`: the same state makes the same commits.
-    let when = head.committer().when();
+    // Fixed names and the time of `HEAD` (or of the epoch, with none): the same state makes
+    // the same commits.
+    let when = head
+        .as_ref()
+        .map_or(git2::Time::new(0, 0), |h| h.committer().when());
     let sig = git2::Signature::new("devin-handoff", "devin-handoff@localhost", &when)?;
     let index_commit = repo.commit(
         None,
@@ -969,7 +1009,7 @@ pub fn add_work_in_progress(
         &sig,
         "devin-handoff: the index (what was staged)",
         &repo.find_tree(index_tree)?,
-        &[&head],
+        &head.iter().collect::<Vec<_>>(),
     )?;
     let index_c = repo.find_commit(index_commit)?;
     let work_commit = repo.commit(
@@ -995,7 +1035,9 @@ pub fn add_work_in_progress(
     // One walk from the working-tree commit (its parents: the index commit, then `HEAD` and
     // the unpushed commits) down to the base: only what the base lacks goes in the pack.
     walk.push(work_commit)?;
-    walk.hide(base)?;
+    if let Some(base) = base {
+        walk.hide(base)?;
+    }
     pb.insert_walk(&mut walk)?;
     let mut pack = git2::Buf::new();
     pb.write_buf(&mut pack)?;
@@ -1024,14 +1066,40 @@ pub fn add_work_in_progress(
         })
         .map(|f| f.path.clone())
         .collect();
+    let in_tree = |p: &String| worktree_tree.get_path(Path::new(p)).is_ok();
+    let intent_to_add = intent_to_add(&repo, store)?
+        .into_iter()
+        .filter(in_tree)
+        .collect();
     history.work = Some(WorkCommits {
         index: index_commit.to_string(),
         worktree: work_commit.to_string(),
         staging_dropped: dropped,
+        intent_to_add,
         attribute_links,
     });
     state.expected_tree = Some(work_tree.to_string());
     Ok(())
+}
+
+/// The paths the index marks as intended to be added (`git add -N`). Read by libgit2 where it
+/// can read the index; else (a split index) git lists them from the scratch copy: `diff-files`
+/// shows such a path as added, and nothing else that way.
+fn intent_to_add(repo: &Repository, store: &super::scratch::Scratch) -> Result<Vec<String>> {
+    if let Ok(index) = repo.index() {
+        let flag = git2::IndexEntryExtendedFlag::INTENT_TO_ADD.bits();
+        return Ok(index
+            .iter()
+            .filter(|e| e.flags_extended & flag != 0)
+            .filter_map(|e| String::from_utf8(e.path).ok())
+            .collect());
+    }
+    let listed = store.run(&["diff-files", "-z", "--name-only", "--diff-filter=A"])?;
+    Ok(listed
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| String::from_utf8(p.to_vec()).ok())
+        .collect())
 }
 
 /// The ref the index commit travels under in the bundle.
@@ -1084,12 +1152,13 @@ fn set_entries(
         .map(|_| ())
 }
 
-/// The prerequisite commit a bundle's header names (`-<id> <summary>`).
-fn history_base(bundle: &[u8]) -> Result<Oid> {
+/// The prerequisite commit a bundle's header names (`-<id> <summary>`), if it names one.
+fn history_base(bundle: &[u8]) -> Result<Option<Oid>> {
     let text = String::from_utf8_lossy(&bundle[..bundle.len().min(4096)]);
-    let line = text
+    let header = text.split("\n\n").next().unwrap_or("");
+    header
         .lines()
         .find_map(|l| l.strip_prefix('-'))
-        .ok_or_else(|| Error::other("internal: a bundle without a prerequisite"))?;
-    Ok(Oid::from_str(line.split(' ').next().unwrap_or(""))?)
+        .map(|line| Ok(Oid::from_str(line.split(' ').next().unwrap_or(""))?))
+        .transpose()
 }

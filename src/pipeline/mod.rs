@@ -177,6 +177,11 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
                 ));
             }
             if let Err(e) = added {
+                // Without a tip the bundle held only the work in progress: nothing is left
+                // to travel in it.
+                if s.history.as_ref().is_some_and(|h| h.tip.is_none()) {
+                    s.history = None;
+                }
                 s.expected_tree = git::expected_tree(s);
                 // The patch carrier still reproduces the state exactly.
                 ui.warn(&format!(

@@ -147,7 +147,12 @@ fn push_facts(p: &mut String, state: &RepoState) {
 /// The base commit line: which commit, its subject, and how it was chosen.
 fn push_base(p: &mut String, state: &RepoState) {
     let Some(c) = &state.base.commit else {
-        p.push_str("- Base commit: none (the branch has no commits; start from an empty tree)\n");
+        p.push_str(if state.base.source == BaseSource::Head {
+            "- Base commit: none (no remote-tracking branch shares history with the local \
+             branch: its whole history travels)\n"
+        } else {
+            "- Base commit: none (the branch has no commits; start from an empty tree)\n"
+        });
         return;
     };
     let how = match (state.base.source, &state.base.via) {
@@ -283,7 +288,9 @@ fn push_checkout(
     let mut steps = String::new();
     let check = state.expected_tree.as_deref().filter(|_| check);
     if let (Some(history), Some(url)) = (&state.history, bundle) {
-        return push_history_checkout(p, state, history, url, patch, check, except);
+        if let Some(tip) = &history.tip {
+            return push_history_checkout(p, state, history, tip, url, patch, check, except);
+        }
     }
     match (&state.base.commit, &state.head) {
         (Some(base), Head::Branch { name, .. }) => {
@@ -301,9 +308,14 @@ fn push_checkout(
                 Head::Unborn { name } | Head::Branch { name, .. } => name.as_str(),
                 Head::Detached { .. } => "handoff",
             };
-            // `--ignore-unmatch`: on an empty remote there is nothing to remove, and a plain
-            // `git rm` would fail the steps.
-            let _ = writeln!(steps, "git checkout --orphan {}", crate::shell::quote(name));
+            // A branch with no commits, as `git checkout --orphan` makes one, but also where
+            // the clone has a branch of that name already (its default branch, often): it
+            // goes (`update-ref -d` is quiet when there is none), `HEAD` names it, and its
+            // files leave the index. `--ignore-unmatch`: on an empty remote there is nothing
+            // to remove, and a plain `git rm` would fail the steps.
+            let r = crate::shell::quote(&format!("refs/heads/{name}"));
+            let _ = writeln!(steps, "git update-ref -d {r}");
+            let _ = writeln!(steps, "git symbolic-ref HEAD {r}");
             steps.push_str("git rm -rf --quiet --ignore-unmatch .\n");
         }
     }
@@ -328,9 +340,6 @@ fn push_checkout(
     p.push_str("\n\n");
     let fence = fence_for(&steps);
     let _ = write!(p, "{fence}sh\n{steps}{fence}\n");
-    if state.base.source == BaseSource::Head {
-        p.push_str("\nNote: the base is the local HEAD; if the remote does not have that commit, ask for the branch to be pushed.\n");
-    }
 }
 
 /// The steps with `--history`: fetch the unpushed commits from the bundle (same IDs, messages
@@ -339,6 +348,7 @@ fn push_history_checkout(
     p: &mut String,
     state: &RepoState,
     history: &crate::git::History,
+    tip: &str,
     url: &str,
     patch: Option<&str>,
     check: Option<&str>,
@@ -352,15 +362,10 @@ fn push_history_checkout(
     );
     match &state.head {
         Head::Branch { name, .. } => {
-            let _ = writeln!(
-                steps,
-                "git checkout -B {} {}",
-                crate::shell::quote(name),
-                history.tip
-            );
+            let _ = writeln!(steps, "git checkout -B {} {tip}", crate::shell::quote(name),);
         }
         _ => {
-            let _ = writeln!(steps, "git checkout --detach {}", history.tip);
+            let _ = writeln!(steps, "git checkout --detach {tip}");
         }
     }
     if let Some(source) = patch {
@@ -381,11 +386,11 @@ fn push_history_checkout(
     };
     let _ = writeln!(
         p,
-        "{what}, in the attached git bundle (its one prerequisite is the base commit): fetch \
-         {them}, check out the branch at `{}`, then apply the patch of the uncommitted work on \
-         top. The result is the local branch, with the same commit IDs, and the local working \
-         tree, byte for byte{except}.",
-        history.tip,
+        "{what}, in the attached git bundle ({needs}): fetch {them}, check out the branch at \
+         `{tip}`, then apply the patch of the uncommitted work on top. The result is the local \
+         branch, with the same commit IDs, and the local working tree, byte for \
+         byte{except}.",
+        needs = bundle_needs(state),
     );
     push_check(p, &mut steps, check);
     p.push_str("\n\n");
@@ -403,6 +408,15 @@ fn push_history_checkout(
     let _ = writeln!(p, "\nATTACHMENT:\"{url}\"");
 }
 
+/// What the bundle needs in the clone: the base commit, or nothing when there is none.
+fn bundle_needs(state: &RepoState) -> String {
+    match &state.base.commit {
+        Some(_) => "its one prerequisite is the base commit".to_string(),
+        None => "it needs nothing in the clone: the history it holds starts at the first commit"
+            .to_string(),
+    }
+}
+
 /// The steps when everything travels as commits in the bundle: the unpushed commits, then
 /// the index and the working tree as two work-in-progress commits on top of `HEAD`. No patch,
 /// no binary data, no CR byte for the agent to copy: git moves the objects.
@@ -416,11 +430,16 @@ fn push_work_in_progress(
 ) {
     use crate::shell::quote;
     let mut steps = String::new();
-    let refspecs = [
-        format!("+{}:refs/handoff/tip", history.refname),
-        format!("+{0}:{0}", crate::git::INDEX_REF),
-        format!("+{0}:{0}", crate::git::WORKTREE_REF),
-    ];
+    // Without a tip (no commit to build on) the bundle carries only the two commits.
+    let refspecs: Vec<String> = history
+        .tip
+        .iter()
+        .map(|_| format!("+{}:refs/handoff/tip", history.refname))
+        .chain([
+            format!("+{0}:{0}", crate::git::INDEX_REF),
+            format!("+{0}:{0}", crate::git::WORKTREE_REF),
+        ])
+        .collect();
     let _ = writeln!(
         steps,
         "git fetch --quiet \"$(git rev-parse --git-path {BUNDLE_NAME})\" {}   # the attached {BUNDLE_NAME}, downloaded there",
@@ -458,9 +477,35 @@ fn push_work_in_progress(
                 .join(" ")
         );
     }
-    let _ = writeln!(steps, "git reset --quiet --soft {}", history.tip);
-    if let Head::Branch { name, .. } = &state.head {
-        let _ = writeln!(steps, "git checkout --quiet -B {}", quote(name));
+    let branch = match &state.head {
+        Head::Branch { name, .. } | Head::Unborn { name } => Some(name.as_str()),
+        Head::Detached { .. } => None,
+    };
+    match (&history.tip, branch) {
+        (Some(tip), branch) => {
+            let _ = writeln!(steps, "git reset --quiet --soft {tip}");
+            if let Some(name) = branch {
+                let _ = writeln!(steps, "git checkout --quiet -B {}", quote(name));
+            }
+        }
+        // No commit to put the branch at: it is left with none, as it is locally (a
+        // branch of that name in the clone goes; `update-ref -d` is quiet when there is
+        // none). A detached `HEAD` whose history stays behind gets a name of its own.
+        (None, branch) => {
+            let r = quote(&format!("refs/heads/{}", branch.unwrap_or("handoff")));
+            let _ = writeln!(steps, "git update-ref -d {r}");
+            let _ = writeln!(steps, "git symbolic-ref HEAD {r}");
+        }
+    }
+    // `--force`, `--sparse`: a path intended to be added may be ignored too, or outside a
+    // sparse checkout's patterns, and git keeps it so.
+    if !work.intent_to_add.is_empty() {
+        let paths: Vec<String> = work.intent_to_add.iter().map(|p| quote(p)).collect();
+        let _ = writeln!(
+            steps,
+            "git --literal-pathspecs add --intent-to-add --force --sparse -- {}",
+            paths.join(" ")
+        );
     }
     let n = history.commits.len();
     let commits = match n {
@@ -468,15 +513,25 @@ fn push_work_in_progress(
         1 => "the 1 unpushed commit, with its ID, and ".to_string(),
         n => format!("the {n} unpushed commits, with their IDs, and "),
     };
+    let (on_top, back) = match &history.tip {
+        Some(tip) => (
+            format!("on top of `{tip}`"),
+            format!("put the branch back at `{tip}`"),
+        ),
+        None => (
+            "(root commits: there is no commit to build on)".to_string(),
+            "leave the branch with no commits".to_string(),
+        ),
+    };
     let _ = write!(
         p,
-        "Everything travels as git objects in the attached bundle (its one prerequisite is \
-         the base commit): {commits}the work in progress as two commits on top of `{tip}`, one \
-         holding the index (what was staged) and one the working tree. The steps fetch them, check out the index commit, write the working tree's files over it, \
-         and put the branch back at `{tip}`: `git diff --cached` and `git diff` then show what \
+        "Everything travels as git objects in the attached bundle ({needs}): {commits}the work \
+         in progress as two commits {on_top}, one holding the index (what was staged) and one \
+         the working tree. The steps fetch them, check out the index commit, write the working \
+         tree's files over it, and {back}: `git diff --cached` and `git diff` then show what \
          they show locally{except}. The two work-in-progress commits are only the carrier; they \
          stay off the branch.",
-        tip = history.tip,
+        needs = bundle_needs(state),
     );
     push_check(p, &mut steps, state.expected_tree.as_deref());
     p.push_str("\n\n");

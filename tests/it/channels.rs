@@ -8,19 +8,21 @@ use std::process::Output;
 
 use crate::common::*;
 
-/// A repository with one commit and no remote: its base is local `HEAD`, which no
-/// remote-tracking ref contains, so removed and context lines must be scanned.
+/// A repository with one commit, pushed to a remote that is a folder on this machine: its
+/// base is on no hosted remote (such a remote publishes nothing), so removed and context
+/// lines must be scanned.
 fn local_only(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
     let root = tempfile::TempDir::new().expect("tempdir");
+    git(root.path(), &["init", "-q", "--bare", "remote.git"]);
+    git(root.path(), &["clone", "-q", "remote.git", "work"]);
     let work = root.path().join("work");
-    std::fs::create_dir_all(&work).expect("mkdir");
-    git(&work, &["init", "-q"]);
     for (p, c) in files {
         write(&work.join(p), c);
     }
     write(&work.join("README.md"), "# app\n");
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-q", "-m", "initial"]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
     (root, work)
 }
 
@@ -184,6 +186,25 @@ fn hole_2_removed_and_context_lines_are_scanned_when_the_base_is_local() {
         std::fs::read_to_string(replay.join("ctx.py")).expect("ctx.py"),
         "a = 1\nKEY = \"[REDACTED:github-pat]\"\nb = 3\n"
     );
+
+    // No remote at all: there is no base, and the patch holds the files as they are now, so
+    // the token the working tree no longer has does not travel.
+    let t3 = token(&mut g);
+    let dir = tempfile::TempDir::new().expect("tempdir");
+    let work = dir.path();
+    git(work, &["init", "-q"]);
+    write(&work.join("app.py"), format!("TOKEN = \"{t3}\"\n"));
+    git(work, &["add", "-A"]);
+    git(work, &["commit", "-q", "-m", "initial"]);
+    write(&work.join("app.py"), "TOKEN = os.environ[\"T\"]\n");
+    let out = dry(work, "block", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains(&t3), "{all}");
+    assert_eq!(
+        stdout_json(&out)["manifest"]["base"]["commit"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
@@ -245,6 +266,7 @@ fn hole_3_title_tags_branch_and_a_local_base_commit_are_scanned() {
     let t2 = token(&mut g);
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-q", "-m", &format!("use {t2} for now")]);
+    git(&work, &["push", "-q", "origin", "HEAD"]);
     write(&work.join("a.txt"), "c\n");
     let json = assert_blocked(&work, &[], &t2);
     assert_eq!(json["findings"][0]["path"], "<base commit>");
@@ -371,19 +393,11 @@ fn plant(seed: u64, root: &Path) -> (PathBuf, Vec<String>, String, Channel) {
     let kind = roll(&mut g, 6) as u64;
     let token = any_token(&mut g, kind);
     // Removed and context lines, and a base commit's message, travel only from a base that
-    // is on no remote; every other channel is tried both ways.
-    let local_only = matches!(
-        channel,
-        Channel::RemovedLine | Channel::ContextLine | Channel::BaseCommitMessage
-    ) || roll(&mut g, 2) == 0;
+    // is on no hosted remote: the remote is a folder on this machine, which publishes
+    // nothing. (With no remote at all there is no base, and none of them travels.)
     let work = root.join("work");
-    if local_only {
-        std::fs::create_dir_all(&work).expect("mkdir");
-        git(&work, &["init", "-q"]);
-    } else {
-        git(root, &["init", "-q", "--bare", "remote.git"]);
-        git(root, &["clone", "-q", "remote.git", "work"]);
-    }
+    git(root, &["init", "-q", "--bare", "remote.git"]);
+    git(root, &["clone", "-q", "remote.git", "work"]);
     let noise = g.s("abcdefghij ", 40);
     write(&work.join("README.md"), format!("# project\n\n{noise}\n"));
     write(&work.join("src/lib.rs"), "pub fn f() -> u32 {\n    1\n}\n");
@@ -401,9 +415,7 @@ fn plant(seed: u64, root: &Path) -> (PathBuf, Vec<String>, String, Channel) {
         "initial".to_string()
     };
     git(&work, &["commit", "-q", "-m", &message]);
-    if !local_only {
-        git(&work, &["push", "-q", "origin", "HEAD"]);
-    }
+    git(&work, &["push", "-q", "origin", "HEAD"]);
     // Clean changes every run carries.
     write(&work.join("src/lib.rs"), "pub fn f() -> u32 {\n    2\n}\n");
     write(

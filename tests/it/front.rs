@@ -90,8 +90,9 @@ fn an_unborn_branch_with_staged_files_works() {
     write(&dir.path().join("sub/b.txt"), "second\n");
     git(dir.path(), &["add", "a.txt", "sub/b.txt"]);
     write(&dir.path().join("untracked.txt"), "also\n");
+    // The patch carrier, asked for (the default carrier is replayed in `replay.rs`).
     let out = bin(dir.path())
-        .args(["create", "--dry-run", "--json", "start"])
+        .args(["create", "--dry-run", "--json", "--via", "inline", "start"])
         .output()
         .expect("run");
     assert!(
@@ -104,7 +105,7 @@ fn an_unborn_branch_with_staged_files_works() {
     assert_eq!(json["manifest"]["head"]["name"], "fresh");
     assert_eq!(json["manifest"]["base"]["source"], "empty");
     let prompt = json["request"]["prompt"].as_str().expect("prompt");
-    assert!(prompt.contains("git checkout --orphan fresh"));
+    assert!(prompt.contains("git symbolic-ref HEAD refs/heads/fresh"));
     let patch = extract_patch(prompt);
     // Apply to an empty repository: the result is the working tree.
     let target = tempfile::TempDir::new().expect("tempdir");

@@ -153,7 +153,20 @@ fn staging_survives_the_round_trip() {
     write(&w.join("untracked.txt"), "not staged\r\nat all\n");
     // Removed from the index, kept on disk.
     git(w, &["rm", "-q", "--cached", "README.md"]);
+    // Intended to be added (`git add -N`): tracked, with nothing staged yet.
+    write(
+        &w.join("intended.txt"),
+        "to be added
+",
+    );
+    write(
+        &w.join("odd \"name\".txt"),
+        "to be added too
+",
+    );
+    git(w, &["add", "-N", "intended.txt", "odd \"name\".txt"]);
     let before = git_view(w);
+    assert!(before.2.contains(" A intended.txt"), "{}", before.2);
     let (_dest, clone, prompt, ok, text) = replay_steps(w, &fx.remote, &["--history"]);
     assert!(ok, "{text}");
     assert!(text.contains("verified"), "{text}");
@@ -939,4 +952,141 @@ fn a_dropped_staged_version_is_said_on_stderr() {
         json["manifest"]["history"]["work"]["staging_dropped"][0], "c.py",
         "{json}"
     );
+}
+
+/// A repository with an empty remote (`git init`, files staged, nothing committed): the work
+/// travels as objects too, with nothing to build on. After the steps the branch has no
+/// commits, and the index and working tree are the local ones, binary files included.
+#[test]
+fn an_unborn_branch_travels_as_objects_and_replays() {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    let r = root.path();
+    git(r, &["init", "-q", "--bare", "remote.git"]);
+    git(r, &["init", "-q", "-b", "fresh", "work"]);
+    let w = r.join("work");
+    let remote = r.join("remote.git");
+    git(
+        &w,
+        &["remote", "add", "origin", remote.to_str().expect("utf8")],
+    );
+    write(&w.join("a.txt"), "first file\n");
+    write(&w.join("sub/b.txt"), "staged\n");
+    write(&w.join("logo.bin"), [0u8, 1, 2, 255, 0, 13, 10]);
+    git(&w, &["add", "-A"]);
+    write(&w.join("sub/b.txt"), "staged, then edited\n");
+    write(&w.join("untracked.txt"), "also\r\n");
+    let before = git_view(&w);
+    let (_dest, clone, prompt, ok, text) = replay_steps(&w, &remote, &[]);
+    assert!(ok && text.contains("verified"), "{text}\n{prompt}");
+    assert!(!prompt.contains("### Patch"), "{prompt}");
+    assert!(!prompt.contains("GIT binary patch"), "{prompt}");
+    assert_eq!(git_view(&clone), before);
+    assert_eq!(
+        git(&clone, &["symbolic-ref", "HEAD"]).trim(),
+        "refs/heads/fresh"
+    );
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--verify", "-q", "HEAD"])
+        .current_dir(&clone)
+        .output()
+        .expect("git");
+    assert!(!head.status.success(), "the branch has no commits yet");
+    assert_same_tree(&w, &clone, &[]);
+}
+
+/// History no remote shares (no remote at all, or one with other history): the commits
+/// travel whole, with their IDs, in a bundle that needs nothing in the clone. Before, the
+/// steps checked out the local `HEAD`, which the clone cannot have, and failed.
+#[test]
+fn local_only_history_travels_whole_and_replays() {
+    for unrelated in [false, true] {
+        let root = tempfile::TempDir::new().expect("tempdir");
+        let r = root.path();
+        git(r, &["init", "-q", "--bare", "-b", "main", "remote.git"]);
+        let remote = r.join("remote.git");
+        if unrelated {
+            git(r, &["clone", "-q", remote.to_str().expect("utf8"), "other"]);
+            write(&r.join("other/theirs.txt"), "someone else's history\n");
+            git(&r.join("other"), &["add", "-A"]);
+            git(&r.join("other"), &["commit", "-q", "-m", "theirs"]);
+            git(&r.join("other"), &["push", "-q", "origin", "HEAD:main"]);
+        }
+        git(r, &["init", "-q", "-b", "main", "work"]);
+        let w = r.join("work");
+        write(&w.join("a.txt"), "one\n");
+        git(&w, &["add", "-A"]);
+        git(&w, &["commit", "-q", "-m", "first"]);
+        write(&w.join("a.txt"), "two\n");
+        write(&w.join("b.bin"), [0u8, 200, 13, 10]);
+        git(&w, &["add", "-A"]);
+        git(&w, &["commit", "-q", "-m", "second"]);
+        if unrelated {
+            git(
+                &w,
+                &["remote", "add", "origin", remote.to_str().expect("utf8")],
+            );
+            git(&w, &["fetch", "-q", "origin"]);
+        }
+        write(&w.join("a.txt"), "three\n");
+        git(&w, &["add", "a.txt"]);
+        write(&w.join("a.txt"), "four\n");
+        write(&w.join("new.txt"), "untracked\n");
+        let before = git_view(&w);
+        // The patch carrier, asked for: the whole tree from nothing, on a branch of its own.
+        let (_dest, clone, prompt, ok, text) = replay_steps(&w, &remote, &["--via", "attachment"]);
+        assert!(
+            ok && text.contains("verified"),
+            "{unrelated}: {text}\n{prompt}"
+        );
+        assert_same_tree(&w, &clone, &[]);
+        let (_dest, clone, prompt, ok, text) = replay_steps(&w, &remote, &[]);
+        assert!(
+            ok && text.contains("verified"),
+            "{unrelated}: {text}\n{prompt}"
+        );
+        assert_eq!(
+            git(&clone, &["rev-parse", "HEAD"]),
+            git(&w, &["rev-parse", "HEAD"]),
+            "{unrelated}: same commit IDs"
+        );
+        assert_eq!(
+            git(&clone, &["symbolic-ref", "HEAD"]).trim(),
+            "refs/heads/main"
+        );
+        assert_eq!(git_view(&clone), before, "{unrelated}");
+        assert_same_tree(&w, &clone, &[]);
+    }
+}
+
+/// Local-only history with a possible secret in a commit: the commits cannot travel (a
+/// commit cannot be redacted), so their content travels squashed into the work in progress,
+/// as root commits; the branch arrives with no commits and everything in the index.
+#[test]
+fn local_only_history_holding_a_secret_travels_squashed() {
+    let root = tempfile::TempDir::new().expect("tempdir");
+    let r = root.path();
+    git(r, &["init", "-q", "--bare", "-b", "main", "remote.git"]);
+    git(r, &["init", "-q", "-b", "main", "work"]);
+    let w = r.join("work");
+    let remote = r.join("remote.git");
+    write(&w.join("a.txt"), "one\n");
+    write(
+        &w.join("config.py"),
+        "AWS_SECRET_ACCESS_KEY = \"Zq8v3Lr0TmX2bN9cY4uW7eP1sK6hJ5dA0gF3iR8o\"\n",
+    );
+    git(&w, &["add", "-A"]);
+    git(&w, &["commit", "-q", "-m", "first"]);
+    write(&w.join("a.txt"), "two\n");
+    let (_dest, clone, prompt, ok, text) = replay_steps(&w, &remote, &["--secrets", "redact"]);
+    assert!(ok && text.contains("verified"), "{text}\n{prompt}");
+    assert!(!prompt.contains("Zq8v3Lr0TmX2"), "{prompt}");
+    assert_eq!(
+        git(&clone, &["symbolic-ref", "HEAD"]).trim(),
+        "refs/heads/main"
+    );
+    let status = git(&clone, &["status", "--porcelain"]);
+    assert!(status.contains("A  config.py"), "{status}");
+    assert!(status.contains("AM a.txt"), "{status}");
+    let config = std::fs::read_to_string(clone.join("config.py")).expect("read");
+    assert!(!config.contains("Zq8v3Lr0TmX2"), "{config}");
 }

@@ -288,8 +288,8 @@ fn push_checkout(
     let mut steps = String::new();
     let check = state.expected_tree.as_deref().filter(|_| check);
     if let (Some(history), Some(url)) = (&state.history, bundle) {
-        if let Some(tip) = &history.tip {
-            return push_history_checkout(p, state, history, tip, url, patch, check, except);
+        if history.tip.is_some() {
+            return push_history_checkout(p, state, history, url, patch, check, except);
         }
     }
     match (&state.base.commit, &state.head) {
@@ -348,12 +348,13 @@ fn push_history_checkout(
     p: &mut String,
     state: &RepoState,
     history: &crate::git::History,
-    tip: &str,
     url: &str,
     patch: Option<&str>,
     check: Option<&str>,
     except: &str,
 ) {
+    // The caller checked: a history without a tip travels only with the work in progress.
+    let tip = history.tip.as_deref().unwrap_or_default();
     let mut steps = String::new();
     let _ = writeln!(
         steps,

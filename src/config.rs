@@ -228,9 +228,17 @@ pub(crate) fn parse_policy(p: &str) -> std::result::Result<Policy, String> {
 }
 
 /// Whether only the owner can read the file (no group or other bits).
+#[cfg(unix)]
 pub(crate) fn owner_only(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
+}
+
+/// Without mode bits nothing proves the file private, so a key written in it is not used
+/// (`api_key_command` and the environment still are).
+#[cfg(not(unix))]
+pub(crate) fn owner_only(_path: &Path) -> bool {
+    false
 }
 
 /// The longest `api_key_command` may take (a password manager waiting for a touch, say).
@@ -238,17 +246,31 @@ const KEY_COMMAND_DEADLINE: std::time::Duration = std::time::Duration::from_secs
 /// The most of its output that is read: a key is a line, not a file.
 const KEY_COMMAND_MAX_OUTPUT: u64 = 64 * 1024;
 
+/// `cmd` for the platform's shell. On Unix it runs in a process group of its own, so that a
+/// deadline ends everything it started.
+#[cfg(unix)]
+fn shell_command(cmd: &str) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c").arg(cmd).process_group(0);
+    c
+}
+
+/// `cmd` for the platform's shell (`cmd /C`); a deadline ends the command itself.
+#[cfg(not(unix))]
+fn shell_command(cmd: &str) -> std::process::Command {
+    let mut c = std::process::Command::new("cmd");
+    c.arg("/C").arg(cmd);
+    c
+}
+
 /// Runs `api_key_command` with the shell; its trimmed stdout is the key. The command's output
 /// is never shown, even in errors; it is read up to 64 KiB, and the command is killed after
 /// a minute.
 pub(crate) fn run_key_command(cmd: &str) -> std::result::Result<ApiKey, String> {
     use std::io::Read;
-    use std::os::unix::process::CommandExt;
-    let mut child = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        // A group of its own, so that a deadline ends everything it started.
-        .process_group(0)
+    let mut command = shell_command(cmd);
+    let mut child = command
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
@@ -271,6 +293,7 @@ pub(crate) fn run_key_command(cmd: &str) -> std::result::Result<ApiKey, String> 
                 std::thread::sleep(std::time::Duration::from_millis(20))
             }
             Ok(None) => {
+                #[cfg(unix)]
                 if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
                     let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
                 }

@@ -108,7 +108,6 @@ pub fn append(record: &Record) -> std::io::Result<()> {
 /// Opens the journal for appending, never through a symlink (the file or its directory):
 /// a link planted there would make the tool write wherever it points.
 fn open_for_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
     let refuse = || std::io::Error::other(format!("{} is reached through a symlink", p.display()));
     if let Some(dir) = p.parent() {
         if crate::paths::is_symlink(dir) {
@@ -116,21 +115,30 @@ fn open_for_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
         }
         crate::paths::private_dir(dir)?;
     }
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .read(true)
-        .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(p)
-        .map_err(|e| {
-            if crate::paths::is_symlink(p) {
-                refuse()
-            } else {
-                e
-            }
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true).read(true);
+    // Private from the start, and never through a link (the open itself refuses one).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    // Without `O_NOFOLLOW`, a link is refused when seen before the open.
+    #[cfg(not(unix))]
+    if crate::paths::is_symlink(p) {
+        return Err(refuse());
+    }
+    let f = options.open(p).map_err(|e| {
+        if crate::paths::is_symlink(p) {
+            refuse()
+        } else {
+            e
+        }
+    })?;
     // A journal an older version left readable by others is made private.
+    #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         if f.metadata()?.permissions().mode() & 0o077 != 0 {

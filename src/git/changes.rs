@@ -486,6 +486,20 @@ fn hidden_edits(repo: &Repository, index: &git2::Index, workdir: &Path, set: &mu
     }
 }
 
+/// Whether git would record the file as executable: its owner's execute bit.
+#[cfg(unix)]
+fn executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o100 != 0
+}
+
+/// No execute bit to read: git (with `core.fileMode` false, its default there) records a new
+/// file as not executable.
+#[cfg(not(unix))]
+fn executable(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// An untracked file as a new-file patch, made by libgit2 exactly as the main diff makes
 /// one (same headers, same hunk format, a binary patch where the main diff would need one),
 /// so that both capture engines give the same bytes.
@@ -501,14 +515,13 @@ fn new_file(
         let t = std::fs::read_link(&abs).map_err(|e| format!("unreadable: {e}"))?;
         (t.as_os_str().as_encoded_bytes().to_vec(), FileMode::Link)
     } else {
-        use std::os::unix::fs::PermissionsExt;
         if let Some(why) = super::state::too_large(meta.len(), max_binary, max_file, || {
             super::workdir::looks_binary(&abs)
         }) {
             return Err(why);
         }
         let c = std::fs::read(&abs).map_err(|e| format!("unreadable: {e}"))?;
-        let exec = meta.permissions().mode() & 0o100 != 0;
+        let exec = executable(&meta);
         (
             c,
             if exec {

@@ -184,3 +184,129 @@ fn the_journal_is_written_under_a_lock() {
     assert_eq!(after.lines().count(), 1, "{after}");
     assert!(after.contains("journal lock"), "{after}");
 }
+
+/// The crate's non-test sources, as (path relative to `src/`, text without its test module).
+fn crate_sources() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("read src") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).expect("read");
+                let text = match text.find("#[cfg(test)]\nmod tests") {
+                    Some(i) => text[..i].to_string(),
+                    None => text,
+                };
+                let rel = p.strip_prefix(&root).expect("under src");
+                out.push((rel.to_string_lossy().into_owned(), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether line `at` of `lines` sits under a `#[cfg(unix)]` (or a Unix-only `target_os`): on
+/// the item or statement itself, or on any block or item that encloses it (found by
+/// rustfmt's indentation: each enclosing line is indented less).
+fn under_cfg_unix(lines: &[&str], at: usize) -> bool {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let unix_attr = |l: &str| {
+        let l = l.trim();
+        l.starts_with("#[cfg(")
+            && !l.contains("not(unix)")
+            && (l.contains("unix")
+                || l.contains("target_os = \"linux\"")
+                || l.contains("target_os = \"macos\""))
+    };
+    // The attributes (and doc comments) directly above line `i`.
+    let attributed = |i: usize| {
+        lines[..i]
+            .iter()
+            .rev()
+            .take_while(|l| {
+                let t = l.trim_start();
+                t.starts_with("#[") || t.starts_with("///") || t.starts_with("//")
+            })
+            .any(|l| unix_attr(l))
+    };
+    let mut i = at;
+    loop {
+        if attributed(i) {
+            return true;
+        }
+        let level = indent(lines[i]);
+        if level == 0 {
+            return false;
+        }
+        // The nearest line above, indented less: what encloses line `i`.
+        match (0..i).rev().find(|&j| {
+            let t = lines[j].trim_start();
+            !t.is_empty()
+                && !t.starts_with("//")
+                && !t.starts_with("#[")
+                && indent(lines[j]) < level
+        }) {
+            Some(j) => i = j,
+            None => return false,
+        }
+    }
+}
+
+/// The crate builds beyond Unix: every Unix-only API in its non-test code is behind
+/// `#[cfg(unix)]` (with a portable fallback beside it), or in a `unix.rs` module that its
+/// parent declares under `#[cfg(unix)]`. A new unguarded use fails here, on Linux, before a
+/// Windows build would.
+#[test]
+fn unix_only_code_is_behind_cfg_unix() {
+    const UNIX_ONLY: &[&str] = &[
+        "std::os::unix",
+        "std::os::fd",
+        "rustix::",
+        "libc::",
+        "signal_hook::",
+        "tokio::signal::unix",
+    ];
+    let sources = crate_sources();
+    let mut unguarded = Vec::new();
+    for (path, text) in &sources {
+        if path.ends_with("/unix.rs") || path == "unix.rs" {
+            let parent_dir = path.trim_end_matches("unix.rs");
+            let declared = sources.iter().any(|(p, t)| {
+                let parent = p == &format!("{parent_dir}mod.rs")
+                    || (parent_dir.is_empty() && p == "lib.rs")
+                    || p == &format!("{}.rs", parent_dir.trim_end_matches('/'));
+                parent && t.contains("#[cfg(unix)]\nmod unix;")
+            });
+            assert!(
+                declared,
+                "{path}: its parent must declare it under #[cfg(unix)]"
+            );
+            continue;
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            if UNIX_ONLY.iter().any(|u| code.contains(u)) && !under_cfg_unix(&lines, i) {
+                unguarded.push(format!("src/{path}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        unguarded.is_empty(),
+        "Unix-only code outside #[cfg(unix)]:\n{}",
+        unguarded.join("\n")
+    );
+    // The checker itself: it tells the two apart.
+    let sample = "fn f() {\n    #[cfg(unix)]\n    {\n        use std::os::unix::fs::X;\n    }\n    use std::os::unix::fs::Y;\n}";
+    let lines: Vec<&str> = sample.lines().collect();
+    assert!(under_cfg_unix(&lines, 3));
+    assert!(!under_cfg_unix(&lines, 5));
+}

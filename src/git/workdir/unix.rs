@@ -1,24 +1,12 @@
-//! Fast capture: the change set as two small in-memory trees, found without a full libgit2
-//! working-tree diff.
-//!
-//! libgit2 reads a 100,000-entry index slowly and stats every tracked file on one thread; on
-//! a large repository that is most of a capture. Here the index is read with gix-index and
-//! every tracked directory is listed, and its files' stat data checked, on all cores. Only
-//! the paths that can differ from the base (changed on disk, untracked, staged, or changed
-//! by unpushed commits) go into two sparse trees in an in-memory object store layered over
-//! the repository's: their state at the base, and their state now. Nothing is written to the
-//! repository. The caller diffs the two trees with libgit2, so rename detection, binary
-//! detection and the patch text are libgit2's, exactly as in the full diff.
-//!
-//! Whenever git would transform file contents (filters, line-ending conversion) or the index
-//! is unusual (conflicts, intent-to-add, split or sparse index), this returns `None` and the
-//! caller falls back to libgit2's full diff, which handles all of that.
+//! The fast listing of the working tree, on Unix: the index is read with gix-index and every
+//! tracked directory is listed, and its files' stat data checked, on all cores (libgit2 reads
+//! a 100,000-entry index slowly and stats every file on one thread). Only the paths that can
+//! differ from the base (changed on disk, untracked, staged, or changed by unpushed commits)
+//! go into two sparse trees in an in-memory object store layered over the repository's: their
+//! state at the base, and their state now. The caller diffs the two trees with libgit2. It
+//! returns `None` wherever git's own answer ([`super::git_snapshot`]) could differ.
 
 use std::collections::HashSet;
-
-/// Hash maps keyed by paths: SipHash was a visible share of a 100,000-file capture.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type PathSet<'a> = std::collections::HashSet<&'a [u8], foldhash::fast::RandomState>;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -28,23 +16,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use git2::{build::TreeUpdateBuilder, AttrCheckFlags, FileMode, Oid, Repository};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
-use super::changes::LeftOut;
-use super::ucache::{self, Cache, Listed, Stamp};
+use super::{disk_differs, looks_binary, present_files_are_tracked, Snapshot, HIDDEN_EDIT};
+use crate::git::changes::LeftOut;
+use crate::git::ucache::{self, Cache, Listed, Stamp};
 
-/// The change set as two sparse trees in an in-memory repository.
-pub(crate) struct Snapshot {
-    /// An object store over the repository's, holding the new blobs and the two trees.
-    pub mem: Repository,
-    /// The candidate paths as they are at the base.
-    pub old_tree: Oid,
-    /// The candidate paths as they are in the working tree.
-    pub new_tree: Oid,
-    /// Paths that git does not track yet (reported as untracked, not added).
-    pub untracked: HashSet<String>,
-    pub left_out: Vec<LeftOut>,
-    /// Where git wrote the new tree's objects, when git built it: kept while `mem` reads it.
-    pub _scratch: Option<super::scratch::Scratch>,
-}
+/// Hash maps keyed by paths: SipHash was a visible share of a 100,000-file capture.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+type PathSet<'a> = std::collections::HashSet<&'a [u8], foldhash::fast::RandomState>;
 
 /// One tracked file, with what the index recorded for it.
 struct Tracked<'a> {
@@ -308,11 +287,12 @@ pub(crate) fn snapshot(
                     return None;
                 }
                 let shown = String::from_utf8_lossy(rel).into_owned();
-                if let Some(reason) =
-                    super::state::too_large(meta.len(), max_binary_bytes, max_file_bytes, || {
-                        looks_binary(&abs)
-                    })
-                {
+                if let Some(reason) = crate::git::state::too_large(
+                    meta.len(),
+                    max_binary_bytes,
+                    max_file_bytes,
+                    || looks_binary(&abs),
+                ) {
                     left_out.push(LeftOut {
                         path: shown,
                         reason,
@@ -364,194 +344,6 @@ pub(crate) fn snapshot(
     })
 }
 
-/// The change set as git itself records it: `git add` (`-A`, or `-u` without untracked
-/// files) into a copy of the index and a scratch object store, then `git write-tree`. This
-/// is the definition of "the working tree" that the fast listing above must agree with, and
-/// the one used whenever git would transform contents or the index is unusual: filters,
-/// line endings and `working-tree-encoding` are git's own, sparse entries keep their index
-/// version, ignore rules (nested re-includes too) are git's, a conflicted path is its file
-/// on disk, and `core.filemode`/`core.symlinks` are honoured. Files git cannot read are
-/// listed as left out.
-pub(crate) fn git_snapshot(
-    repo: &Repository,
-    workdir: &Path,
-    base_tree: Option<Oid>,
-    include_untracked: bool,
-) -> crate::error::Result<Snapshot> {
-    let scratch = super::scratch::Scratch::new(repo, workdir)?;
-    scratch.copy_index()?;
-    // What `git status` does first: entries whose stat data is stale are rehashed while
-    // the index still has every attribute file. It exits 1 when files need updating, which
-    // is the normal case here.
-    scratch.run_lenient(&["update-index", "-q", "--refresh"])?;
-    // Three passes, so that every file is hashed with the attribute files git's own view
-    // reads (the working tree's, or the index's where the working tree has none readable:
-    // `git status` and `git diff` for tracked files), and so that the replay can write each
-    // file back with the same ones (a checkout reads the index's first): tracked files,
-    // then untracked files, then the attribute files themselves. A single `git add -A`
-    // would stage the deletion of a `.gitattributes` first and then rehash a racily clean
-    // file without it: the result would depend on the clock.
-    let mut left_out = Vec::new();
-    // A tracked file left outside a sparse checkout's patterns (it was modified when they
-    // were set) is still in the working tree, and git status lists it: `--sparse`.
-    git_add(
-        &scratch,
-        &[
-            "add",
-            "-u",
-            "--ignore-errors",
-            "--sparse",
-            "--",
-            ".",
-            ":(exclude,glob)**/.gitattributes",
-        ],
-        &mut left_out,
-    )?;
-    let listed = if include_untracked {
-        scratch.run(&["ls-files", "-z", "--others", "--exclude-standard"])?
-    } else {
-        Vec::new()
-    };
-    git_add_named(&scratch, &listed, &mut left_out)?;
-    // The attribute files git sees changed (modified or deleted); a new one was untracked.
-    // Named, because `:(glob)**/.gitattributes` given to `git add` misses the top one in a
-    // sparse checkout.
-    let attrs = scratch.run(&["ls-files", "-z", "-m", "--", ":(glob)**/.gitattributes"])?;
-    git_add_named(&scratch, &attrs, &mut left_out)?;
-    let new_tree = Oid::from_str(&scratch.text(&["write-tree"])?)?;
-    // Untracked: what git listed as such before adding it.
-    let untracked: HashSet<String> = listed
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        // A repository inside the working tree is listed as `dir/`; git adds it as `dir`.
-        .map(|p| String::from_utf8_lossy(p).trim_end_matches('/').to_string())
-        .collect();
-    let odb = git2::Odb::new()?;
-    odb.add_new_mempack_backend(1000)?;
-    odb.add_disk_alternate(&scratch.objects().to_string_lossy())?;
-    odb.add_disk_alternate(&repo.commondir().join("objects").to_string_lossy())?;
-    let mem = Repository::from_odb(odb)?;
-    let old_tree = match base_tree {
-        Some(t) => t,
-        None => mem.treebuilder(None)?.write()?,
-    };
-    Ok(Snapshot {
-        mem,
-        old_tree,
-        new_tree,
-        untracked,
-        left_out,
-        _scratch: Some(scratch),
-    })
-}
-
-/// Runs `git add --ignore-errors …` in the scratch index: a file git cannot read, or a
-/// nested repository without a commit, is listed as left out; any other failure is an error.
-fn git_add(
-    scratch: &super::scratch::Scratch,
-    args: &[&str],
-    left_out: &mut Vec<LeftOut>,
-) -> crate::error::Result<()> {
-    let (ok, stderr) = scratch.run_lenient(args)?;
-    if ok {
-        return Ok(());
-    }
-    // `--ignore-errors` adds every file it can and names each it cannot.
-    let mut named = false;
-    for line in stderr.lines() {
-        if let Some(path) = unreadable_path(line) {
-            named = true;
-            left_out.push(LeftOut {
-                path,
-                reason: format!("unreadable: {}", line.trim_start_matches("error: ")),
-            });
-        } else if let Some(path) = line
-            .strip_prefix("error: '")
-            .and_then(|r| r.strip_suffix("' does not have a commit checked out"))
-        {
-            named = true;
-            left_out.push(LeftOut {
-                path: path.trim_end_matches('/').to_string(),
-                reason: "nested git repository (not captured)".into(),
-            });
-        }
-    }
-    if named {
-        Ok(())
-    } else {
-        Err(crate::error::Error::other(format!(
-            "git add failed: {}",
-            stderr.trim()
-        )))
-    }
-}
-
-/// `git add` of NUL-separated paths, named one by one: literally (a file named `*.txt` or
-/// `:!x` means itself), and with `--sparse` (an untracked file outside a sparse checkout's
-/// patterns is untracked all the same, and git status lists it; the entries git keeps
-/// outside the patterns stay as they are either way). Nothing to add, nothing run.
-fn git_add_named(
-    scratch: &super::scratch::Scratch,
-    names: &[u8],
-    left_out: &mut Vec<LeftOut>,
-) -> crate::error::Result<()> {
-    if names.is_empty() {
-        return Ok(());
-    }
-    let list = scratch.file("paths");
-    std::fs::write(&list, names)?;
-    git_add(
-        scratch,
-        &[
-            "--literal-pathspecs",
-            "add",
-            "--ignore-errors",
-            "--sparse",
-            "--pathspec-file-nul",
-            "--pathspec-from-file",
-            list.to_str().unwrap_or_default(),
-        ],
-        left_out,
-    )
-}
-
-/// The path in one of `git add --ignore-errors`'s complaints about a file it could not read.
-fn unreadable_path(line: &str) -> Option<String> {
-    let quoted = |s: &str, open: char, close: char| -> Option<String> {
-        let start = s.find(open)? + 1;
-        let end = start + s[start..].find(close)?;
-        Some(s[start..end].to_string())
-    };
-    if let Some(rest) = line.strip_prefix("error: open(") {
-        return quoted(rest, '"', '"');
-    }
-    if let Some(rest) = line.strip_prefix("error: unable to index file ") {
-        return quoted(rest, '\'', '\'');
-    }
-    if let Some(rest) = line.strip_prefix("error: readlink(") {
-        return quoted(rest, '"', '"');
-    }
-    None
-}
-
-/// Whether the file (or symlink) at `abs` holds other content than the blob `id`; false when
-/// it is not there at all.
-pub(crate) fn disk_differs(abs: &Path, id: Oid) -> bool {
-    let content = match std::fs::symlink_metadata(abs) {
-        Ok(m) if m.file_type().is_symlink() => std::fs::read_link(abs)
-            .ok()
-            .map(|t| t.as_os_str().as_bytes().to_vec()),
-        Ok(m) if m.is_file() => std::fs::read(abs).ok(),
-        _ => None,
-    };
-    content.is_some_and(|c| Oid::hash_object(git2::ObjectType::Blob, &c).is_ok_and(|now| now != id))
-}
-
-/// Why an assume-unchanged or skip-worktree file's edits are not sent.
-pub(crate) const HIDDEN_EDIT: &str =
-    "edited, but marked assume-unchanged or skip-worktree, so git does not look at it; \
-     `git update-index --no-assume-unchanged --no-skip-worktree PATH` sends it";
-
 /// A tree holding just these paths (absent ones left out).
 fn sparse_tree(mem: &Repository, entries: &HashMap<Vec<u8>, Option<Blob>>) -> Option<Oid> {
     let empty_id = mem.treebuilder(None).ok()?.write().ok()?;
@@ -574,7 +366,7 @@ fn untracked(
 ) -> Option<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     let mut queue = unknown;
-    let ignores = super::ignores::Ignores::new(repo, workdir);
+    let ignores = crate::git::ignores::Ignores::new(repo, workdir);
     while let Some((rel, is_dir)) = queue.pop() {
         let path = Path::new(OsStr::from_bytes(&rel));
         if !is_dir {
@@ -610,20 +402,6 @@ fn untracked(
         }
     }
     Some(out)
-}
-
-/// True when git's configuration leaves file contents and modes as they are on disk, which
-/// is what reading files directly assumes.
-/// Whether git treats a skip-worktree file that is present in the working tree as an ordinary
-/// tracked file: in a sparse checkout it clears the bit of such files when it reads the index
-/// (unless `sparse.expectFilesOutsideOfPatterns` says they belong there), so `git status`
-/// shows their edits.
-pub(crate) fn present_files_are_tracked(repo: &Repository) -> bool {
-    let Ok(cfg) = repo.config() else { return false };
-    cfg.get_bool("core.sparseCheckout").unwrap_or(false)
-        && !cfg
-            .get_bool("sparse.expectFilesOutsideOfPatterns")
-            .unwrap_or(false)
 }
 
 fn plain_content_config(repo: &Repository) -> bool {
@@ -981,15 +759,4 @@ fn stat_differs(
     }
     // Racily clean: written in the same instant as the index, so the stat data proves nothing.
     Some(index_mtime.is_none_or(|im| mtime >= im))
-}
-
-/// Git's own heuristic: a NUL byte in the first 8000 bytes means binary.
-pub(crate) fn looks_binary(path: &Path) -> bool {
-    use std::io::Read;
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut buf = [0u8; 8000];
-    let n = f.read(&mut buf).unwrap_or(0);
-    buf[..n].contains(&0)
 }

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::parse_size;
+use crate::pipeline::HandoffRequest;
+use crate::scan::policy::Policy;
+use crate::settings::Overrides;
 
 /// Hand the exact local state of a git repository to a cloud Devin session
 ///
@@ -770,4 +773,85 @@ pub struct CreateArgs {
     /// Do not ask for confirmation
     #[arg(short, long)]
     pub yes: bool,
+}
+
+impl GlobalArgs {
+    /// The flags every command shares, as plain values for [`Settings`](crate::settings).
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            json: self.json,
+            api_url: self.api_url.clone(),
+            org_id: self.org_id.clone(),
+            timeout: self.timeout,
+            verbose: self.verbose,
+            no_input: self.no_input,
+            no_pager: self.no_pager,
+            allow_http: self.allow_http,
+        }
+    }
+}
+
+impl CreateArgs {
+    /// These flags as the front door's request, for the repository containing `dir`.
+    pub fn request(&self, dir: std::path::PathBuf) -> HandoffRequest {
+        let args = self;
+        HandoffRequest {
+            dir,
+            task: args.task_arg.clone().or_else(|| args.task.clone()),
+            task_file: args.task_file.clone(),
+            context: args.context.clone(),
+            context_file: args.context_file.clone(),
+            title: args.title.clone(),
+            tags: args.tags.clone(),
+            playbook: args.playbook.clone(),
+            knowledge: args.knowledge.clone(),
+            repo: args.repo.clone(),
+            mode: args.mode.clone(),
+            max_acu: args.max_acu,
+            report: args.report,
+            report_schema: args.report_schema.clone(),
+            via: args.via.into(),
+            inline_budget: args.inline_budget,
+            exclude: args.exclude.clone(),
+            no_untracked: args.no_untracked,
+            history: args.history,
+            secrets: args.secrets.map(Policy::from),
+            baseline: args.baseline.clone(),
+            dry_run: args.dry_run,
+            yes: args.yes,
+            new: args.new,
+        }
+    }
+}
+
+impl From<SecretsPolicy> for Policy {
+    fn from(p: SecretsPolicy) -> Policy {
+        match p {
+            SecretsPolicy::Ask => Policy::Ask,
+            SecretsPolicy::Block => Policy::Block,
+            SecretsPolicy::Redact => Policy::Redact,
+            SecretsPolicy::Allow => Policy::Allow,
+            SecretsPolicy::Session => Policy::Session,
+        }
+    }
+}
+
+impl From<Via> for crate::prompt::Via {
+    fn from(v: Via) -> crate::prompt::Via {
+        match v {
+            Via::Auto => crate::prompt::Via::Auto,
+            Via::Inline => crate::prompt::Via::Inline,
+            Via::Attachment => crate::prompt::Via::Attachment,
+        }
+    }
+}
+
+impl From<ColorWhen> for crate::ui::Color {
+    fn from(c: ColorWhen) -> crate::ui::Color {
+        match c {
+            ColorWhen::Auto => crate::ui::Color::Auto,
+            ColorWhen::Always => crate::ui::Color::Always,
+            ColorWhen::Never => crate::ui::Color::Never,
+        }
+    }
 }

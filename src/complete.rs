@@ -126,14 +126,14 @@ fn resource_ids(kind: Kind) -> Vec<CompletionCandidate> {
     let Ok(cli) = Cli::try_parse_from(["devin-handoff", "--timeout", "3", "whoami"]) else {
         return Vec::new();
     };
-    let Ok(settings) = crate::settings::Settings::resolve(&cli.global, None) else {
+    let Ok(settings) = crate::settings::Settings::resolve(&cli.global.overrides(), None) else {
         return Vec::new();
     };
     if settings.require_key().is_err() {
         return Vec::new();
     }
     let items = crate::commands::block_on(async {
-        let mut client = crate::api::Client::new(&settings)?;
+        let mut client = settings.client()?;
         client.list_resources(kind, &[]).await
     });
     let id_key = match kind {

@@ -1,11 +1,11 @@
 //! The config file and the API key: where they are read from, and how they are checked.
 //! [`crate::settings`] resolves them with the flags and the environment.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
-use secrecy::{ExposeSecret, SecretString};
+use crate::api::ApiKey;
 
 use crate::error::{Error, Result};
 use crate::scan::policy::Policy;
@@ -43,69 +43,6 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 }
 
 pub const DEFAULT_API_URL: &str = "https://api.devin.ai";
-
-/// A Devin API key. It cannot be printed: `Debug` shows `(redacted)` and there is no
-/// `Display`; the only way to read it is [`ApiKey::expose`], used for the auth header.
-#[derive(Clone)]
-pub struct ApiKey(SecretString);
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ApiKey(redacted)")
-    }
-}
-
-/// Which API generation a key belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyFlavor {
-    /// `cog_` keys: v3 organization routes.
-    V3,
-    /// Legacy `apk_` / `apk_user_` keys: `POST /v1/sessions`.
-    V1,
-}
-
-impl ApiKey {
-    pub fn new(raw: String) -> Self {
-        // From here on the key is hidden in everything printed or returned.
-        crate::keymask::register(&raw);
-        ApiKey(SecretString::from(raw))
-    }
-
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    /// The key as it may be shown: its prefix and last four characters.
-    pub fn masked(&self) -> String {
-        let k = self.expose();
-        let prefix: String = k
-            .chars()
-            .take_while(|c| *c != '_')
-            .chain(Some('_'))
-            .collect();
-        let tail: String = k
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        if k.chars().count() < 12 {
-            format!("{prefix}****")
-        } else {
-            format!("{prefix}****{tail}")
-        }
-    }
-
-    pub fn flavor(&self) -> KeyFlavor {
-        if self.expose().starts_with("apk_") {
-            KeyFlavor::V1
-        } else {
-            KeyFlavor::V3
-        }
-    }
-}
 
 /// `$XDG_CONFIG_HOME/devin-handoff/config.toml`. Unknown keys are errors, so that a typo
 /// does not silently do nothing.
@@ -152,10 +89,6 @@ fn size_or_bytes<'de, D: serde::Deserializer<'de>>(
         Some(Size::Bytes(n)) => Ok(Some(n)),
         Some(Size::Text(t)) => parse_size(&t).map(Some).map_err(serde::de::Error::custom),
     }
-}
-
-pub fn config_path() -> Option<PathBuf> {
-    crate::paths::config_file()
 }
 
 /// Reads and checks the config file; a missing file is an empty config.
@@ -329,16 +262,6 @@ pub(crate) fn run_key_command(cmd: &str) -> std::result::Result<ApiKey, String> 
     Ok(ApiKey::new(key.to_string()))
 }
 
-/// Whether the URL's host is this machine (where plain http cannot be overheard).
-pub(crate) fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 /// The API base URL, checked: http(s) with a host and no credentials, and plain http only
 /// to this machine unless `allow_http` (the key would otherwise cross the network in clear).
 pub(crate) fn parse_api_url(raw: &str, allow_http: bool) -> Result<url::Url> {
@@ -349,7 +272,7 @@ pub(crate) fn parse_api_url(raw: &str, allow_http: bool) -> Result<url::Url> {
             "invalid API URL {raw:?}: expected http(s)://host"
         )));
     }
-    if url.scheme() == "http" && !allow_http && !is_loopback(&url) {
+    if url.scheme() == "http" && !allow_http && !crate::api::is_loopback(&url) {
         return Err(Error::usage(format!(
             "refusing to send the API key in clear to {raw}: use https"
         ))
@@ -366,14 +289,6 @@ pub(crate) fn parse_api_url(raw: &str, allow_http: bool) -> Result<url::Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_debug_is_redacted() {
-        let k = ApiKey::new("cog_supersecretvalue".into());
-        assert_eq!(format!("{k:?}"), "ApiKey(redacted)");
-        assert_eq!(k.flavor(), KeyFlavor::V3);
-        assert_eq!(ApiKey::new("apk_user_x".into()).flavor(), KeyFlavor::V1);
-    }
 
     #[test]
     fn api_url_validation() {

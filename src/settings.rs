@@ -1,18 +1,46 @@
-//! Flags, environment and config file, resolved once: [`Settings`] for every command, and
-//! [`HandoffRequest`], the domain form of `create`'s flags, for the pipeline. This is where
-//! clap's types end: nothing past this file (and `commands/`) sees them.
+//! Overrides (what the command line said, as plain values), environment and config file,
+//! resolved once into [`Settings`] for every command. No clap type comes here: the CLI maps
+//! its flags onto [`Overrides`] at the edge.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::cli::{ColorWhen, CreateArgs, GlobalArgs, SecretsPolicy, Via as CliVia};
+use crate::api::ApiKey;
 use crate::config::{load_file, owner_only, parse_api_url, parse_policy, run_key_command};
-use crate::config::{ApiKey, FileConfig, DEFAULT_API_URL};
+use crate::config::{FileConfig, DEFAULT_API_URL};
 use crate::error::{Error, Result};
-use crate::prompt::Via;
 use crate::scan::policy::Policy;
-use crate::ui::{Color, Printer};
+use crate::ui::Printer;
+
+/// What the command line says about settings every command shares; unset values come from
+/// the environment and the config file.
+#[derive(Debug, Clone)]
+pub struct Overrides {
+    pub json: bool,
+    pub api_url: Option<String>,
+    pub org_id: Option<String>,
+    /// Seconds.
+    pub timeout: f64,
+    pub verbose: u8,
+    pub no_input: bool,
+    pub no_pager: bool,
+    pub allow_http: bool,
+}
+
+impl Default for Overrides {
+    fn default() -> Self {
+        Overrides {
+            json: false,
+            api_url: None,
+            org_id: None,
+            timeout: 30.0,
+            verbose: 0,
+            no_input: false,
+            no_pager: false,
+            allow_http: false,
+        }
+    }
+}
 
 /// Everything a command needs to know about where and how to talk to the API.
 #[derive(Debug, Clone)]
@@ -51,7 +79,7 @@ fn env_nonempty(name: &str) -> Option<String> {
 impl Settings {
     /// Resolves flags against the environment and the config file. Never touches the
     /// network or a repository, and runs no `api_key_command`.
-    pub fn resolve(global: &GlobalArgs, user_id_flag: Option<&str>) -> Result<Settings> {
+    pub fn resolve(global: &Overrides, user_id_flag: Option<&str>) -> Result<Settings> {
         let file = match crate::paths::config_file() {
             Some(p) => load_file(&p)?,
             None => FileConfig::default(),
@@ -121,6 +149,21 @@ impl Settings {
         })
     }
 
+    /// An API client for these settings (running `api_key_command` if the key comes from
+    /// it), whose events are shown as `-v` and the terminal say.
+    pub fn client(&self) -> Result<crate::api::Client> {
+        let config = crate::api::ApiConfig {
+            url: self.api_url.clone(),
+            key: self.require_key()?.clone(),
+            org_id: self.org_id.clone(),
+            timeout: self.timeout,
+        };
+        crate::api::Client::new(
+            config,
+            crate::ui::api_events(self.verbose, self.out.on_terminal()),
+        )
+    }
+
     /// The key if it is already known (environment or file), without running a command.
     pub fn known_key(&self) -> Option<&ApiKey> {
         self.api_key.as_ref()
@@ -144,38 +187,6 @@ impl Settings {
     }
 }
 
-impl From<SecretsPolicy> for Policy {
-    fn from(p: SecretsPolicy) -> Policy {
-        match p {
-            SecretsPolicy::Ask => Policy::Ask,
-            SecretsPolicy::Block => Policy::Block,
-            SecretsPolicy::Redact => Policy::Redact,
-            SecretsPolicy::Allow => Policy::Allow,
-            SecretsPolicy::Session => Policy::Session,
-        }
-    }
-}
-
-impl From<CliVia> for Via {
-    fn from(v: CliVia) -> Via {
-        match v {
-            CliVia::Auto => Via::Auto,
-            CliVia::Inline => Via::Inline,
-            CliVia::Attachment => Via::Attachment,
-        }
-    }
-}
-
-impl From<ColorWhen> for Color {
-    fn from(c: ColorWhen) -> Color {
-        match c {
-            ColorWhen::Auto => Color::Auto,
-            ColorWhen::Always => Color::Always,
-            ColorWhen::Never => Color::Never,
-        }
-    }
-}
-
 /// `DEVIN_API_KEY`, read once and then removed from this process's environment, so that no
 /// child (git and the repository hooks it runs, the browser, `api_key_command`) inherits it.
 fn env_key() -> Option<ApiKey> {
@@ -190,80 +201,11 @@ fn env_key() -> Option<ApiKey> {
 }
 
 /// The output layer for these flags: the one place `--json` and `--no-input` are read.
-pub fn printer(global: &GlobalArgs) -> Printer {
+pub fn printer(global: &Overrides) -> Printer {
     let p = Printer::new(global.json, global.no_input);
     if global.no_pager {
         p.without_pager()
     } else {
         p
-    }
-}
-
-/// A handoff as the pipeline sees it: what to send and how, with no flag parsing left.
-#[derive(Debug, Clone, Default)]
-pub struct HandoffRequest {
-    /// The repository (any directory inside it); the task alone when it is in none.
-    pub dir: PathBuf,
-    /// The task as given (`TASK`, `--task`), or where to read it (`--task-file`, `-` is stdin).
-    pub task: Option<String>,
-    pub task_file: Option<PathBuf>,
-    pub context: Option<String>,
-    pub context_file: Option<PathBuf>,
-    pub title: Option<String>,
-    /// `--tag`s (the config's tags and `handoff` are added by the pipeline).
-    pub tags: Vec<String>,
-    pub playbook: Option<String>,
-    pub knowledge: Vec<String>,
-    pub repo: Option<String>,
-    pub mode: Option<String>,
-    pub max_acu: Option<u64>,
-    /// `--report`: the built-in report schema.
-    pub report: bool,
-    /// `--report-schema FILE`: a custom one.
-    pub report_schema: Option<PathBuf>,
-    pub via: Via,
-    pub inline_budget: Option<usize>,
-    pub exclude: Vec<String>,
-    pub no_untracked: bool,
-    pub history: bool,
-    pub secrets: Option<Policy>,
-    /// A baseline the user names (`--baseline`): accepted with full power.
-    pub baseline: Option<PathBuf>,
-    pub dry_run: bool,
-    /// Send without the confirmation question.
-    pub yes: bool,
-    /// Create a session even when an identical handoff is still running.
-    pub new: bool,
-}
-
-impl HandoffRequest {
-    /// `create`'s flags, for the repository containing `dir`.
-    pub fn from_args(args: &CreateArgs, dir: PathBuf) -> HandoffRequest {
-        HandoffRequest {
-            dir,
-            task: args.task_arg.clone().or_else(|| args.task.clone()),
-            task_file: args.task_file.clone(),
-            context: args.context.clone(),
-            context_file: args.context_file.clone(),
-            title: args.title.clone(),
-            tags: args.tags.clone(),
-            playbook: args.playbook.clone(),
-            knowledge: args.knowledge.clone(),
-            repo: args.repo.clone(),
-            mode: args.mode.clone(),
-            max_acu: args.max_acu,
-            report: args.report,
-            report_schema: args.report_schema.clone(),
-            via: args.via.into(),
-            inline_budget: args.inline_budget,
-            exclude: args.exclude.clone(),
-            no_untracked: args.no_untracked,
-            history: args.history,
-            secrets: args.secrets.map(Policy::from),
-            baseline: args.baseline.clone(),
-            dry_run: args.dry_run,
-            yes: args.yes,
-            new: args.new,
-        }
     }
 }

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::client::{Client, Idempotency};
-use crate::config::KeyFlavor;
+use super::KeyFlavor;
 use crate::error::Result;
 use crate::pipeline::Cleared;
 

@@ -5,11 +5,9 @@ use std::time::Duration;
 use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::config::{ApiKey, KeyFlavor};
+use super::{ApiKey, KeyFlavor};
 use crate::error::{Error, Result};
 use crate::pipeline::Cleared;
-use crate::settings::Settings;
-use crate::ui;
 
 use super::types::ProblemBody;
 
@@ -40,6 +38,52 @@ pub(crate) enum Pages {
 /// Items asked for per page.
 const PAGE: usize = 100;
 
+/// Where and how to reach the API.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub url: url::Url,
+    pub key: ApiKey,
+    /// For v3 routes; the key's own organization (`/v3/self`) when none.
+    pub org_id: Option<String>,
+    /// Connect and read timeout, and the bound on each whole request.
+    pub timeout: Duration,
+}
+
+/// What the client has to say while it works; the caller decides whether and how to show
+/// it (the client itself prints nothing).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A detail for `-v` (level 1) or `-vv` (level 2). Never holds the key.
+    Debug { level: u8, message: &'a str },
+    /// A request is retried after `wait`: attempt `attempt` of `of` retries.
+    Retry {
+        wait: Duration,
+        attempt: u32,
+        of: u32,
+    },
+}
+
+/// The receiver of a client's [`Event`]s.
+#[derive(Clone)]
+pub struct Events(std::sync::Arc<dyn Fn(Event<'_>) + Send + Sync>);
+
+impl Events {
+    pub fn new(f: impl Fn(Event<'_>) + Send + Sync + 'static) -> Events {
+        Events(std::sync::Arc::new(f))
+    }
+
+    /// Events nobody hears.
+    pub fn none() -> Events {
+        Events::new(|_| {})
+    }
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Events")
+    }
+}
+
 /// A Devin API client bound to one key, base URL and (for v3) organization.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -47,25 +91,28 @@ pub struct Client {
     base: url::Url,
     key: ApiKey,
     org_id: Option<String>,
-    verbose: u8,
     /// Bounds each whole API request, its answer's body included (`--timeout`).
     pub(crate) timeout: Duration,
-    /// Say on stderr when a request is retried (people at a terminal).
-    announce: bool,
+    events: Events,
 }
 
 impl Client {
-    pub fn new(settings: &Settings) -> Result<Client> {
-        let key = settings.require_key()?.clone();
+    pub fn new(config: ApiConfig, events: Events) -> Result<Client> {
+        let ApiConfig {
+            url,
+            key,
+            org_id,
+            timeout,
+        } = config;
         let mut builder = reqwest::Client::builder();
-        if crate::config::is_loopback(&settings.api_url) {
+        if super::is_loopback(&url) {
             // This machine is never reached through a proxy: `HTTP_PROXY` would otherwise
             // carry a local API's requests, key included, to whoever runs the proxy.
             builder = builder.no_proxy();
         }
         let http = builder
-            .connect_timeout(settings.timeout)
-            .read_timeout(settings.timeout)
+            .connect_timeout(timeout)
+            .read_timeout(timeout)
             // API calls never follow redirects: a redirect to another host would carry the key.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("devin-handoff/", env!("CARGO_PKG_VERSION")))
@@ -73,13 +120,17 @@ impl Client {
             .map_err(|e| Error::other(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             http,
-            base: settings.api_url.clone(),
+            base: url,
             key,
-            org_id: settings.org_id.clone(),
-            verbose: settings.verbose,
-            timeout: settings.timeout,
-            announce: settings.out.on_terminal(),
+            org_id,
+            timeout,
+            events,
         })
+    }
+
+    /// A `-v` (level 1) or `-vv` (level 2) detail, to whoever listens.
+    fn debug(&self, level: u8, message: &str) {
+        (self.events.0)(Event::Debug { level, message });
     }
 
     pub fn flavor(&self) -> KeyFlavor {
@@ -149,11 +200,7 @@ impl Client {
             .await?;
         match me.org_id.filter(|o| !o.is_empty()) {
             Some(org) => {
-                ui::debug(
-                    self.verbose,
-                    1,
-                    &format!("using the key's organization {org}"),
-                );
+                self.debug(1, &format!("using the key's organization {org}"));
                 self.org_id = Some(org.clone());
                 Ok(org)
             }
@@ -181,11 +228,7 @@ impl Client {
                 format!("Bearer {}", self.key.expose()),
             );
         }
-        ui::debug(
-            self.verbose,
-            1,
-            &format!("GET {url} (key sent: {with_key})"),
-        );
+        self.debug(1, &format!("GET {url} (key sent: {with_key})"));
         req.send()
             .await
             .map_err(|e| self.network_error(e, Idempotency::Safe))
@@ -246,11 +289,7 @@ impl Client {
                 // cannot hold the command past it. An upload's `attach` allows more.
                 .timeout(self.timeout);
             req = attach(req);
-            ui::debug(
-                self.verbose,
-                1,
-                &format!("{method} {url} (attempt {attempt})"),
-            );
+            self.debug(1, &format!("{method} {url} (attempt {attempt})"));
             let outcome = req.send().await;
             let resp = match outcome {
                 Ok(r) => r,
@@ -259,11 +298,7 @@ impl Client {
                     let retryable = e.is_connect() || idem == Idempotency::Safe;
                     if retryable && attempt < MAX_ATTEMPTS && !e.is_timeout() {
                         let wait = backoff(attempt);
-                        ui::debug(
-                            self.verbose,
-                            1,
-                            &format!("retrying in {wait:?}: {}", network_reason(&e)),
-                        );
+                        self.debug(1, &format!("retrying in {wait:?}: {}", network_reason(&e)));
                         self.notice_retry(wait, attempt);
                         tokio::time::sleep(wait).await;
                         continue;
@@ -272,7 +307,7 @@ impl Client {
                 }
             };
             let status = resp.status();
-            ui::debug(self.verbose, 1, &format!("{method} {path} -> {status}"));
+            self.debug(1, &format!("{method} {path} -> {status}"));
             let unsafe_req = idem == Idempotency::Unsafe;
             let acted = |e: Error| if unsafe_req { e.maybe_acted() } else { e };
             if status.is_success() {
@@ -304,7 +339,7 @@ impl Client {
                     Some(_) => return Err(self.status_error(status, path, resp).await),
                     None => backoff(attempt),
                 };
-                ui::debug(self.verbose, 1, &format!("{status}: retrying in {wait:?}"));
+                self.debug(1, &format!("{status}: retrying in {wait:?}"));
                 self.notice_retry(wait, attempt);
                 tokio::time::sleep(wait).await;
                 continue;
@@ -316,15 +351,13 @@ impl Client {
         }
     }
 
-    /// "API busy, retrying in 4 s (2/5)", on a terminal only.
+    /// A retry, to whoever listens (people at a terminal see "API busy, retrying in 4 s (2/5)").
     fn notice_retry(&self, wait: Duration, attempt: u32) {
-        if self.announce {
-            let secs = wait.as_secs_f64().ceil().max(1.0);
-            eprintln!(
-                "API busy, retrying in {secs} s ({attempt}/{})",
-                MAX_ATTEMPTS - 1
-            );
-        }
+        (self.events.0)(Event::Retry {
+            wait,
+            attempt,
+            of: MAX_ATTEMPTS - 1,
+        });
     }
 
     pub(crate) fn network_error(&self, e: reqwest::Error, idem: Idempotency) -> Error {

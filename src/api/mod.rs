@@ -2,13 +2,16 @@
 
 mod attachments;
 mod client;
+mod key;
 pub mod org;
 mod routes;
 mod sessions;
 pub mod types;
 mod v1;
 
-pub use client::Client;
+pub use client::{ApiConfig, Client, Event, Events};
+pub(crate) use key::is_loopback;
+pub use key::{ApiKey, KeyFlavor};
 pub use sessions::{session_id, SessionFilter};
 
 #[cfg(test)]

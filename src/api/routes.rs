@@ -1,7 +1,7 @@
 //! Every route of the API the tool uses, spelled once. Each ID is percent-encoded as one
 //! path segment, so that no ID can change the route.
 
-use crate::config::KeyFlavor;
+use super::KeyFlavor;
 
 /// Characters left as they are in a path segment: IDs are `org-…`, `devin-…` and the like.
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

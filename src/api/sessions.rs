@@ -6,7 +6,7 @@ use reqwest::Method;
 use super::client::{Client, Idempotency, Pages};
 use super::routes;
 use super::types::{Attachment, CreateSessionRequest, Message, Session};
-use crate::config::KeyFlavor;
+use super::KeyFlavor;
 use crate::error::{Error, Result};
 use crate::pipeline::Cleared;
 

@@ -3,12 +3,12 @@
 
 use crate::api::types::Session;
 use crate::api::Client;
+use crate::api::KeyFlavor;
 use crate::cli::CreateArgs;
-use crate::config::KeyFlavor;
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Delivered, Plan};
-use crate::prompt::{self, Composed};
-use crate::settings::{HandoffRequest, Settings};
+use crate::prompt::Composed;
+use crate::settings::Settings;
 use crate::ui;
 
 /// Runs `create` from the current directory. Capture, guard and questions run before the
@@ -17,7 +17,7 @@ pub fn run(args: &CreateArgs, settings: &Settings) -> Result<()> {
     let cwd = std::env::current_dir().map_err(|e| {
         Error::other(format!("cannot read the current directory: {e}")).with_source(e)
     })?;
-    let req = HandoffRequest::from_args(args, cwd);
+    let req = args.request(cwd);
     let mut ui = ui::prompt::interaction(settings.out);
     let plan = pipeline::plan(&req, settings, ui.as_mut())?;
     warn_v1_fields(settings);
@@ -26,7 +26,7 @@ pub fn run(args: &CreateArgs, settings: &Settings) -> Result<()> {
     }
     plan.approve(req.yes, ui.as_mut())?;
     crate::commands::block_on(async {
-        let mut client = Client::new(settings)?;
+        let mut client = settings.client()?;
         let delivered = pipeline::deliver(plan, &mut client, &settings.out, req.new).await?;
         finish(args, settings, &mut client, &delivered).await
     })
@@ -71,7 +71,7 @@ async fn finish(
 }
 
 fn print_dry_run(settings: &Settings, plan: &Plan) -> Result<()> {
-    let v = dry_run_value(settings, plan)?;
+    let v = plan.dry_run_value(settings)?;
     let (route, upload_route) = (&v["route"], &v["upload"]["route"]);
     let composed = &plan.composed;
     settings.out.result(&v, || {
@@ -93,34 +93,6 @@ fn print_dry_run(settings: &Settings, plan: &Plan) -> Result<()> {
     })
 }
 
-/// What a dry run reports (`--dry-run --json`, and the MCP server's dry run): the route,
-/// the request body as it would go (session secrets' values withheld), the manifest, and
-/// the upload that would come first.
-pub(crate) fn dry_run_value(settings: &Settings, plan: &Plan) -> Result<serde_json::Value> {
-    let flavor = settings.known_key().map_or(KeyFlavor::V3, |k| k.flavor());
-    let route = Client::create_route(flavor, settings.org_id.as_deref());
-    let mut body = Client::create_body(flavor, &plan.request)?;
-    // Session secrets' values go only with the real request: a dry run shows their names.
-    for s in body["session_secrets"].as_array_mut().into_iter().flatten() {
-        s["value"] = serde_json::json!("(withheld: sent only with the real request)");
-    }
-    let upload_route = Client::upload_route(flavor, settings.org_id.as_deref());
-    let composed = &plan.composed;
-    let mut v = serde_json::json!({
-        "dry_run": true,
-        "route": route,
-        "request": body,
-        "manifest": composed.manifest,
-    });
-    if let (Some(bytes), Some(obj)) = (plan.upload, v.as_object_mut()) {
-        obj.insert(
-            "upload".into(),
-            serde_json::json!({"route": upload_route, "name": prompt::PATCH_NAME, "bytes": bytes}),
-        );
-    }
-    Ok(v)
-}
-
 fn print_created(
     settings: &Settings,
     session: &Session,
@@ -128,7 +100,7 @@ fn print_created(
     reused: bool,
 ) -> Result<()> {
     let url = session.web_url();
-    let v = created_value(session, composed, reused);
+    let v = pipeline::created_value(session, composed, reused);
     settings.out.result(&v, || {
         if !reused {
             eprintln!(
@@ -139,24 +111,4 @@ fn print_created(
         }
         ui::print_stdout(&format!("{url}\n"))
     })
-}
-
-/// What a create reports (`--json`, and the MCP server's handoff).
-pub(crate) fn created_value(
-    session: &Session,
-    composed: &Composed,
-    reused: bool,
-) -> serde_json::Value {
-    let url = session.web_url();
-    let mut v = serde_json::json!({
-        "session_id": session.session_id,
-        "url": url,
-        "status": session.status,
-        "reused": reused,
-        "manifest": composed.manifest,
-    });
-    if let (Some(new), Some(obj)) = (session.is_new_session, v.as_object_mut()) {
-        obj.insert("is_new_session".into(), new.into());
-    }
-    v
 }

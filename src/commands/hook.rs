@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use crate::cli::HookArgs;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline;
+use crate::pipeline::HandoffRequest;
 use crate::scan::policy::Policy;
-use crate::settings::HandoffRequest;
 use crate::settings::Settings;
 use crate::ui;
 
@@ -241,7 +241,7 @@ fn handle(args: &HookArgs, settings: &Settings) -> Handled {
     let mut ui = ui::prompt::NeverAsk { out: settings.out };
     let plan = pipeline::plan(&req, settings, &mut ui).map_err(fail)?;
     let delivered = super::block_on(async {
-        let mut client = crate::api::Client::new(settings)?;
+        let mut client = settings.client()?;
         pipeline::deliver(plan, &mut client, &settings.out, false).await
     })
     .map_err(fail)?;

@@ -16,10 +16,11 @@ use crate::api::{session_id, Client, SessionFilter};
 use crate::cli::{McpArgs, McpSecrets};
 use crate::error::{Error, Result};
 use crate::pipeline;
+use crate::pipeline::HandoffRequest;
 use crate::prompt::Via;
 use crate::scan::policy::Policy;
 use crate::scan::Scanner;
-use crate::settings::{HandoffRequest, Settings};
+use crate::settings::Settings;
 use crate::ui;
 
 /// How secrets in a handoff are handled: never `allow` (sending them as they are), which no
@@ -259,7 +260,7 @@ impl Server {
                     tags: p.tags.unwrap_or_default(),
                     ..SessionFilter::default()
                 };
-                let mut client = Client::new(&self.settings)?;
+                let mut client = self.settings.client()?;
                 let sessions = client.list_sessions(&filter, Some(limit)).await?;
                 Ok(json!({"sessions": sessions}))
             }
@@ -271,7 +272,7 @@ impl Server {
 impl Server {
     /// The session a tool names, and a client to ask about it.
     fn session(&self, raw: &str) -> Result<(String, Client)> {
-        Ok((session_id(raw)?, Client::new(&self.settings)?))
+        Ok((session_id(raw)?, self.settings.client()?))
     }
 
     async fn run_handoff(&self, p: HandoffParams) -> Result<Value> {
@@ -314,17 +315,13 @@ impl Server {
         .await
         .map_err(|e| Error::other(format!("the handoff stopped: {e}")))??;
         if dry_run {
-            let mut v = super::create::dry_run_value(&self.settings, &plan)?;
+            let mut v = plan.dry_run_value(&self.settings)?;
             v["prompt"] = json!(plan.composed.prompt);
             return Ok(v);
         }
-        let mut client = Client::new(&self.settings)?;
+        let mut client = self.settings.client()?;
         let d = pipeline::deliver(plan, &mut client, &self.settings.out, false).await?;
-        Ok(super::create::created_value(
-            &d.session,
-            &d.composed,
-            d.reused,
-        ))
+        Ok(pipeline::created_value(&d.session, &d.composed, d.reused))
     }
 }
 

@@ -11,7 +11,6 @@ pub mod sessions;
 mod typo;
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -87,7 +86,10 @@ fn bin_name(args: &[OsString]) -> &'static str {
 pub fn run(cli: Cli) -> ExitCode {
     ui::init_color(cli.global.color.into());
     ui::interrupt::install();
-    let (out, verbose) = (crate::settings::printer(&cli.global), cli.global.verbose);
+    let (out, verbose) = (
+        crate::settings::printer(&cli.global.overrides()),
+        cli.global.verbose,
+    );
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -112,7 +114,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             "handoff options (the task, --tag, --dry-run, …) go after `create`, not before another command",
         ));
     }
-    let settings = |user: Option<&str>| Settings::resolve(&global, user);
+    let settings = |user: Option<&str>| Settings::resolve(&global.overrides(), user);
     let command = match command {
         None => {
             implied_create(&create, &global)?;
@@ -128,7 +130,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Man { dir: Some(dir) }) => {
             let written = crate::help::write_man_dir(&dir)?;
             let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-            let out = crate::settings::printer(&global);
+            let out = crate::settings::printer(&global.overrides());
             return out.result(&serde_json::json!({ "written": names }), || {
                 ui::say(&format!(
                     "✓ Wrote {} man pages into {}",
@@ -185,7 +187,7 @@ fn dispatch(cli: Cli) -> Result<()> {
 /// (exit 2), since a typo would otherwise start a billable session. `--task` and a quoted
 /// sentence still allow any task.
 fn implied_create(create: &crate::cli::CreateArgs, global: &crate::cli::GlobalArgs) -> Result<()> {
-    let out = crate::settings::printer(global);
+    let out = crate::settings::printer(&global.overrides());
     if !create.any_given() {
         if out.can_prompt() || !global.json {
             let help = crate::help::command("devin-handoff").render_help();
@@ -235,34 +237,5 @@ pub fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T>
             r = f => r,
             _ = ui::interrupt::stop_requested() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
         }
-    })
-}
-
-/// Reads text given as a file path, or stdin for `-`. Refuses non-UTF-8 input.
-pub(crate) fn read_text_source(path: &Path, what: &str) -> Result<String> {
-    let bytes = if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::usage(format!("cannot read the {what} from stdin: {e}")))?;
-        buf
-    } else {
-        std::fs::read(path).map_err(|e| {
-            Error::usage(format!(
-                "cannot read the {what} file {}: {e}",
-                path.display()
-            ))
-        })?
-    };
-    String::from_utf8(bytes).map_err(|_| {
-        Error::usage(format!(
-            "the {what} in {} is not valid UTF-8",
-            if path.as_os_str() == "-" {
-                "stdin".to_string()
-            } else {
-                path.display().to_string()
-            }
-        ))
     })
 }

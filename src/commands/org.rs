@@ -13,7 +13,7 @@ use crate::pipeline::{self, Cleared};
 use crate::settings::Settings;
 use crate::{cron, git, ui};
 
-use super::read_text_source;
+use crate::pipeline::read_text_source;
 
 /// A field of an API object for a table cell: one line, cleaned of control characters.
 fn s(v: &Value, key: &str) -> String {
@@ -155,7 +155,7 @@ fn resolve_repo(r: &str) -> Result<String> {
 }
 
 pub async fn whoami(settings: &Settings) -> Result<()> {
-    let client = Client::new(settings)?;
+    let client = settings.client()?;
     let me = client.whoami().await?;
     settings.out.result(&me, || whoami_text(settings, &me))
 }
@@ -188,7 +188,7 @@ fn whoami_text(settings: &Settings, me: &Value) -> Result<()> {
 pub async fn orgs(cmd: &OrgsCmd, settings: &Settings) -> Result<()> {
     match cmd {
         OrgsCmd::List => {
-            let client = Client::new(settings)?;
+            let client = settings.client()?;
             let orgs = client.list_orgs().await?;
             print_rows(settings, &orgs, &[("org_id", "id"), ("name", "name")])
         }
@@ -196,7 +196,7 @@ pub async fn orgs(cmd: &OrgsCmd, settings: &Settings) -> Result<()> {
 }
 
 pub async fn knowledge(cmd: &KnowledgeCmd, settings: &Settings) -> Result<()> {
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let kind = Kind::Note;
     match cmd {
         KnowledgeCmd::List {
@@ -346,7 +346,7 @@ pub async fn playbooks(cmd: &PlaybooksCmd, settings: &Settings) -> Result<()> {
             validate_macro(m)?;
         }
     }
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     match cmd {
         PlaybooksCmd::List => {
             let items = client.list_resources(kind, &[]).await?;
@@ -481,7 +481,7 @@ pub async fn schedules(cmd: &SchedulesCmd, settings: &Settings) -> Result<()> {
         Some((b, flag)) => Some(cleared(settings, b, "schedule ", None, flag)?),
         None => None,
     };
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     match (cmd, body) {
         (SchedulesCmd::List, _) => {
             let items = client.list_resources(kind, &[]).await?;
@@ -582,15 +582,15 @@ pub async fn doctor(settings: &Settings) -> Result<()> {
         ),
         Ok(key) => {
             let kind = match key.flavor() {
-                crate::config::KeyFlavor::V3 => "a v3 key",
-                crate::config::KeyFlavor::V1 => "a legacy v1 key",
+                crate::api::KeyFlavor::V3 => "a v3 key",
+                crate::api::KeyFlavor::V1 => "a legacy v1 key",
             };
             checks.pass(format!(
                 "key {} from {} ({kind})",
                 key.masked(),
                 settings.key_source
             ));
-            if let Ok(mut client) = Client::new(settings) {
+            if let Ok(mut client) = settings.client() {
                 check_api(settings, &mut client, &mut checks).await;
             }
         }
@@ -621,7 +621,7 @@ pub async fn doctor(settings: &Settings) -> Result<()> {
 /// The key, the organization, and the create permission, each asked of the API. A key
 /// the API refuses stops here: every later check would fail for the same reason.
 async fn check_api(settings: &Settings, client: &mut Client, checks: &mut Checks) {
-    if client.flavor() == crate::config::KeyFlavor::V1 {
+    if client.flavor() == crate::api::KeyFlavor::V1 {
         match client
             .list_sessions(&crate::api::SessionFilter::default(), Some(1))
             .await

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::api::{session_id, Client};
+use crate::api::session_id;
 use crate::error::{Error, ErrorKind, Result};
 use crate::settings::Settings;
 use crate::{git, journal, ui};
@@ -52,7 +52,7 @@ pub async fn run(settings: &Settings, id: &str, here: bool, path: Option<&Path>)
     let (workdir, head) = git::locate(&cwd)?.ok_or_else(|| {
         Error::usage("sessions pull runs inside the repository the session works on")
     })?;
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let session = client.get_session(&id).await?;
     let pr = session.pr_url().ok_or_else(|| {
         Error::new(

@@ -4,9 +4,10 @@ use crate::cli::{ScanArgs, ScanFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, CaptureOptions};
 use crate::pipeline;
+use crate::pipeline::HandoffRequest;
 use crate::scan::baseline::{self, Baseline};
 use crate::scan::{sarif, Finding, Scanner, Scope};
-use crate::settings::{HandoffRequest, Settings};
+use crate::settings::Settings;
 use crate::ui::{self, format_findings};
 
 pub fn run(args: &ScanArgs, settings: &Settings) -> Result<()> {

@@ -13,7 +13,7 @@ use crate::pipeline;
 use crate::settings::Settings;
 use crate::{git, journal, ui};
 
-use super::read_text_source;
+use crate::pipeline::read_text_source;
 
 pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
     match cmd {
@@ -40,7 +40,7 @@ pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
         }
         SessionsCmd::Show { id } => show(settings, id.as_deref()).await,
         SessionsCmd::Watch(w) => {
-            let mut client = Client::new(settings)?;
+            let mut client = settings.client()?;
             watch(&mut client, settings, &Watch::from(w))
                 .await
                 .map(|_| ())
@@ -64,7 +64,7 @@ pub async fn run(cmd: &SessionsCmd, settings: &Settings) -> Result<()> {
 
 /// `poll ID [--archive]`: the shell plugin's verb, `watch` then optionally archive.
 pub async fn poll(args: &PollArgs, settings: &Settings) -> Result<()> {
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let outcome = watch(&mut client, settings, &Watch::from(&args.watch)).await;
     if args.archive {
         let id = session_id(&args.watch.id)?;
@@ -284,7 +284,7 @@ async fn list(
     status: Option<&str>,
     limit: usize,
 ) -> Result<()> {
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let mut filter = SessionFilter {
         tags: tags.to_vec(),
         repos: repo.map(|r| vec![r.to_string()]).unwrap_or_default(),
@@ -398,7 +398,7 @@ async fn show(settings: &Settings, id: Option<&str>) -> Result<()> {
         Some(i) => session_id(i)?,
         None => last_from_here()?,
     };
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let s = client.get_session(&id).await?;
     settings.out.result(&s, || ui::print_stdout(&show_text(&s)))
 }
@@ -438,7 +438,7 @@ fn report_text(r: &serde_json::Value) -> String {
 
 async fn messages(settings: &Settings, id: &str) -> Result<()> {
     let id = session_id(id)?;
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let msgs = client.list_messages(&id).await?;
     settings.out.result(&msgs, || {
         let mut out = String::new();
@@ -475,7 +475,7 @@ async fn send(
     }
     let mut ui = ui::prompt::interaction(settings.out);
     let body = pipeline::clear_message(&text, policy.map(Into::into), settings, ui.as_mut())?;
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let s = client.send_message(&id, &body).await?;
     let status = s.and_then(|s| s.status);
     let v = serde_json::json!({"session_id": id, "sent": true, "status": status});
@@ -487,7 +487,7 @@ async fn send(
 
 async fn archive(settings: &Settings, id: &str) -> Result<()> {
     let id = session_id(id)?;
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let s = client.archive_session(&id).await?;
     settings.out.result(&s, || {
         eprintln!("archived {id}");
@@ -503,7 +503,7 @@ async fn terminate(settings: &Settings, id: &str, yes: bool) -> Result<()> {
         &format!("Terminate {id}? A terminated session cannot be resumed."),
         "terminated",
     )?;
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let s = client.terminate_session(&id).await?;
     settings.out.result(&s, || {
         eprintln!("terminated {id}");
@@ -529,7 +529,7 @@ async fn attachments(
     max_size: u64,
 ) -> Result<()> {
     let id = session_id(id)?;
-    let mut client = Client::new(settings)?;
+    let mut client = settings.client()?;
     let list = client.list_attachments(&id).await?;
     let Some(dir) = dir else {
         return settings.out.result(&list, || {

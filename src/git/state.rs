@@ -284,10 +284,16 @@ pub fn capture(dir: &Path, opts: &CaptureOptions) -> Result<Option<RepoState>> {
     let base = choose_base(&repo, head_oid, upstream.as_ref(), remote_name.as_deref())?;
     if base.source == BaseSource::Head {
         let n = head_oid.map_or(0, |h| count_commits(&repo, h));
+        let how = if opts.squash {
+            "travels squashed into the work in progress"
+        } else if opts.history {
+            "travels whole, from the first commit"
+        } else {
+            "stays behind: the change starts from an empty tree"
+        };
         warnings.push(format!(
             "no remote-tracking branch shares history with HEAD: its local-only history \
-             travels whole ({n} commit{}, from the first). Push the branch (or fetch) first to \
-             send less",
+             ({n} commit{}) {how}. Push the branch (or fetch) first to send less",
             if n == 1 { "" } else { "s" }
         ));
     }

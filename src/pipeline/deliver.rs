@@ -5,10 +5,12 @@
 use super::Plan;
 use crate::api::types::{CreateSessionRequest, Progress, Session};
 use crate::api::Client;
+use crate::api::KeyFlavor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::RepoState;
 use crate::journal;
 use crate::prompt::{self, Composed};
+use crate::settings::Settings;
 use crate::ui::Printer;
 
 /// A session handed off to, with what was sent.
@@ -245,4 +247,51 @@ async fn running_duplicate(client: &mut Client, fingerprint: &str) -> Option<Ses
     let session = client.get_session(&record.session_id).await.ok()?;
     let running = matches!(session.progress(), Progress::Working | Progress::NeedsInput);
     (running && !session.is_archived).then_some(session)
+}
+
+impl Plan {
+    /// What a dry run reports (`--dry-run --json`, and the MCP server's dry run): the route,
+    /// the request body as it would go (session secrets' values withheld), the manifest, and
+    /// the upload that would come first.
+    pub fn dry_run_value(&self, settings: &Settings) -> Result<serde_json::Value> {
+        let plan = self;
+        let flavor = settings.known_key().map_or(KeyFlavor::V3, |k| k.flavor());
+        let route = Client::create_route(flavor, settings.org_id.as_deref());
+        let mut body = Client::create_body(flavor, &plan.request)?;
+        // Session secrets' values go only with the real request: a dry run shows their names.
+        for s in body["session_secrets"].as_array_mut().into_iter().flatten() {
+            s["value"] = serde_json::json!("(withheld: sent only with the real request)");
+        }
+        let upload_route = Client::upload_route(flavor, settings.org_id.as_deref());
+        let composed = &plan.composed;
+        let mut v = serde_json::json!({
+            "dry_run": true,
+            "route": route,
+            "request": body,
+            "manifest": composed.manifest,
+        });
+        if let (Some(bytes), Some(obj)) = (plan.upload, v.as_object_mut()) {
+            obj.insert(
+            "upload".into(),
+            serde_json::json!({"route": upload_route, "name": prompt::PATCH_NAME, "bytes": bytes}),
+        );
+        }
+        Ok(v)
+    }
+}
+
+/// What a create reports (`--json`, and the MCP server's handoff).
+pub fn created_value(session: &Session, composed: &Composed, reused: bool) -> serde_json::Value {
+    let url = session.web_url();
+    let mut v = serde_json::json!({
+        "session_id": session.session_id,
+        "url": url,
+        "status": session.status,
+        "reused": reused,
+        "manifest": composed.manifest,
+    });
+    if let (Some(new), Some(obj)) = (session.is_new_session, v.as_object_mut()) {
+        obj.insert("is_new_session".into(), new.into());
+    }
+    v
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::Interact;
 use crate::api::types::CreateSessionRequest;
 use crate::api::Client;
-use crate::config::KeyFlavor;
+use crate::api::KeyFlavor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::scan::policy::{self, Decision, Policy};
 use crate::scan::{redact, Finding, Scanner};

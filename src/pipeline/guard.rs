@@ -2,13 +2,14 @@
 //! (`scan::policy`), ask through [`Interact`] only when it says so, then block, redact in
 //! place, or let it go with a warning.
 
+use super::HandoffRequest;
 use super::{Inputs, Interact, SecretChoice};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, RepoState};
 use crate::prompt::SecretsReport;
 use crate::scan::policy::{self, Decision, Policy};
 use crate::scan::{redact, Finding, Scanner, Scope};
-use crate::settings::{HandoffRequest, Settings};
+use crate::settings::Settings;
 
 /// What the guard decided. A choice at the secrets question does not replace the
 /// confirmation: the person still sees what will go, after redaction, and confirms it.
@@ -280,7 +281,7 @@ fn choose(
     };
     let v1 = settings
         .known_key()
-        .is_some_and(|k| k.flavor() == crate::config::KeyFlavor::V1);
+        .is_some_and(|k| k.flavor() == crate::api::KeyFlavor::V1);
     if policy == Policy::Session && v1 {
         return Err(Error::usage(
             "--secrets session needs a v3 key: the v1 API has no session secrets",
@@ -382,6 +383,30 @@ fn history_findings(
         findings.extend(scanner.scan_file_patch(&patch, scope));
     }
     Ok(findings)
+}
+
+/// A redacted branch name that git accepts: each `[REDACTED:rule]` becomes
+/// `REDACTED-rule`.
+fn ref_safe(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(i) = rest.find("[REDACTED:") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "[REDACTED:".len()..];
+        match after.find(']') {
+            Some(j) => {
+                out.push_str("REDACTED-");
+                out.push_str(&after[..j]);
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push_str("REDACTED-");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// "3 possible secrets in a.env, <task>".
@@ -533,6 +558,9 @@ fn redact_metadata(
     if let Some(s) = state {
         if let git::Head::Branch { name, .. } | git::Head::Unborn { name } = &mut s.head {
             fix(name, "<branch>");
+            // The steps create the branch under this name: `[` and `:` are not allowed in
+            // one.
+            *name = ref_safe(name);
         }
         if let Some(up) = &mut s.upstream {
             fix(&mut up.name, "<upstream>");
@@ -548,4 +576,27 @@ fn redact_metadata(
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ref_safe;
+
+    /// What comes out is a branch name by git's rules (`git check-ref-format --branch`).
+    #[test]
+    fn a_redacted_branch_name_is_one_git_accepts() {
+        for (name, want) in [
+            ("leak-[REDACTED:github-pat]", "leak-REDACTED-github-pat"),
+            ("a/[REDACTED:x]/[REDACTED:y]z", "a/REDACTED-x/REDACTED-yz"),
+            ("plain", "plain"),
+        ] {
+            let got = ref_safe(name);
+            assert_eq!(got, want);
+            let ok = std::process::Command::new("git")
+                .args(["check-ref-format", "--branch", &got])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(ok, "{got}");
+        }
+    }
 }

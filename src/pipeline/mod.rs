@@ -11,10 +11,48 @@ use crate::api::types::CreateSessionRequest;
 use crate::error::{Error, Result};
 use crate::git::{self, CaptureOptions, RepoState};
 use crate::prompt::{self, Composed, Delivery, Handoff, SecretsReport, Via};
+use crate::scan::policy::Policy;
 use crate::scan::Finding;
-use crate::settings::{HandoffRequest, Settings};
+use crate::settings::Settings;
 
-pub use deliver::{deliver, Delivered};
+/// A handoff as the pipeline sees it: what to send and how, with no flag parsing left.
+#[derive(Debug, Clone, Default)]
+pub struct HandoffRequest {
+    /// The repository (any directory inside it); the task alone when it is in none.
+    pub dir: std::path::PathBuf,
+    /// The task as given (`TASK`, `--task`), or where to read it (`--task-file`, `-` is stdin).
+    pub task: Option<String>,
+    pub task_file: Option<std::path::PathBuf>,
+    pub context: Option<String>,
+    pub context_file: Option<std::path::PathBuf>,
+    pub title: Option<String>,
+    /// `--tag`s (the config's tags and `handoff` are added by the pipeline).
+    pub tags: Vec<String>,
+    pub playbook: Option<String>,
+    pub knowledge: Vec<String>,
+    pub repo: Option<String>,
+    pub mode: Option<String>,
+    pub max_acu: Option<u64>,
+    /// `--report`: the built-in report schema.
+    pub report: bool,
+    /// `--report-schema FILE`: a custom one.
+    pub report_schema: Option<std::path::PathBuf>,
+    pub via: Via,
+    pub inline_budget: Option<usize>,
+    pub exclude: Vec<String>,
+    pub no_untracked: bool,
+    pub history: bool,
+    pub secrets: Option<Policy>,
+    /// A baseline the user names (`--baseline`): accepted with full power.
+    pub baseline: Option<std::path::PathBuf>,
+    pub dry_run: bool,
+    /// Send without the confirmation question.
+    pub yes: bool,
+    /// Create a session even when an identical handoff is still running.
+    pub new: bool,
+}
+
+pub use deliver::{created_value, deliver, Delivered};
 pub use gate::{clear_json, clear_message, Cleared};
 pub use guard::{accept, Accepted};
 
@@ -157,12 +195,21 @@ pub fn plan(req: &HandoffRequest, settings: &Settings, ui: &mut dyn Interact) ->
         // An explicit `--via` keeps the patch carrier.
         if wants_objects(req, settings) && s.history.is_some() {
             let scanner = crate::scan::Scanner::new();
+            // A staged version travels only when neither its content nor its name holds a
+            // possible secret (a name the guard withheld is listed redacted, so the index
+            // cannot be told it by name).
             let clean = |bytes: &[u8], path: &str| {
                 let mut found = Vec::new();
                 scanner.scan_bytes(bytes, path, crate::scan::Side::Added, &mut found);
-                found.is_empty()
+                found.is_empty() && scanner.scan_path(path).is_empty()
             };
             let added = git::add_work_in_progress(s, &clean);
+            // The names are shown, listed and put in the prompt: redacted like any other.
+            if let Some(w) = s.history.as_mut().and_then(|h| h.work.as_mut()) {
+                for p in &mut w.staging_dropped {
+                    *p = crate::scan::redact::redact_text(&scanner, p, p).0;
+                }
+            }
             let dropped = s
                 .history
                 .as_ref()
@@ -366,7 +413,7 @@ fn report_schema(req: &HandoffRequest) -> Result<Option<serde_json::Value>> {
     let Some(path) = &req.report_schema else {
         return Ok(None);
     };
-    let text = crate::commands::read_text_source(path, "report schema")?;
+    let text = read_text_source(path, "report schema")?;
     prompt::report::custom(&text, &path.display().to_string()).map(Some)
 }
 
@@ -396,7 +443,6 @@ fn validate(req: &HandoffRequest) -> Result<()> {
 
 /// The task, context and title from flags or files, and the tags merged with the config's.
 fn read_inputs(req: &HandoffRequest, settings: &Settings, need_task: bool) -> Result<Inputs> {
-    use crate::commands::read_text_source;
     let stdin = |p: &Option<std::path::PathBuf>| p.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if stdin(&req.task_file) && stdin(&req.context_file) {
         return Err(Error::usage(
@@ -430,5 +476,35 @@ fn read_inputs(req: &HandoffRequest, settings: &Settings, need_task: bool) -> Re
         title: req.title.clone().filter(|t| !t.trim().is_empty()),
         tags,
         report: report_schema(req)?,
+    })
+}
+
+/// Reads text given as a file path, or stdin for `-`. Refuses non-UTF-8 input.
+pub fn read_text_source(path: &std::path::Path, what: &str) -> Result<String> {
+    use std::io::Read;
+    let bytes = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::usage(format!("cannot read the {what} from stdin: {e}")))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| {
+            Error::usage(format!(
+                "cannot read the {what} file {}: {e}",
+                path.display()
+            ))
+        })?
+    };
+    String::from_utf8(bytes).map_err(|_| {
+        Error::usage(format!(
+            "the {what} in {} is not valid UTF-8",
+            if path.as_os_str() == "-" {
+                "stdin".to_string()
+            } else {
+                path.display().to_string()
+            }
+        ))
     })
 }

@@ -500,8 +500,16 @@ fn push_work_in_progress(
     }
     // `--force`, `--sparse`: a path intended to be added may be ignored too, or outside a
     // sparse checkout's patterns, and git keeps it so.
-    if !work.intent_to_add.is_empty() {
-        let paths: Vec<String> = work.intent_to_add.iter().map(|p| quote(p)).collect();
+    // A name with a control character would need bash's `$'…'` quoting, which `sh` lacks:
+    // such a file arrives untracked instead.
+    let intended: Vec<String> = work
+        .intent_to_add
+        .iter()
+        .filter(|p| !p.chars().any(char::is_control))
+        .map(|p| quote(p))
+        .collect();
+    if !intended.is_empty() {
+        let paths = intended;
         let _ = writeln!(
             steps,
             "git --literal-pathspecs add --intent-to-add --force --sparse -- {}",

@@ -45,6 +45,19 @@ pub fn debug(verbose: u8, level: u8, msg: &str) {
     }
 }
 
+/// How the API client's events are shown: details at `-v`/`-vv`, and retries on a terminal.
+pub fn api_events(verbose: u8, on_terminal: bool) -> crate::api::Events {
+    crate::api::Events::new(move |e| match e {
+        crate::api::Event::Debug { level, message } => debug(verbose, level, message),
+        crate::api::Event::Retry { wait, attempt, of } => {
+            if on_terminal {
+                let secs = wait.as_secs_f64().ceil().max(1.0);
+                eprintln!("API busy, retrying in {secs} s ({attempt}/{of})");
+            }
+        }
+    })
+}
+
 /// Text from the API or a repository made safe for a terminal: every C0 and C1 control
 /// character but newline and tab, and DEL, is shown as `\xNN` instead of being obeyed (no
 /// cleared screens, window titles or clipboard writes from a session title or file name).

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use devin_handoff::pipeline::HandoffRequest;
 use devin_handoff::pipeline::{self, Interact, SecretChoice};
 use devin_handoff::scan::Finding;
-use devin_handoff::settings::{HandoffRequest, Settings};
+use devin_handoff::settings::Settings;
 
 use crate::common::*;
 
@@ -43,7 +44,7 @@ impl Interact for Scripted {
 
 fn settings() -> Settings {
     let cli = <devin_handoff::cli::Cli as clap::Parser>::parse_from(["devin-handoff", "--json"]);
-    Settings::resolve(&cli.global, None).expect("settings")
+    Settings::resolve(&cli.global.overrides(), None).expect("settings")
 }
 
 #[test]
@@ -309,4 +310,32 @@ fn unix_only_code_is_behind_cfg_unix() {
     let lines: Vec<&str> = sample.lines().collect();
     assert!(under_cfg_unix(&lines, 3));
     assert!(!under_cfg_unix(&lines, 5));
+}
+
+/// Every file in `tests/it/` is a module of the test binary: a file left out of `main.rs`
+/// would compile nowhere and its tests would silently never run.
+#[test]
+fn every_test_file_is_in_the_module_list() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let main = std::fs::read_to_string(dir.join("main.rs")).expect("main.rs");
+    let declared: std::collections::BTreeSet<&str> = main
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod "))
+        .filter_map(|l| l.strip_suffix(';'))
+        .collect();
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(&dir).expect("tests/it") {
+        let p = e.expect("entry").path();
+        let name = p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let module = p.extension().is_some_and(|x| x == "rs") || p.join("mod.rs").exists();
+        if module && name != "main" && !declared.contains(name.as_str()) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "not in tests/it/main.rs: {missing:?}");
+    assert!(declared.contains("architecture"), "the list was read");
 }

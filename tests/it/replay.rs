@@ -203,53 +203,7 @@ fn a_staged_secret_does_not_travel_in_the_index() {
     let api = FakeApi::start();
     let out = run_api(&api, w, &["--yes", "--history", "go on"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    // Every object of every upload, unpacked by git (a pack is compressed: its raw bytes
-    // would hide the secret from a plain search).
-    let dest = tempfile::TempDir::new().expect("tempdir");
-    git(dest.path(), &["init", "-q", "--bare", "r.git"]);
-    let r = dest.path().join("r.git");
-    for u in api.uploads() {
-        let file = dest.path().join(&u.file_name);
-        std::fs::write(&file, &u.bytes).expect("save");
-        if u.file_name.ends_with(".bundle") {
-            git(
-                &r,
-                &[
-                    "fetch",
-                    "-q",
-                    fx.remote.to_str().expect("utf8"),
-                    "+refs/heads/*:refs/base/*",
-                ],
-            );
-            git(
-                &r,
-                &[
-                    "fetch",
-                    "-q",
-                    file.to_str().expect("utf8"),
-                    "+refs/*:refs/got/*",
-                ],
-            );
-        } else {
-            assert!(
-                !String::from_utf8_lossy(&u.bytes).contains(&token),
-                "{}",
-                u.file_name
-            );
-        }
-    }
-    let objects = git(&r, &["rev-list", "--objects", "--all"]);
-    let mut cat = std::process::Command::new("git");
-    cat.args(["cat-file", "--batch"])
-        .current_dir(&r)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped());
-    hermetic(&mut cat, home());
-    let mut child = cat.spawn().expect("cat-file");
-    let ids: String = objects.lines().map(|l| format!("{}\n", &l[..40])).collect();
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), ids.as_bytes())
-        .expect("write");
-    let all = child.wait_with_output().expect("wait").stdout;
+    let all = uploaded_objects(&api, &fx.remote, &token);
     assert!(
         all.windows(10).any(|x| x == b"os.environ"),
         "the objects were read"
@@ -1089,4 +1043,96 @@ fn local_only_history_holding_a_secret_travels_squashed() {
     assert!(status.contains("AM a.txt"), "{status}");
     let config = std::fs::read_to_string(clone.join("config.py")).expect("read");
     assert!(!config.contains("Zq8v3Lr0TmX2"), "{config}");
+}
+
+/// Every object of every upload, unpacked by git (a pack is compressed: its raw bytes would
+/// hide a secret from a plain search), as `git cat-file --batch` prints them, trees' entry
+/// names included. Uploads that are not bundles must not hold `secret` at all.
+fn uploaded_objects(api: &FakeApi, remote: &Path, secret: &str) -> Vec<u8> {
+    let dest = tempfile::TempDir::new().expect("tempdir");
+    git(dest.path(), &["init", "-q", "--bare", "r.git"]);
+    let r = dest.path().join("r.git");
+    for u in api.uploads() {
+        let file = dest.path().join(&u.file_name);
+        std::fs::write(&file, &u.bytes).expect("save");
+        if u.file_name.ends_with(".bundle") {
+            git(
+                &r,
+                &[
+                    "fetch",
+                    "-q",
+                    remote.to_str().expect("utf8"),
+                    "+refs/heads/*:refs/base/*",
+                ],
+            );
+            git(
+                &r,
+                &[
+                    "fetch",
+                    "-q",
+                    file.to_str().expect("utf8"),
+                    "+refs/*:refs/got/*",
+                ],
+            );
+        } else {
+            assert!(
+                !String::from_utf8_lossy(&u.bytes).contains(secret),
+                "{}",
+                u.file_name
+            );
+        }
+    }
+    let objects = git(&r, &["rev-list", "--objects", "--all"]);
+    let mut cat = std::process::Command::new("git");
+    cat.args(["cat-file", "--batch"])
+        .current_dir(&r)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    hermetic(&mut cat, home());
+    let mut child = cat.spawn().expect("cat-file");
+    let ids: String = objects.lines().map(|l| format!("{}\n", &l[..40])).collect();
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), ids.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("wait").stdout
+}
+
+/// A staged file whose name holds a secret is withheld under `--secrets redact`: neither its
+/// name nor its content travels in the index commit, and stderr never shows the name whole.
+/// A branch whose name holds one arrives under a name git accepts.
+#[test]
+fn a_staged_file_named_by_a_secret_and_a_secret_branch_do_not_travel() {
+    let fx = Fixture::new();
+    let w = &fx.work;
+    let token = Gen::new(2502).github_token();
+    git(w, &["checkout", "-q", "-b", &format!("leak-{token}")]);
+    write(&w.join(format!("dir/{token}.txt")), "harmless words\n");
+    write(&w.join("staged.txt"), "staged\n");
+    git(w, &["add", "-A"]);
+    write(&w.join("plain.txt"), "plain\n");
+    let api = FakeApi::start();
+    let out = run_api(&api, w, &["--yes", "--secrets", "redact", "go on"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&token), "{}", stderr(&out));
+    let prompt = api.create_requests()[0].json()["prompt"]
+        .as_str()
+        .expect("prompt")
+        .to_string();
+    assert!(!prompt.contains(&token), "{prompt}");
+    let all = uploaded_objects(&api, &fx.remote, &token);
+    assert!(
+        all.windows(7).any(|x| x == b"staged\n"),
+        "the objects were read"
+    );
+    assert!(
+        !all.windows(token.len()).any(|x| x == token.as_bytes()),
+        "the secret name travelled"
+    );
+    let (_dest, clone, prompt, ok, text) = replay_steps(w, &fx.remote, &["--secrets", "redact"]);
+    assert!(ok && text.contains("verified"), "{text}\n{prompt}");
+    let branch = git(&clone, &["symbolic-ref", "--short", "HEAD"]);
+    assert!(
+        branch.starts_with("leak-") && !branch.contains(&token),
+        "{branch}"
+    );
+    assert!(git(&clone, &["status", "--porcelain"]).contains("A  staged.txt"));
 }

@@ -1,7 +1,8 @@
 //! devin-handoff: hand the exact local state of a git repository to a cloud Devin session.
 //!
 //! The pipeline ([`pipeline`]) is capture ([`git`]) → guard ([`scan`]) → compose
-//! ([`prompt`]), then deliver ([`api`]); [`commands`] are thin verbs over it and the API;
+//! ([`prompt`]), then deliver ([`api`]); [`patch`] owns the patch format both capture and
+//! the guard build on; [`commands`] are thin verbs over it and the API;
 //! [`ui`] owns what people see; [`settings`] turns flags, environment and config into
 //! [`settings::Settings`]. [`run`] is the whole program behind both binaries.
 
@@ -26,6 +27,7 @@ pub mod git;
 pub mod help;
 pub mod journal;
 pub mod keymask;
+pub mod patch;
 pub mod paths;
 pub mod pipeline;
 pub mod prompt;

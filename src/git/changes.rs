@@ -579,7 +579,7 @@ fn binary_deletion(path: &str, delta: &git2::DiffDelta<'_>) -> FileChange {
     let patch = format!(
         "diff --git a/{path} b/{path}\ndeleted file mode {mode:o}\nindex {id}..{}\nGIT binary patch\n{}",
         git2::Oid::zero(),
-        crate::scan::binary::literal_hunk(b"")
+        crate::patch::binary::literal_hunk(b"")
     );
     FileChange {
         info: FileInfo {

@@ -1,5 +1,6 @@
-//! Guard: finds secrets in everything that would leave the machine. No I/O here except the
-//! reader handed to [`Scanner::scan_patch_reader`] and the blob lookup a [`Scope`] may carry.
+//! Guard: finds secrets in everything that would leave the machine. The scanner does no I/O
+//! of its own beyond the reader handed to [`Scanner::scan_patch_reader`] and the blob lookup
+//! a [`Scope`] may carry; `baseline.rs` reads and writes baseline and ignore files.
 //!
 //! Added lines are always scanned. Removed and context lines, old file names and the reverse
 //! half of binary patches are scanned too unless the base commit is provably on the remote
@@ -7,7 +8,6 @@
 //! Binary patches are decoded and their content scanned in whatever encoding it has.
 
 pub mod baseline;
-pub(crate) mod binary;
 mod decode;
 mod entropy;
 mod paths;
@@ -17,6 +17,8 @@ mod rules;
 pub mod sarif;
 
 use std::io::{BufRead, Read};
+
+use crate::patch::binary;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Serialize;

@@ -10,9 +10,10 @@
 
 use serde::Serialize;
 
-use super::{binary, ends_key_block, opens_key_block, parse_hunk, PatchWalker, Scanner, Scope};
+use super::{ends_key_block, opens_key_block, parse_hunk, PatchWalker, Scanner, Scope};
 use super::{Side, Step};
 use crate::git::{ChangeSet, LeftOut};
+use crate::patch::binary;
 
 /// What redaction changed, for the manifest.
 #[derive(Debug, Clone, Default, Serialize)]

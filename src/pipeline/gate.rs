@@ -8,8 +8,8 @@ use super::Interact;
 use crate::api::types::CreateSessionRequest;
 use crate::api::Client;
 use crate::api::KeyFlavor;
-use crate::error::{Error, ErrorKind, Result};
-use crate::scan::policy::{self, Decision, Policy};
+use crate::error::Result;
+use crate::scan::policy::{self, Policy};
 use crate::scan::{redact, Finding, Scanner};
 use crate::settings::Settings;
 
@@ -111,7 +111,8 @@ pub fn clear_json(
 }
 
 /// The policy for one body's findings: a person's answer where one is asked, else the flag
-/// or config. A body has no session secrets to carry, so `session` redacts.
+/// or config, as [`policy::decide`] rules (a body has no session secrets to carry, so
+/// `session` redacts).
 fn decide(
     flag: Option<Policy>,
     settings: &Settings,
@@ -119,20 +120,22 @@ fn decide(
     findings: &[Finding],
     ui: &mut dyn Interact,
 ) -> Result<Policy> {
-    Ok(
-        match policy::decide(flag, settings.default_secrets, ui.can_ask()) {
-            Decision::Ask => match ui.secrets(headline, findings)? {
-                super::SecretChoice::Redact | super::SecretChoice::Session => Policy::Redact,
-                super::SecretChoice::SendAnyway => Policy::Allow,
-                super::SecretChoice::Abort => {
-                    return Err(Error::new(ErrorKind::NotSent, "aborted: nothing was sent"))
-                }
-            },
-            Decision::Block => Policy::Block,
-            Decision::Redact | Decision::Session => Policy::Redact,
-            Decision::Allow => Policy::Allow,
-        },
-    )
+    let mut situation = policy::Situation {
+        can_ask: ui.can_ask(),
+        ..policy::Situation::default()
+    };
+    let mut asked = policy::requested(flag, settings.default_secrets);
+    loop {
+        match policy::decide(asked, &situation) {
+            Ok(Some(p)) => return Ok(p),
+            Ok(None) => {
+                asked = super::guard::ask(headline, findings, ui)?;
+                situation.can_ask = false;
+            }
+            // Neither applies to a body (no session secrets, no commits).
+            Err(_) => return Ok(Policy::Block),
+        }
+    }
 }
 
 /// Calls `f` with each string of `v` and the name of the field it sits in (object keys are

@@ -3,11 +3,11 @@
 //! place, or let it go with a warning.
 
 use super::HandoffRequest;
-use super::{Inputs, Interact, SecretChoice};
+use super::{Inputs, Interact};
 use crate::error::{Error, ErrorKind, Result};
 use crate::git::{self, RepoState};
 use crate::prompt::SecretsReport;
-use crate::scan::policy::{self, Decision, Policy};
+use crate::scan::policy::{self, Policy, Refusal};
 use crate::scan::{redact, Finding, Scanner, Scope};
 use crate::settings::Settings;
 
@@ -171,7 +171,7 @@ pub(super) fn guard(
         });
     }
     let headline = headline(&findings);
-    let policy = choose(req, settings, &headline, &findings, ui)?;
+    let policy = choose(req, settings, (&headline, &findings, history_hits > 0), ui)?;
     let mut report = SecretsReport {
         policy: policy.name(),
         findings: findings.clone(),
@@ -197,9 +197,6 @@ pub(super) fn guard(
                 report: Some(report),
                 session_secrets: Vec::new(),
             })
-        }
-        Policy::Redact | Policy::Session if history_hits > 0 => {
-            Err(history_blocks(&headline, &findings))
         }
         Policy::Redact | Policy::Session => {
             let blobs = state.as_deref().map(|s| git::Blobs::open(&s.workdir));
@@ -263,32 +260,41 @@ fn to_session_secrets(pairs: Vec<(String, String)>) -> Vec<crate::api::types::Se
         .collect()
 }
 
-/// The policy for these findings: the flag, the config, or a person's answer; `session`
-/// only where session secrets exist (v3 keys).
+/// The policy for these findings: the flag, the config, or a person's answer, as
+/// [`policy::decide`] rules.
 fn choose(
     req: &HandoffRequest,
     settings: &Settings,
-    headline: &str,
-    findings: &[Finding],
+    (headline, findings, in_history): (&str, &[Finding], bool),
     ui: &mut dyn Interact,
 ) -> Result<Policy> {
-    let policy = match policy::decide(req.secrets, settings.default_secrets, ui.can_ask()) {
-        Decision::Ask => ask(headline, findings, ui)?,
-        Decision::Block => Policy::Block,
-        Decision::Redact => Policy::Redact,
-        Decision::Allow => Policy::Allow,
-        Decision::Session => Policy::Session,
+    let mut situation = policy::Situation {
+        can_ask: ui.can_ask(),
+        carries_session_secrets: true,
+        v1_key: settings
+            .known_key()
+            .is_some_and(|k| k.flavor() == crate::api::KeyFlavor::V1),
+        in_history,
     };
-    let v1 = settings
-        .known_key()
-        .is_some_and(|k| k.flavor() == crate::api::KeyFlavor::V1);
-    if policy == Policy::Session && v1 {
-        return Err(Error::usage(
-            "--secrets session needs a v3 key: the v1 API has no session secrets",
-        )
-        .hint("--secrets redact sends the change with each secret replaced"));
+    let mut asked = policy::requested(req.secrets, settings.default_secrets);
+    loop {
+        match policy::decide(asked, &situation) {
+            Ok(Some(p)) => return Ok(p),
+            Ok(None) => {
+                asked = ask(headline, findings, ui)?;
+                situation.can_ask = false;
+            }
+            Err(Refusal::SessionNeedsV3) => {
+                return Err(Error::usage(
+                    "--secrets session needs a v3 key: the v1 API has no session secrets",
+                )
+                .hint("--secrets redact sends the change with each secret replaced"))
+            }
+            Err(Refusal::HistoryCannotBeRedacted) => {
+                return Err(history_blocks(headline, findings))
+            }
+        }
     }
-    Ok(policy)
 }
 
 /// Everything a handoff would send, scanned, less what suppression files accept: the
@@ -422,13 +428,10 @@ pub(super) fn headline(findings: &[Finding]) -> String {
 }
 
 /// Puts the choice to a person; the answer becomes the policy.
-fn ask(headline: &str, findings: &[Finding], ui: &mut dyn Interact) -> Result<Policy> {
-    match ui.secrets(headline, findings)? {
-        SecretChoice::Redact => Ok(Policy::Redact),
-        SecretChoice::SendAnyway => Ok(Policy::Allow),
-        SecretChoice::Session => Ok(Policy::Session),
-        SecretChoice::Abort => Err(Error::new(ErrorKind::NotSent, "aborted: nothing was sent")),
-    }
+pub(super) fn ask(headline: &str, findings: &[Finding], ui: &mut dyn Interact) -> Result<Policy> {
+    ui.secrets(headline, findings)?
+        .policy()
+        .ok_or_else(|| Error::new(ErrorKind::NotSent, "aborted: nothing was sent"))
 }
 
 /// Secrets in unpushed commits under `--history`: redacting them would change the commits'

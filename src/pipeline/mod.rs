@@ -66,6 +66,18 @@ pub enum SecretChoice {
     Abort,
 }
 
+impl SecretChoice {
+    /// The policy a person chose; `None` for abort.
+    pub fn policy(self) -> Option<Policy> {
+        match self {
+            SecretChoice::Redact => Some(Policy::Redact),
+            SecretChoice::Session => Some(Policy::Session),
+            SecretChoice::SendAnyway => Some(Policy::Allow),
+            SecretChoice::Abort => None,
+        }
+    }
+}
+
 /// How the pipeline talks to whoever started it. Only implementations in `ui/` touch a
 /// terminal; the pipeline itself never prints or asks directly.
 pub trait Interact {

@@ -1092,6 +1092,15 @@ pub fn add_work_in_progress(
 /// can read the index; else (a split index) git lists them from the scratch copy: `diff-files`
 /// shows such a path as added, and nothing else that way.
 fn intent_to_add(repo: &Repository, store: &super::scratch::Scratch) -> Result<Vec<String>> {
+    // An index of version 2 has no extended flags, so no entry is intended to be added; git
+    // writes one unless it needs them. Its header says so without reading 100,000 entries.
+    let mut header = [0u8; 8];
+    let version = std::fs::File::open(repo.path().join("index"))
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .map(|()| u32::from_be_bytes([header[4], header[5], header[6], header[7]]));
+    if matches!(version, Ok(2)) || version.is_err() {
+        return Ok(Vec::new());
+    }
     if let Ok(index) = repo.index() {
         let flag = git2::IndexEntryExtendedFlag::INTENT_TO_ADD.bits();
         return Ok(index

@@ -4,11 +4,11 @@
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::workflows::python_tool;
+use crate::workflows::{python_tool, python_with};
 
 /// Runs the SDK client against `devin-handoff mcp` in `cwd`, pointed at `api`, making `calls`.
 fn client(api: &FakeApi, cwd: &std::path::Path, calls: Value) -> Option<Value> {
-    let python = python_tool("python")?;
+    let python = python_with("mcp")?;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
     let mut cmd = std::process::Command::new(python);
     hermetic(&mut cmd, home());

@@ -241,25 +241,55 @@ fn a_repositorys_own_suppression_files_accept_only_what_its_remote_has() {
 /// Where it is missing the test says so and passes, unless `DEVIN_HANDOFF_REQUIRE_TOOLS` is
 /// set, as `.ci/run` sets it: there a missing tool fails.
 pub fn python_tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = candidates(name).into_iter().next();
+    if found.is_none() {
+        missing(name);
+    }
+    found
+}
+
+/// A Python interpreter (from `.ci/venv`, then `PATH`) that can import `module`; as
+/// [`python_tool`], a missing one skips the test, saying so, except where tools are required.
+/// A Python without the module is as good as none: the test would fail on an ordinary machine.
+pub fn python_with(module: &str) -> Option<std::path::PathBuf> {
+    let found = candidates("python").into_iter().find(|python| {
+        std::process::Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        missing(&format!("python with the `{module}` module"));
+    }
+    found
+}
+
+fn candidates(name: &str) -> Vec<std::path::PathBuf> {
     let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(".ci/venv/bin")
         .join(name);
-    if venv.is_file() {
-        return Some(venv);
-    }
-    let on_path = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|c| c.is_file())
-    });
-    if on_path.is_none() {
-        assert!(
-            std::env::var_os("DEVIN_HANDOFF_REQUIRE_TOOLS").is_none(),
-            "{name} is required here (.ci/run installs it into .ci/venv)"
-        );
-        eprintln!("skipped: {name} is not installed (.ci/run installs it into .ci/venv)");
-    }
-    on_path
+    let on_path: Vec<_> = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .filter(|c| c.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    std::iter::once(venv)
+        .filter(|v| v.is_file())
+        .chain(on_path)
+        .collect()
+}
+
+fn missing(what: &str) {
+    assert!(
+        std::env::var_os("DEVIN_HANDOFF_REQUIRE_TOOLS").is_none(),
+        "{what} is required here (.ci/run installs it into .ci/venv)"
+    );
+    eprintln!("skipped: {what} is not installed (.ci/run installs it into .ci/venv)");
 }
 
 #[test]

@@ -7,9 +7,11 @@
 //! (see [`Scope::old_side`]): only then are they already public to whoever gets the patch.
 //! Binary patches are decoded and their content scanned in whatever encoding it has.
 
+mod archive;
 pub mod baseline;
 mod decode;
 mod entropy;
+mod literals;
 mod paths;
 pub mod policy;
 pub mod redact;
@@ -70,6 +72,10 @@ pub struct Finding {
     /// (16 hex digits of SHA-256) is of the rule and the secret. It holds no secret and
     /// stays the same when the line moves.
     pub fingerprint: String,
+    /// Why a file as a whole is a finding, when it is not its name: its content could not be
+    /// read (an encrypted archive, a compression bomb).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 /// 16 hex digits of SHA-256 over the rule and the value: identifies a secret without
@@ -104,11 +110,17 @@ impl Finding {
             masked,
             side: Side::Added,
             fingerprint,
+            reason: None,
         }
     }
 
     fn on(mut self, side: Side) -> Finding {
         self.side = side;
+        self
+    }
+
+    fn because(mut self, reason: &'static str) -> Finding {
+        self.reason = Some(reason);
         self
     }
 
@@ -152,6 +164,7 @@ pub fn rule_ids() -> Vec<&'static str> {
     let mut ids: Vec<&'static str> = rules::RULES.iter().map(|r| r.id).collect();
     ids.extend(paths::RULE_IDS);
     ids.push("undecodable-binary");
+    ids.push("unscannable-archive");
     ids.sort_unstable();
     ids.dedup();
     ids
@@ -362,15 +375,7 @@ impl Scanner {
         carry: &mut Carry,
         out: &mut Vec<Span>,
     ) {
-        if self.preset_on.get() {
-            if self.preset_any.get() {
-                self.spans_with(line, path, &self.preset.borrow(), out);
-            } else {
-                out.clear();
-            }
-        } else {
-            self.line_spans(line, path, out);
-        }
+        self.own_spans(line, path, out);
         if let Some(name) = carry.name.take() {
             if let Some((start, end)) = carried_value(line) {
                 let value = &line[start..end];
@@ -396,6 +401,39 @@ impl Scanner {
             }
         }
         carry.name = name_alone(line).map(str::to_string);
+        // A secret split across adjacent literals, on this line or from the line before: the
+        // joined value's span covers its pieces in this line.
+        if let Some(joined) = literals::join(line, carry.tail.as_deref()) {
+            // Searched afresh: the keyword may be in the part carried from the line before.
+            let mut extra = Vec::new();
+            self.line_spans(&joined.text, path, &mut extra);
+            for s in extra {
+                if let Some((start, end)) = joined.span_in_line(s.start, s.end) {
+                    out.retain(|o| !(start <= o.start && o.end <= end));
+                    if !out.iter().any(|o| start < o.end && o.start < end) {
+                        out.push(Span {
+                            rule: s.rule,
+                            start,
+                            end,
+                        });
+                    }
+                }
+            }
+        }
+        carry.tail = literals::tail(line);
+    }
+
+    /// The secrets in one line by the rules this scanner runs (all, or a preset's).
+    fn own_spans(&self, line: &str, path: &str, out: &mut Vec<Span>) {
+        if self.preset_on.get() {
+            if self.preset_any.get() {
+                self.spans_with(line, path, &self.preset.borrow(), out);
+            } else {
+                out.clear();
+            }
+        } else {
+            self.line_spans(line, path, out);
+        }
     }
 
     /// Findings in free text (the task, the context, a transcript), labelled `label`.
@@ -439,6 +477,53 @@ impl Scanner {
     }
 
     fn bytes_findings(
+        &self,
+        bytes: &[u8],
+        path: &str,
+        shown: &str,
+        side: Side,
+        out: &mut Vec<Finding>,
+    ) {
+        self.unpacked_findings(bytes, path, shown, side, 0, out);
+    }
+
+    /// A compressed or archived file is scanned by what it holds, `depth` archives down; one
+    /// that cannot be unpacked within the bounds is a finding of its own, so that it is never
+    /// passed unread.
+    fn unpacked_findings(
+        &self,
+        bytes: &[u8],
+        path: &str,
+        shown: &str,
+        side: Side,
+        depth: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        let unscannable = |why| {
+            Finding::new("unscannable-archive", shown, None, "")
+                .on(side)
+                .because(why)
+        };
+        match archive::unpack(bytes) {
+            archive::Unpacked::Plain => self.text_findings(bytes, path, shown, side, out),
+            archive::Unpacked::Members(_) if depth >= archive::MAX_DEPTH => {
+                out.push(unscannable("archives nested deeper than the scanner reads"))
+            }
+            archive::Unpacked::Members(members) => {
+                for (name, data) in &members {
+                    // A member is scanned under its own name too (a `.env` inside a zip).
+                    let inner = format!("{path}/{name}");
+                    if let Some(rule) = paths::sensitive_path(&inner) {
+                        out.push(Finding::new(rule, shown, None, "").on(side));
+                    }
+                    self.unpacked_findings(data, &inner, shown, side, depth + 1, out);
+                }
+            }
+            archive::Unpacked::Unscannable(why) => out.push(unscannable(why)),
+        }
+    }
+
+    fn text_findings(
         &self,
         bytes: &[u8],
         path: &str,
@@ -768,7 +853,11 @@ impl Scanner {
         let shown = w.shown.as_deref().unwrap_or(&w.path);
         let Some(data) = hunk.inflate() else {
             // Undecodable data cannot be vouched for: say so rather than pass it silently.
-            out.push(Finding::new("undecodable-binary", shown, None, "").on(side));
+            out.push(
+                Finding::new("undecodable-binary", shown, None, "")
+                    .on(side)
+                    .because("its binary patch could not be decoded"),
+            );
             return;
         };
         match hunk.kind {
@@ -821,16 +910,21 @@ pub(crate) struct KeyGate {
     carry: Carry,
 }
 
-/// A name seen alone on a line, whose value may be on the next.
+/// What a line leaves for the next: a name seen alone (its value may be on the next line), and
+/// a literal it ends with (the next may continue it).
 #[derive(Default)]
 pub(crate) struct Carry {
     name: Option<String>,
+    /// The line before, up to the end of the literal it ends with.
+    tail: Option<String>,
 }
 
 impl Carry {
-    /// Follows a line that is not scanned itself (context), so that its name still counts.
+    /// Follows a line that is not scanned itself (context), so that its name and a literal
+    /// it ends with still count.
     pub(crate) fn follow(&mut self, line: &str) {
         self.name = name_alone(line).map(str::to_string);
+        self.tail = literals::tail(line);
     }
 }
 

@@ -47,9 +47,11 @@ pub(crate) enum Check {
     Mixed(f64),
     /// URL credentials: the password part must not be a placeholder or a variable.
     UrlPassword,
+    /// Base64 that decodes to a PEM private key.
+    Base64Key,
 }
 
-use Check::{Generic, Mixed, Plain, Random, UrlPassword};
+use Check::{Base64Key, Generic, Mixed, Plain, Random, UrlPassword};
 
 /// How a name is bound to a value in the languages and formats secrets are written in:
 /// `=`, `:`, `:=`, `=>`, `<-`, Makefile's `?=` `::=` `:::=` `+=`, PHP's `.=`, a Go or
@@ -376,7 +378,8 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                 "dp.scim.",
                 "dp.audit.",
             ],
-            r"dp\.(?:pt|st|ct|sa|scim|audit)\.[A-Za-z0-9]{40,44}",
+            // A service token names its config: `dp.st.dev.…`, `dp.st.prd_eu.…`.
+            r"dp\.(?:pt|st|ct|sa|scim|audit)\.(?:[a-z0-9_\-]{1,40}\.)?[A-Za-z0-9]{40,44}",
         ),
         tok(
             "databricks-token",
@@ -905,10 +908,12 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             &["secret_", "ntn_"],
             r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})",
         ),
+        // PostHog's project (`phc_`) and personal (`phx_`) API keys.
+        tok("posthog-key", &["phc_", "phx_"], r"ph[cx]_[A-Za-z0-9]{43}"),
         short(
             "linear-api-key",
             &["lin_api_", "lin_oauth_"],
-            r"lin_(?:api|oauth)_[A-Za-z0-9]{40}",
+            r"lin_(?:api|oauth)_[A-Za-z0-9]{40,64}",
         ),
         short(
             "airtable-token",
@@ -1393,7 +1398,9 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         pat(
             "url-basic-auth",
             &["://"],
-            r"(?i:https?|ftps?|git|ssh|smtps?|ldaps?|sftp)://[^\s:@/'\x22]{1,100}:([^\s@/'\x22]{1,200})@[A-Za-z0-9.\-\[\]]+",
+            // Any scheme: `ftp://`, `sftp://`, `cloudinary://`, `s3://`, `smb://` carry a
+            // password the same way (RFC 3986's userinfo).
+            r"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:@/'\x22]{1,100}:([^\s@/'\x22]{1,200})@[A-Za-z0-9.\-\[\]]+",
             1,
             UrlPassword,
         ),
@@ -1432,6 +1439,60 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             1,
             UrlPassword,
         ),
+        // Unix crypt(3) password hashes: MD5-crypt and Apache's `$apr1$`, SHA-crypt `$5$`/`$6$`
+        // (with optional `rounds=`), bcrypt `$2a$`/`$2b$`/`$2y$`, yescrypt `$y$`, and the PHC
+        // string of Argon2 (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). A hash in a shadow,
+        // htpasswd or seed file gives the password to anyone with a cracker.
+        pat(
+            "password-hash",
+            &[
+                "$1$", "$apr1$", "$5$", "$6$", "$2a$", "$2b$", "$2y$", "$2x$", "$y$", "$argon2",
+            ],
+            r"\$(?:(?:1|apr1)\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|[56]\$(?:rounds=[0-9]{1,9}\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43}(?:[./A-Za-z0-9]{43})?|2[abxy]\$[0-9]{2}\$[./A-Za-z0-9]{53}|y\$[./A-Za-z0-9]{1,30}\$[./A-Za-z0-9]{1,86}\$[./A-Za-z0-9]{43}|argon2(?:id|i|d)\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,})",
+            0,
+            Random(3.0),
+        ),
+        // A PEM private key wrapped in base64 (`LS0tLS1CRUdJTi…` is `-----BEGIN `), as
+        // Kubernetes secrets, Helm values and JSON configs carry it.
+        pat(
+            "private-key-base64",
+            &["LS0tLS1CRUdJTi"],
+            r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,}={0,2}",
+            0,
+            Base64Key,
+        ),
+        // PsExec / PAExec take the remote account's password as `-p`; `net use` takes it
+        // after `/user:NAME`.
+        pat(
+            "psexec-password",
+            &["psexec", "paexec"],
+            r"(?i:\b(?:psexec|paexec)(?:64)?(?:\.exe)?)\s.*?\s-p\s+[\x22']?([^\s\x22'\-][^\s\x22']{3,})",
+            1,
+            UrlPassword,
+        ),
+        pat(
+            "net-use-password",
+            &["net use"],
+            r"(?i:\bnet\s+use)\s.*?/user:\S+\s+[\x22']?([^\s\x22'/*][^\s\x22']{3,})",
+            1,
+            UrlPassword,
+        ),
+        // Maven and Gradle pass SonarQube credentials as system properties.
+        pat(
+            "sonar-login",
+            &["sonar."],
+            r"-Dsonar\.(?:login|token|password)=[\x22']?([^\s\x22']{6,})",
+            1,
+            UrlPassword,
+        ),
+        // PowerShell's `ConvertTo-SecureString "…" -AsPlainText` holds the password in clear.
+        pat(
+            "powershell-password",
+            &["convertto-securestring"],
+            r"(?i:ConvertTo-SecureString)\s+(?:-String\s+)?[\x22']([^\x22'$]{4,})[\x22']\s+-AsPlainText",
+            1,
+            UrlPassword,
+        ),
         // `-pSECRET` touches its flag, so no edge check.
         build(
             "cli-password",
@@ -1451,7 +1512,7 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 fn generic() -> Rule {
     const NAMES: &str = r"(?:password|passwd|pwd|pass|secret|token|creds|auth|api[_\-]?key|access[_\-]?key|auth[_\-]?key|credential|private[_\-]?key|client[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|session[_\-]?key|[a-z0-9][_\-.]?key)";
     let pattern = format!(
-        r#"(?i)([A-Za-z0-9_.\-]*{NAMES}[A-Za-z0-9_.\-]*)(?:{ASSIGN}|(?P<sp>[ \t]+))([^\s"'`,;)\]}}<>\\]{{8,200}})"#
+        r#"(?i)([A-Za-z0-9_.\-]*{NAMES}[A-Za-z0-9_.\-]*)(?:{ASSIGN}|(?P<sp>[ \t]+))([^\s"'`,;)\]}}<>\\]{{8,200}})(?P<call>[ \t]*\()?"#
     );
     build(
         "generic-secret",
@@ -1556,6 +1617,14 @@ fn accept(check: Check, secret: &str, caps: &Captures<'_>, path: &str) -> bool {
         Mixed(min) => entropy::shannon(secret) >= min && entropy::classes(secret) >= 2,
         UrlPassword => !is_variable(secret) && secret.len() >= 3 && !default_password(secret),
         Generic => generic_ok(secret, caps, path),
+        Base64Key => {
+            use base64::Engine;
+            // A value cut by the line keeps its whole 4-character groups.
+            let whole = &secret.trim_end_matches('=')[..secret.trim_end_matches('=').len() / 4 * 4];
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(whole)
+                .is_ok_and(|pem| memchr::memmem::find(&pem, b"PRIVATE KEY").is_some())
+        }
     }
 }
 
@@ -1677,8 +1746,25 @@ pub(crate) fn is_placeholder(s: &str) -> bool {
 /// credential anyone was given.
 fn default_password(s: &str) -> bool {
     const DEFAULTS: &[&str] = &[
-        "password", "postgres", "root", "admin", "secret", "pass", "test", "guest", "mysql",
-        "redis", "user", "toor", "default", "rabbitmq", "mongo", "example", "demo",
+        "password",
+        "postgres",
+        "root",
+        "admin",
+        "secret",
+        "pass",
+        "test",
+        "guest",
+        "mysql",
+        "redis",
+        "user",
+        "toor",
+        "default",
+        "rabbitmq",
+        "mongo",
+        "example",
+        "demo",
+        // RFC 7617's own example (`Aladdin:open sesame`), copied into docs and tests.
+        "opensesame",
     ];
     DEFAULTS.contains(&s.to_ascii_lowercase().as_str())
 }
@@ -1777,6 +1863,8 @@ fn benign_key(key: &str) -> bool {
         "jsonwebtoken",
         "author",
         "oauth_url",
+        // RFC 6455's handshake nonce, sent in the clear by every WebSocket client.
+        "websocket",
     ];
     WORDS.iter().any(|w| k.contains(w))
 }
@@ -1969,6 +2057,16 @@ fn generic_ok(value: &str, caps: &Captures<'_>, path: &str) -> bool {
         "packages.lock.json",
     ];
     if LOCK_FILES.contains(&file) {
+        return false;
+    }
+    // Code, not a value: a call (`auth = dbus_malloc0 (size)`), a path in a type or an import
+    // (`frag_token: crate::__u32`, `Token::to_error`), a reserved or generated name
+    // (`__X32_SYSCALL_BIT`, `__sifields__bindgen_ty_5`).
+    if caps.name("call").is_some()
+        || value.contains("::")
+        || value.starts_with(':')
+        || value.starts_with("__")
+    {
         return false;
     }
     // Code, not a value: calls, environment lookups, member access, paths and URLs.

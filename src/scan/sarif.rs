@@ -64,6 +64,10 @@ fn rule_text(id: &str) -> String {
         "undecodable-binary" => {
             "A changed file whose content could not be decoded for scanning".to_string()
         }
+        "unscannable-archive" => "A compressed file or archive that could not be unpacked within \
+            the scanner's bounds (encrypted, damaged, too large, nested too deep, or a \
+            compression bomb)"
+            .to_string(),
         _ => format!("A value in the format of {id}: a credential that must not leave the machine"),
     }
 }

@@ -118,7 +118,9 @@ pub fn format_findings(findings: &[crate::scan::Finding]) -> String {
             Some(l) => format!("{}:{l}", clean_line(&f.path)),
             None => clean_line(&f.path),
         };
-        let masked = if f.masked.is_empty() {
+        let masked = if let Some(why) = f.reason {
+            format!("(unscannable: {why})")
+        } else if f.masked.is_empty() {
             "(sensitive file name)".to_string()
         } else {
             clean_line(&f.masked)

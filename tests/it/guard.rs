@@ -359,3 +359,151 @@ fn scan_reads_files_stdin_the_index_and_the_handoff() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs an archiver (gzip, tar, zip: outside tools, not this project's code) in `dir`.
+fn archiver(dir: &std::path::Path, program: &str, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{program} is required by this test (.ci/run installs it): {e}")
+        });
+    assert!(out.status.success(), "{program} {args:?}: {}", stderr(&out));
+}
+
+#[test]
+fn secrets_inside_compressed_files_and_archives_are_found_and_unreadable_ones_block() {
+    let mut g = Gen::new(2701);
+    let aws = g.aws_key_id();
+    let dir = tempfile::TempDir::new().expect("tempdir");
+    let d = dir.path();
+    write(
+        &d.join("pack/app.env"),
+        format!("AWS_ACCESS_KEY_ID={aws}\n"),
+    );
+    write(&d.join("pack/README"), "build notes\n".repeat(50));
+    write(
+        &d.join("clean/notes.txt"),
+        "nothing to hide here\n".repeat(50),
+    );
+    std::fs::copy(d.join("pack/app.env"), d.join("app.env")).expect("copy");
+    archiver(d, "gzip", &["-k", "app.env"]);
+    archiver(d, "tar", &["-cf", "plain.tar", "pack"]);
+    archiver(d, "tar", &["-czf", "packed.tar.gz", "pack"]);
+    archiver(d, "zip", &["-q", "-0", "-r", "stored.zip", "pack"]);
+    archiver(d, "zip", &["-q", "-9", "-r", "deflated.zip", "pack"]);
+    // A zip inside a tar.gz: three levels down.
+    archiver(d, "tar", &["-czf", "nested.tgz", "deflated.zip"]);
+    archiver(d, "tar", &["-czf", "clean.tar.gz", "clean"]);
+    archiver(d, "zip", &["-q", "-r", "clean.zip", "clean"]);
+    archiver(
+        d,
+        "zip",
+        &["-q", "-P", "hunter2x", "-r", "encrypted.zip", "clean"],
+    );
+    write(&d.join("zeros"), vec![0u8; 16 * 1024 * 1024]);
+    archiver(d, "gzip", &["-k", "zeros"]);
+
+    for file in [
+        "app.env.gz",
+        "plain.tar",
+        "packed.tar.gz",
+        "stored.zip",
+        "deflated.zip",
+        "nested.tgz",
+    ] {
+        let out = bin(d).args(["scan", file]).output().expect("scan");
+        assert_eq!(out.status.code(), Some(3), "{file}: {}", stdout(&out));
+        let text = stdout(&out);
+        assert!(text.contains("aws-access-key-id"), "{file}: {text}");
+        assert!(!text.contains(&aws), "{file}: never the value");
+    }
+    for file in ["clean.tar.gz", "clean.zip"] {
+        let out = bin(d).args(["scan", file]).output().expect("scan");
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stdout(&out));
+    }
+    // What cannot be read is a finding, with its reason: never passed unread.
+    for (file, why) in [("encrypted.zip", "encrypted"), ("zeros.gz", "bomb")] {
+        let out = bin(d)
+            .args(["scan", "--json", file])
+            .output()
+            .expect("scan");
+        assert_eq!(out.status.code(), Some(3), "{file}: {}", stdout(&out));
+        let json = stdout_json(&out);
+        let f = &json["findings"][0];
+        assert_eq!(f["rule"], "unscannable-archive", "{file}: {json}");
+        assert!(
+            f["reason"].as_str().is_some_and(|r| r.contains(why)),
+            "{json}"
+        );
+    }
+
+    // Through a handoff: under block nothing is sent; under redact the archive stays behind.
+    let fx = Fixture::new();
+    std::fs::copy(d.join("packed.tar.gz"), fx.work.join("packed.tar.gz")).expect("copy");
+    std::fs::copy(d.join("encrypted.zip"), fx.work.join("encrypted.zip")).expect("copy");
+    std::fs::copy(d.join("clean.zip"), fx.work.join("clean.zip")).expect("copy");
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = dry_run_output(&fx.work, "redact", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = stdout_json(&out);
+    let withheld: Vec<&str> = json["manifest"]["secrets"]["withheld"]
+        .as_array()
+        .expect("withheld")
+        .iter()
+        .map(|w| w["path"].as_str().expect("path"))
+        .collect();
+    assert!(withheld.contains(&"packed.tar.gz"), "{withheld:?}");
+    assert!(withheld.contains(&"encrypted.zip"), "{withheld:?}");
+    assert!(!withheld.contains(&"clean.zip"), "{withheld:?}");
+}
+
+#[test]
+fn a_secret_split_across_string_literals_is_found_and_redacted_whole() {
+    let mut g = Gen::new(2702);
+    let token = g.github_token();
+    let fx = Fixture::new();
+    let (a, c) = token.split_at(18);
+    write(
+        &fx.work.join("src/split.py"),
+        format!("TOKEN = (\"{a}\"\n         \"{c}\")\n"),
+    );
+    let (head, tail) = token.split_at(20);
+    write(
+        &fx.work.join("src/split.c"),
+        format!("static const char *t = \"{head}\" \"{tail}\";\n"),
+    );
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json = stdout_json(&out);
+    let places: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_string(),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    assert!(places.contains(&("src/split.c".into(), 1)), "{json}");
+    assert!(places.contains(&("src/split.py".into(), 2)), "{json}");
+    let out = dry_run_output(&fx.work, "redact", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent = stdout(&out);
+    assert!(
+        !sent.contains(&format!("{head}\" \"{tail}")),
+        "the C pieces travel redacted"
+    );
+    assert!(
+        !sent.contains(tail),
+        "no piece after the prefix survives in the C file"
+    );
+    assert!(
+        !sent.contains(&format!("\\\"{c}\\\"")),
+        "the Python line with the join is redacted"
+    );
+}

@@ -65,7 +65,17 @@ fn continues(rest: &[u8]) -> bool {
 /// it ends with a literal (and maybe an operator).
 pub(crate) fn tail(line: &str) -> Option<String> {
     let b = line.as_bytes();
-    if b.len() > MAX_LINE || !b.iter().any(|c| matches!(c, b'"' | b'\'' | b'`')) {
+    // Most lines end otherwise: only a quote or an operator can end one that goes on.
+    let last = b
+        .iter()
+        .rev()
+        .find(|c| !matches!(c, b' ' | b'\t' | b'\r'))?;
+    if b.len() > MAX_LINE
+        || !matches!(
+            last,
+            b'"' | b'\'' | b'`' | b'+' | b'.' | b'&' | b'|' | b'\\'
+        )
+    {
         return None;
     }
     let last = *literals(b).last()?;
@@ -76,7 +86,9 @@ pub(crate) fn tail(line: &str) -> Option<String> {
 /// joined to a literal that opens it. `None` when nothing joins.
 pub(crate) fn join(line: &str, carried: Option<&str>) -> Option<Joined> {
     let b = line.as_bytes();
-    if b.len() > MAX_LINE || !b.iter().any(|c| matches!(c, b'"' | b'\'' | b'`')) {
+    // Two literals take four quotes; one continuing the line before takes two.
+    let quotes = memchr::memchr3_iter(b'"', b'\'', b'`', b).take(4).count();
+    if b.len() > MAX_LINE || quotes < if carried.is_some() { 2 } else { 4 } {
         return None;
     }
     let lits = literals(b);

@@ -948,6 +948,14 @@ static VALUE_ALONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
 fn name_alone(line: &str) -> Option<&str> {
     // A comment after the name is not part of it: `password: |  # pragma: allowlist secret`
     // still names the value on the next line (and an allow comment covers its own line only).
+    // Most lines are none of the forms below; tell them from their first byte before
+    // looking for a comment to cut.
+    let first = *line.as_bytes().iter().find(|c| !c.is_ascii_whitespace())?;
+    if !matches!(first, b'n' | b'N' | b'k' | b'K' | b'-' | b'"' | b'<' | b'v')
+        && memchr::memchr(b':', line.as_bytes()).is_none()
+    {
+        return None;
+    }
     let line = without_trailing_comment(line);
     // Every form starts with `name`, `key`, `-` or `"`, is `<…>`, is `variable "…" {`, or
     // ends a YAML key with a block scalar (`|`, `>`, with `-`/`+`): byte tests keep the
@@ -969,17 +977,24 @@ fn name_alone(line: &str) -> Option<&str> {
 /// `line` without a trailing `# …`, `// …` or `<!-- … -->` comment (one that follows white
 /// space, so that a `#` inside a value is kept).
 fn without_trailing_comment(line: &str) -> &str {
-    let cut = [" #", "\t#", " //", "\t//", " <!--", "\t<!--", "><!--"]
-        .iter()
-        .filter_map(|p| {
-            line.find(p)
-                .map(|i| if p.starts_with('>') { i + 1 } else { i })
-        })
-        .min();
-    match cut {
-        Some(i) => line[..i].trim_end(),
-        None => line,
+    // One pass over the bytes: this runs on every scanned line, and a substring search per
+    // comment marker cost more than the rules themselves.
+    let b = line.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let rest = &b[i + 1..];
+        let cut = match c {
+            b' ' | b'\t' => {
+                rest.starts_with(b"#") || rest.starts_with(b"//") || rest.starts_with(b"<!--")
+            }
+            b'>' => rest.starts_with(b"<!--"),
+            _ => false,
+        };
+        if cut {
+            let at = if c == b'>' { i + 1 } else { i };
+            return line[..at].trim_end();
+        }
     }
+    line
 }
 
 /// Where the value is in a line that holds only a value.

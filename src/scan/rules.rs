@@ -1066,6 +1066,15 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             &["django-insecure-"],
             r"django-insecure-[A-Za-z0-9!@#$%^&*(\-_=+)]{30,60}",
         ),
+        // Django's `get_random_secret_key()`: 50 characters from lower case, digits and
+        // `!@#$%^&*(-_=+)`; the symbols keep the generic rule off it (they read as code).
+        pat(
+            "django-secret-key",
+            &["secret_key"],
+            r#"(?i:secret_key)["']?\s*[:=]\s*["']([a-z0-9!@#$%^&*(\-_=+)]{40,60})["']"#,
+            1,
+            Random(4.0),
+        ),
         tok(
             "maxmind-license-key",
             &["_mmk"],

@@ -1521,7 +1521,7 @@ pub(crate) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 fn generic() -> Rule {
     const NAMES: &str = r"(?:password|passwd|pwd|pass|secret|token|creds|auth|api[_\-]?key|access[_\-]?key|auth[_\-]?key|credential|private[_\-]?key|client[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|session[_\-]?key|[a-z0-9][_\-.]?key)";
     let pattern = format!(
-        r#"(?i)([A-Za-z0-9_.\-]*{NAMES}[A-Za-z0-9_.\-]*)(?:{ASSIGN}|(?P<sp>[ \t]+))([^\s"'`,;)\]}}<>\\]{{8,200}})(?P<call>[ \t]*\()?"#
+        r#"(?i)((?:[A-Za-z0-9_.\-]+/)*[A-Za-z0-9_.\-]*{NAMES}[A-Za-z0-9_.\-]*)(?:{ASSIGN}|(?P<sp>[ \t]+))([^\s"'`,;)\]}}<>\\]{{8,200}})(?P<call>[ \t]*\()?"#
     );
     build(
         "generic-secret",
@@ -1676,6 +1676,13 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
     "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    // GitHub's documentation's example personal access token.
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    // The digests of empty input (MD5, SHA-1, SHA-256): checksums that every tool prints,
+    // never a key.
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     // jwt.io's example token.
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     // The Algolia search key yarnpkg's documentation site publishes in its pages.
@@ -1733,6 +1740,9 @@ pub(crate) fn is_placeholder(s: &str) -> bool {
         "0000000000",
         "1234567890",
         "abcdefgh",
+        // The sequences people type for a stand-in value (`sk-proj-abc123`).
+        "abc123",
+        "123abc",
         "notasecret",
         "not_a_secret",
         "not-a-secret",
@@ -1874,6 +1884,8 @@ fn benign_key(key: &str) -> bool {
         "oauth_url",
         // RFC 6455's handshake nonce, sent in the clear by every WebSocket client.
         "websocket",
+        // Helm's `checksum/secret` annotation: a digest of the rendered secret, not the secret.
+        "checksum",
     ];
     WORDS.iter().any(|w| k.contains(w))
 }

@@ -278,6 +278,33 @@ fn attach(cmd: clap::Command, path: &str) -> clap::Command {
     cmd
 }
 
+/// The error for `help WORD` when WORD is neither a topic nor a command: the nearest topic or
+/// command, and the list of topics.
+pub fn unknown_topic(word: &str) -> Error {
+    let lower = word.to_ascii_lowercase();
+    let nearest = TOPICS
+        .iter()
+        .map(|t| t.0.to_string())
+        .chain(
+            Cli::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string()),
+        )
+        .map(|name| (strsim::damerau_levenshtein(&lower, &name), name))
+        .filter(|(d, name)| *d <= if name.len() <= 4 { 1 } else { 2 })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name);
+    let message = match nearest {
+        Some(n) => format!("unknown topic `{word}`; did you mean `{n}`?"),
+        None => format!("unknown topic `{word}`"),
+    };
+    let topics: Vec<&str> = TOPICS.iter().map(|t| t.0).collect();
+    Error::usage(message).hint(format!(
+        "topics: {}; devin-handoff help COMMAND shows a command's help",
+        topics.join(", ")
+    ))
+}
+
 /// A help topic's text, if `name` is one.
 pub fn topic(name: &str) -> Option<&'static str> {
     TOPICS.iter().find(|(n, _, _)| *n == name).map(|t| t.2)

@@ -36,6 +36,17 @@ pub fn run_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 Err(_) => ExitCode::FAILURE,
             };
         }
+        // `help WORD` where WORD is neither a topic nor a command: say so, with the nearest
+        // topic, rather than clap's word about `help` itself.
+        if let (Some("help"), Some(word)) = (help.to_str(), name.to_str()) {
+            let command = crate::help::command(bin_name(&args));
+            if !command.get_subcommands().any(|c| c.get_name() == word) {
+                let json = args.iter().any(|a| a == "--json");
+                let err = crate::help::unknown_topic(word);
+                ui::Printer::new(json, true).report_error(&err, 0);
+                return ExitCode::from(err.kind().exit_code());
+            }
+        }
     }
     let parsed = crate::help::command(bin_name(&args))
         .try_get_matches_from(&args)

@@ -125,6 +125,36 @@ fn help_topics_exit_codes_environment_files() {
 }
 
 #[test]
+fn an_unknown_help_topic_names_the_nearest_and_lists_the_topics() {
+    let dir = tempfile::TempDir::new().expect("tempdir");
+    let out = bin(dir.path())
+        .args(["help", "exit-code"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown topic `exit-code`; did you mean `exit-codes`?"),
+        "{err}"
+    );
+    assert!(err.contains("exit-codes, environment, files"), "{err}");
+    assert!(!err.contains("is not a command"), "{err}");
+    // A misspelt command is the nearest too; a command spelt right still shows its help.
+    let out = bin(dir.path())
+        .args(["help", "sesions"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean `sessions`?"));
+    let out = bin(dir.path())
+        .args(["help", "sessions"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Usage: devin-handoff sessions"));
+}
+
+#[test]
 fn man_dir_writes_a_page_per_command_and_every_named_page_exists() {
     let d = tempfile::TempDir::new().expect("tempdir");
     let dir = d.path().join("man/man1");

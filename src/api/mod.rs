@@ -28,7 +28,6 @@ mod tests {
             ("update_resource", "Cleared<Value>"),
             ("delete_resource", "no body"),
             ("create_session", "Cleared<CreateSessionRequest>"),
-            ("probe_create", "Cleared::empty()"),
             ("send_message", "Cleared<serde_json::Value>"),
             ("archive_session", "no body"),
             ("terminate_session", "no body"),

@@ -60,23 +60,12 @@ impl Client {
 }
 
 impl Client {
-    /// Whether this key may create sessions: an empty create is answered 422 (invalid) when
-    /// the permission check passed, 403 when it did not. No session is ever created.
-    pub async fn probe_create(&mut self) -> Result<bool> {
-        let org = self.org_id().await?;
-        let path = routes::sessions(KeyFlavor::V3, &org);
-        match self
-            .request::<serde_json::Value>(
-                Method::POST,
-                &path,
-                Some(&Cleared::empty()),
-                Idempotency::Unsafe,
-            )
-            .await
-        {
+    /// Whether the key may read the organization's sessions, by listing at most one: a
+    /// diagnostic only reads. `false` on 403.
+    pub async fn probe_read(&mut self) -> Result<bool> {
+        match self.list_sessions(&SessionFilter::default(), Some(1)).await {
             Ok(_) => Ok(true),
             Err(e) if e.status() == Some(403) => Ok(false),
-            Err(e) if matches!(e.status(), Some(400 | 422)) => Ok(true),
             Err(e) => Err(e),
         }
     }

@@ -674,18 +674,22 @@ async fn check_api(settings: &Settings, client: &mut Client, checks: &mut Checks
             "set DEVIN_ORG_ID (or --org-id) to an org-… ID",
         ),
     }
-    // An empty create is refused as invalid (422) only after the permission check passed; a
-    // 403 means the key cannot create sessions. Nothing is created.
-    match client.probe_create().await {
-        Ok(true) => checks.pass("the key may create sessions (ManageOrgSessions)"),
+    // A diagnostic only reads: the read permission is checked by listing one session. The
+    // create permission (ManageOrgSessions) cannot be seen without writing, so a handoff is
+    // what reports it (403, exit 4).
+    match client.probe_read().await {
+        Ok(true) => checks.pass(
+            "the key may read sessions (ViewOrgSessions); creating them needs ManageOrgSessions, \
+             which only a handoff can show",
+        ),
         Ok(false) => checks.fail(
             ErrorKind::Auth,
-            "the key may not create sessions",
-            "give the service user a role with ManageOrgSessions",
+            "the key may not read sessions",
+            "give the service user a role with ViewOrgSessions and ManageOrgSessions",
         ),
         Err(e) => checks.fail(
             e.kind(),
-            format!("could not check the create permission: {}", e.message()),
+            format!("could not check the read permission: {}", e.message()),
             "try again; check the network",
         ),
     }

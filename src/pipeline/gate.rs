@@ -14,8 +14,7 @@ use crate::scan::{redact, Finding, Scanner};
 use crate::settings::Settings;
 
 /// A request body or upload the guard cleared. Its field is private to this module, so the
-/// only ways to hold one are [`clear_json`], [`Cleared::empty`] and the handoff pipeline's
-/// own guard.
+/// only ways to hold one are [`clear_json`] and the handoff pipeline's own guard.
 #[derive(Debug, Clone)]
 pub struct Cleared<T>(T);
 
@@ -23,13 +22,6 @@ impl<T> Cleared<T> {
     /// What goes on the wire.
     pub fn get(&self) -> &T {
         &self.0
-    }
-}
-
-impl Cleared<Value> {
-    /// `{}`: a body with nothing in it to scan (a permission probe).
-    pub fn empty() -> Cleared<Value> {
-        Cleared(Value::Object(serde_json::Map::new()))
     }
 }
 

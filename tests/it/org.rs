@@ -31,14 +31,22 @@ fn whoami_orgs_and_doctor() {
         "every page"
     );
 
+    let before = api.requests().len();
     let out = run_api(&api, d.path(), &["doctor"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok   the key may create sessions"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok   the key may read sessions"));
     assert_eq!(api.sessions_created(), 0, "doctor creates nothing");
+    // A diagnostic only reads: not even an empty POST to probe a permission.
+    let writes: Vec<String> = api.requests()[before..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "doctor wrote: {writes:?}");
 
     let out = bin(d.path()).args(["doctor"]).output().expect("run");
     assert_eq!(out.status.code(), Some(4));

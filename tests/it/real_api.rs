@@ -360,7 +360,7 @@ fn a_structured_report_is_asked_for_and_printed() {
 }
 
 /// Gap 8: `doctor` says where the key and the organization came from (masked), the API URL,
-/// the permission probe, and whether this repository can be handed off; a refused key is
+/// the read permission (by reading), and whether this repository can be handed off; a refused key is
 /// one failure with the right fix, not three.
 #[test]
 fn doctor_reports_sources_mismatches_and_the_repository() {
@@ -418,7 +418,7 @@ fn doctor_reports_sources_mismatches_and_the_repository() {
         ),
         "{cs:?}"
     );
-    assert!(has(&cs, true, "may create sessions"), "{cs:?}");
+    assert!(has(&cs, true, "may read sessions"), "{cs:?}");
     assert!(has(&cs, true, "remote github.com/acme/widget"), "{cs:?}");
     assert!(has(&cs, true, "is on the remote"), "{cs:?}");
     // No org set: the key's own.

@@ -82,6 +82,14 @@ pub(crate) fn tail(line: &str) -> Option<String> {
     continues(&b[last.close + 1..]).then(|| line[..last.close].to_string())
 }
 
+/// Where the content of the literal `line` ends with lies, when it ends with one that goes on
+/// (see [`tail`]): the piece a secret continued on the next line starts in.
+pub(crate) fn last_content(line: &str) -> Option<(usize, usize)> {
+    let prefix = tail(line)?;
+    let open = literals(line.as_bytes()).last()?.open;
+    Some((open + 1, prefix.len()))
+}
+
 /// `line` with its adjacent literals joined, and `carried` (the line before's [`tail`])
 /// joined to a literal that opens it. `None` when nothing joins.
 pub(crate) fn join(line: &str, carried: Option<&str>) -> Option<Joined> {
@@ -147,7 +155,13 @@ impl Joined {
     /// The span of `line` that `start..end` of the joined text covers: from its first byte in
     /// this line to its last. `None` when it lies wholly in the carried text, or does not
     /// cross a join (the line's own scan has it already).
+    #[cfg(test)]
     pub(crate) fn span_in_line(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        self.placed(start, end).map(|(a, b, _)| (a, b))
+    }
+
+    /// As [`Joined::span_in_line`], and whether the span begins on the line before.
+    pub(crate) fn placed(&self, start: usize, end: usize) -> Option<(usize, usize, bool)> {
         let own: Vec<usize> = self.from[start..end]
             .iter()
             .copied()
@@ -156,7 +170,7 @@ impl Joined {
         let (&first, &last) = (own.first()?, own.last()?);
         let carried = own.len() < end - start;
         let contiguous = own.windows(2).all(|w| w[1] == w[0] + 1);
-        (carried || !contiguous).then_some((first, last + 1))
+        (carried || !contiguous).then_some((first, last + 1, carried))
     }
 }
 

@@ -401,6 +401,7 @@ impl Scanner {
             }
         }
         carry.name = name_alone(line).map(str::to_string);
+        carry.back = None;
         // A secret split across adjacent literals, on this line or from the line before: the
         // joined value's span covers its pieces in this line.
         if let Some(joined) = literals::join(line, carry.tail.as_deref()) {
@@ -408,7 +409,7 @@ impl Scanner {
             let mut extra = Vec::new();
             self.line_spans(&joined.text, path, &mut extra);
             for s in extra {
-                if let Some((start, end)) = joined.span_in_line(s.start, s.end) {
+                if let Some((start, end, carried)) = joined.placed(s.start, s.end) {
                     out.retain(|o| !(start <= o.start && o.end <= end));
                     if !out.iter().any(|o| start < o.end && o.start < end) {
                         out.push(Span {
@@ -416,6 +417,9 @@ impl Scanner {
                             start,
                             end,
                         });
+                        if carried {
+                            carry.back = Some(s.rule);
+                        }
                     }
                 }
             }
@@ -917,6 +921,9 @@ pub(crate) struct Carry {
     name: Option<String>,
     /// The line before, up to the end of the literal it ends with.
     tail: Option<String>,
+    /// Set when this line's secret began in the line before's last literal: the rule, so that
+    /// redaction can take that piece too.
+    back: Option<&'static str>,
 }
 
 impl Carry {
@@ -925,6 +932,12 @@ impl Carry {
     pub(crate) fn follow(&mut self, line: &str) {
         self.name = name_alone(line).map(str::to_string);
         self.tail = literals::tail(line);
+        self.back = None;
+    }
+
+    /// The rule of a secret on the line just scanned that began in the line before.
+    pub(crate) fn took_back(&self) -> Option<&'static str> {
+        self.back
     }
 }
 

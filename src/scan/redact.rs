@@ -44,6 +44,7 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
     let mut spans = Vec::new();
     let mut carry = super::Carry::default();
     let mut in_key = false;
+    let mut last: Option<Last> = None;
     for piece in text.split_inclusive('\n') {
         let (line, eol) = split_eol(piece);
         if in_key {
@@ -55,10 +56,52 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
         scanner.stream_spans(line, label, &mut carry, &mut spans);
         count += spans.len();
         in_key = opens_key_block(&spans, line);
+        if let Some(rule) = carry.took_back() {
+            redact_back(&mut out, &last, rule);
+        }
+        last = Some(Last::new(out.len(), "", line, &spans, eol));
         out.push_str(&replace_spans(line, &spans));
         out.push_str(eol);
     }
     (out, count)
+}
+
+/// The last line written, so that a secret found to go on from it (a string literal
+/// continued on the next line) is redacted there too, not only in its second piece.
+struct Last {
+    at: usize,
+    prefix: &'static str,
+    text: String,
+    spans: Vec<super::Span>,
+    eol: String,
+}
+
+impl Last {
+    fn new(at: usize, prefix: &'static str, text: &str, spans: &[super::Span], eol: &str) -> Last {
+        Last {
+            at,
+            prefix,
+            text: text.to_string(),
+            spans: spans.to_vec(),
+            eol: eol.to_string(),
+        }
+    }
+}
+
+/// Writes the last line again with its final literal's content redacted as `rule`.
+fn redact_back(out: &mut String, last: &Option<Last>, rule: &'static str) {
+    let Some(l) = last else { return };
+    let Some((start, end)) = super::literals::last_content(&l.text) else {
+        return;
+    };
+    let mut spans = l.spans.clone();
+    if !spans.iter().any(|o| start < o.end && o.start < end) {
+        spans.push(super::Span { rule, start, end });
+    }
+    out.truncate(l.at);
+    out.push_str(l.prefix);
+    out.push_str(&replace_spans(&l.text, &spans));
+    out.push_str(&l.eol);
 }
 
 /// Withholds sensitive files and replaces secrets in the rest of the change set.
@@ -251,26 +294,38 @@ fn redact_patch(scanner: &Scanner, patch: &str) -> (String, usize) {
     let mut count = 0;
     let mut spans = Vec::new();
     let mut carry = super::Carry::default();
+    let mut last: Option<Last> = None;
     for piece in patch.split_inclusive('\n') {
         let (line, eol) = split_eol(piece);
         match walker.step(line) {
             Step::Context { text, .. } => {
                 carry.follow(text);
+                // A piece already in the base cannot be taken back.
+                last = None;
                 out.push_str(line);
             }
             Step::Added { text, .. } => {
-                out.push('+');
                 if walker.in_key_block {
+                    out.push('+');
                     walker.in_key_block = !ends_key_block(text);
                     out.push_str(&placeholder("private-key"));
+                    last = None;
                 } else {
                     scanner.stream_spans(text, &walker.path, &mut carry, &mut spans);
                     count += spans.len();
                     walker.in_key_block = opens_key_block(&spans, text);
+                    if let Some(rule) = carry.took_back() {
+                        redact_back(&mut out, &last, rule);
+                    }
+                    last = Some(Last::new(out.len(), "+", text, &spans, eol));
+                    out.push('+');
                     out.push_str(&replace_spans(text, &spans));
                 }
             }
-            _ => out.push_str(line),
+            _ => {
+                last = None;
+                out.push_str(line);
+            }
         }
         out.push_str(eol);
     }

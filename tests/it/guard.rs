@@ -506,4 +506,9 @@ fn a_secret_split_across_string_literals_is_found_and_redacted_whole() {
         !sent.contains(&format!("\\\"{c}\\\"")),
         "the Python line with the join is redacted"
     );
+    // The piece on the line before is taken back too: neither half of the token travels.
+    assert!(
+        !sent.contains(a),
+        "the first piece of the Python token was sent"
+    );
 }

@@ -75,12 +75,29 @@ pub async fn poll(args: &PollArgs, settings: &Settings) -> Result<()> {
     outcome.map(|_| ())
 }
 
-/// The status as people read it, on one line and cleaned (it comes from the API).
+/// The status as people read it: what the session is doing, not the API's pair of raw values
+/// (`running (finished)` is finished, `exit` is finished too). JSON keeps the raw fields.
 fn describe(s: &Session) -> String {
-    let text = match (&s.status, &s.status_detail) {
-        (Some(st), Some(d)) => format!("{st} ({d})"),
-        (Some(st), None) => st.clone(),
-        _ => "unknown".to_string(),
+    use crate::api::types::Progress;
+    let detail = s.status_detail.as_deref();
+    let text = match s.progress() {
+        Progress::Finished => "finished".to_string(),
+        Progress::Failed => "failed".to_string(),
+        Progress::NeedsInput if detail == Some("waiting_for_approval") => {
+            "waiting for approval".to_string()
+        }
+        Progress::NeedsInput => "waiting for you".to_string(),
+        Progress::Suspended => match detail {
+            Some(d) => format!("suspended ({})", d.replace('_', " ")),
+            None => "suspended".to_string(),
+        },
+        Progress::Working => match s.status.as_deref() {
+            Some("new" | "claimed") => "starting".to_string(),
+            Some("resuming") => "resuming".to_string(),
+            Some("running") | None => "working".to_string(),
+            // A status this version does not know: shown as the API says it.
+            Some(other) => other.to_string(),
+        },
     };
     ui::clean_line(&text)
 }
@@ -354,8 +371,14 @@ fn print_sessions(settings: &Settings, sessions: &[Session]) -> Result<()> {
             .piped_columns(4)
             .whole(&[0, 1, 4]);
         let now = now();
+        // Into a pipe the status stays the API's word: scripts match on it (the TSV contract).
+        let people = std::io::IsTerminal::is_terminal(&std::io::stdout());
         for s in sessions {
-            let status = describe(s);
+            let status = if people {
+                describe(s)
+            } else {
+                ui::clean_line(s.status.as_deref().unwrap_or("unknown"))
+            };
             let tone = status_tone(&status);
             t.row(vec![
                 (s.session_id.clone(), Tone::Plain),

@@ -26,8 +26,9 @@ pub fn status_tone(status: &str) -> Tone {
     let word = status.split([' ', '(']).next().unwrap_or("");
     match word {
         "exit" | "finished" | "true" | "enabled" => Tone::Good,
-        "error" | "suspended" | "expired" | "false" | "disabled" => Tone::Bad,
-        "running" | "working" | "new" | "claimed" | "resuming" | "blocked" => Tone::Busy,
+        "error" | "failed" | "suspended" | "expired" | "false" | "disabled" => Tone::Bad,
+        "running" | "working" | "starting" | "waiting" | "new" | "claimed" | "resuming"
+        | "blocked" => Tone::Busy,
         _ => Tone::Plain,
     }
 }

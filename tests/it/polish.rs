@@ -299,8 +299,8 @@ fn lists_are_tables_on_a_terminal_and_tab_separated_in_a_pipe() {
                     .iter()
                     .find(|l| l.contains("devin-bbb222"))
                     .expect("row");
-                assert_eq!(row.find("running"), other.find("error"), "{row}\n{other}");
-                assert_eq!(head.find("STATUS"), row.find("running"));
+                assert_eq!(row.find("working"), other.find("failed"), "{row}\n{other}");
+                assert_eq!(head.find("STATUS"), row.find("working"));
                 if cols == 60 {
                     assert!(row.contains('…') && !row.contains(long), "cut: {row}");
                 } else {
@@ -495,7 +495,7 @@ fn ctrl_c_at_each_prompt_shows_the_cursor_again() {
                 "Hand this off to Devin?",
             ),
             ("delete", d.path(), &delete, "Delete playbook"),
-            ("watch", d.path(), &watch, "running"),
+            ("watch", d.path(), &watch, "working"),
         ];
         for (what, dir, args, shown) in waits {
             ctrl_c_leaves_the_cursor_visible(
@@ -528,7 +528,7 @@ fn a_watch_shows_the_time_elapsed_and_open_without_a_browser_says_so() {
         &api,
         &["sessions", "watch", "el1", "--interval", "1"],
     );
-    p.exp_regex(r"devin-el1: running \S+ \d+s elapsed")
+    p.exp_regex(r"devin-el1: working \S+ \d+s elapsed")
         .expect("elapsed shown");
     p.exp_eof().expect("ends");
 

@@ -146,13 +146,7 @@ fn show_by_url_and_a_missing_session_exits_5() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    for want in [
-        "devin-abc123",
-        "running (working)",
-        "fix it",
-        "pull/9 (open)",
-        "1.5",
-    ] {
+    for want in ["devin-abc123", "working", "fix it", "pull/9 (open)", "1.5"] {
         assert!(text.contains(want), "{want}: {text}");
     }
     let out = run_api(&api, d.path(), &["sessions", "show", "devin-nope"]);
@@ -578,4 +572,56 @@ fn pull_warns_when_the_branch_moved_since_the_handoff() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("main moved since the handoff"));
+}
+
+/// The API's status pairs (API reference: `status` and `status_detail`) read as what the
+/// session is doing: a finished session is `finished` whether the API says `exit` or
+/// `running` + `finished`; JSON keeps the raw fields.
+#[test]
+fn statuses_read_as_what_the_session_is_doing() {
+    let api = FakeApi::start();
+    let cases = [
+        (
+            "devin-s1",
+            json!({"status": "running", "status_detail": "finished"}),
+            "finished",
+        ),
+        ("devin-s2", json!({"status": "exit"}), "finished"),
+        (
+            "devin-s3",
+            json!({"status": "running", "status_detail": "waiting_for_user"}),
+            "waiting for you",
+        ),
+        (
+            "devin-s4",
+            json!({"status": "running", "status_detail": "waiting_for_approval"}),
+            "waiting for approval",
+        ),
+        ("devin-s5", json!({"status": "error"}), "failed"),
+        (
+            "devin-s6",
+            json!({"status": "suspended", "status_detail": "usage_limit_exceeded"}),
+            "suspended (usage limit exceeded)",
+        ),
+        (
+            "devin-s7",
+            json!({"status": "running", "status_detail": "working"}),
+            "working",
+        ),
+        ("devin-s8", json!({"status": "new"}), "starting"),
+    ];
+    for (id, state, _) in &cases {
+        api.add_session(id, std::slice::from_ref(state));
+    }
+    let d = tmp();
+    for (id, _, want) in &cases {
+        let out = run_api(&api, d.path(), &["sessions", "show", id]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let first = stdout(&out).lines().next().unwrap_or("").to_string();
+        assert_eq!(first, format!("{id}  {want}"), "{id}");
+    }
+    let out = run_api(&api, d.path(), &["--json", "sessions", "show", "devin-s1"]);
+    let json = stdout_json(&out);
+    assert_eq!(json["status"], "running");
+    assert_eq!(json["status_detail"], "finished");
 }

@@ -40,6 +40,33 @@ pub(crate) fn unpack(bytes: &[u8]) -> Unpacked {
     if bytes.len() >= 512 && &bytes[257..262] == b"ustar" {
         return tar(bytes);
     }
+    // Compressions read nowhere here: a finding, so that what they hold never goes unread.
+    const UNREAD: &[(&[u8], &str)] = &[
+        (b"BZh", "a bzip2 stream, which the scanner does not unpack"),
+        (
+            b"\xfd7zXZ\x00",
+            "an xz stream, which the scanner does not unpack",
+        ),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "a zstd stream, which the scanner does not unpack",
+        ),
+        (
+            b"7z\xbc\xaf\x27\x1c",
+            "a 7z archive, which the scanner does not unpack",
+        ),
+        (
+            b"Rar!\x1a\x07",
+            "a RAR archive, which the scanner does not unpack",
+        ),
+    ];
+    for (magic, why) in UNREAD {
+        // bzip2's three letters are text too: its block header follows them.
+        let sure = *magic != b"BZh" || bytes.get(4..10) == Some(b"1AY&SY".as_slice());
+        if bytes.starts_with(magic) && sure {
+            return Unpacked::Unscannable(why);
+        }
+    }
     Unpacked::Plain
 }
 

@@ -488,7 +488,19 @@ impl Scanner {
         side: Side,
         out: &mut Vec<Finding>,
     ) {
+        let before = out.len();
         self.unpacked_findings(bytes, path, shown, side, 0, out);
+        // A secret seen both in a member and in the archive's own bytes (a stored zip) is
+        // reported once.
+        let mut seen = std::collections::HashSet::new();
+        let mut i = before;
+        while i < out.len() {
+            if seen.insert(out[i].fingerprint.clone()) {
+                i += 1;
+            } else {
+                out.remove(i);
+            }
+        }
     }
 
     /// A compressed or archived file is scanned by what it holds, `depth` archives down; one
@@ -515,13 +527,22 @@ impl Scanner {
             }
             archive::Unpacked::Members(members) => {
                 for (name, data) in &members {
-                    // A member is scanned under its own name too (a `.env` inside a zip).
+                    // A member's name is scanned too: a sensitive name (a `.env` inside a zip),
+                    // or a secret in the name itself.
                     let inner = format!("{path}/{name}");
                     if let Some(rule) = paths::sensitive_path(&inner) {
                         out.push(Finding::new(rule, shown, None, "").on(side));
                     }
+                    let mut spans = Vec::new();
+                    self.line_spans(name, &inner, &mut spans);
+                    for s in &spans {
+                        out.push(Finding::new(s.rule, shown, None, &name[s.start..s.end]).on(side));
+                    }
                     self.unpacked_findings(data, &inner, shown, side, depth + 1, out);
                 }
+                // And the archive's own bytes: comments, headers (link targets, pax records,
+                // a gzip's stored name), and anything before or after the archive proper.
+                self.text_findings(bytes, path, shown, side, out);
             }
             archive::Unpacked::Unscannable(why) => out.push(unscannable(why)),
         }

@@ -404,6 +404,11 @@ fn secrets_inside_compressed_files_and_archives_are_found_and_unreadable_ones_bl
     );
     write(&d.join("zeros"), vec![0u8; 16 * 1024 * 1024]);
     archiver(d, "gzip", &["-k", "zeros"]);
+    // A secret in a member's name, not its content.
+    write(&d.join(format!("named/{aws}.txt")), "nothing here\n");
+    archiver(d, "tar", &["-cf", "named.tar", "named"]);
+    // A compression the scanner does not unpack.
+    archiver(d, "xz", &["-k", "app.env"]);
 
     for file in [
         "app.env.gz",
@@ -412,6 +417,7 @@ fn secrets_inside_compressed_files_and_archives_are_found_and_unreadable_ones_bl
         "stored.zip",
         "deflated.zip",
         "nested.tgz",
+        "named.tar",
     ] {
         let out = bin(d).args(["scan", file]).output().expect("scan");
         assert_eq!(out.status.code(), Some(3), "{file}: {}", stdout(&out));
@@ -424,7 +430,11 @@ fn secrets_inside_compressed_files_and_archives_are_found_and_unreadable_ones_bl
         assert_eq!(out.status.code(), Some(0), "{file}: {}", stdout(&out));
     }
     // What cannot be read is a finding, with its reason: never passed unread.
-    for (file, why) in [("encrypted.zip", "encrypted"), ("zeros.gz", "bomb")] {
+    for (file, why) in [
+        ("encrypted.zip", "encrypted"),
+        ("zeros.gz", "bomb"),
+        ("app.env.xz", "xz"),
+    ] {
         let out = bin(d)
             .args(["scan", "--json", file])
             .output()

@@ -44,6 +44,7 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
     let mut spans = Vec::new();
     let mut carry = super::Carry::default();
     let mut in_key = false;
+    let mut in_b64 = false;
     let mut last: Option<Last> = None;
     for piece in text.split_inclusive('\n') {
         let (line, eol) = split_eol(piece);
@@ -53,9 +54,15 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
             out.push_str(eol);
             continue;
         }
+        if in_b64 && base64_line(line) {
+            out.push_str(&placeholder("private-key-base64"));
+            out.push_str(eol);
+            continue;
+        }
         scanner.stream_spans(line, label, &mut carry, &mut spans);
         count += spans.len();
         in_key = opens_key_block(&spans, line);
+        in_b64 = opens_base64_block(&spans, line);
         if let Some(rule) = carry.took_back() {
             redact_back(&mut out, &last, rule);
         }
@@ -64,6 +71,22 @@ pub fn redact_text(scanner: &Scanner, text: &str, label: &str) -> (String, usize
         out.push_str(eol);
     }
     (out, count)
+}
+
+/// Whether a line's findings include a base64-wrapped key that runs to the line's end, and so
+/// may go on over the next lines.
+fn opens_base64_block(spans: &[super::Span], text: &str) -> bool {
+    spans
+        .iter()
+        .any(|s| s.rule == "private-key-base64" && s.end == text.trim_end().len())
+}
+
+/// A line of nothing but base64: the next piece of a wrapped value.
+fn base64_line(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// The last line written, so that a secret found to go on from it (a string literal
@@ -295,11 +318,14 @@ fn redact_patch(scanner: &Scanner, patch: &str) -> (String, usize) {
     let mut spans = Vec::new();
     let mut carry = super::Carry::default();
     let mut last: Option<Last> = None;
+    // A base64-wrapped key goes on over the next lines (`base64` wraps at 76 columns).
+    let mut in_b64 = false;
     for piece in patch.split_inclusive('\n') {
         let (line, eol) = split_eol(piece);
         match walker.step(line) {
             Step::Context { text, .. } => {
                 carry.follow(text);
+                in_b64 = false;
                 // A piece already in the base cannot be taken back.
                 last = None;
                 out.push_str(line);
@@ -310,10 +336,15 @@ fn redact_patch(scanner: &Scanner, patch: &str) -> (String, usize) {
                     walker.in_key_block = !ends_key_block(text);
                     out.push_str(&placeholder("private-key"));
                     last = None;
+                } else if in_b64 && base64_line(text) {
+                    out.push('+');
+                    out.push_str(&placeholder("private-key-base64"));
+                    last = None;
                 } else {
                     scanner.stream_spans(text, &walker.path, &mut carry, &mut spans);
                     count += spans.len();
                     walker.in_key_block = opens_key_block(&spans, text);
+                    in_b64 = opens_base64_block(&spans, text);
                     if let Some(rule) = carry.took_back() {
                         redact_back(&mut out, &last, rule);
                     }

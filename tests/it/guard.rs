@@ -522,3 +522,47 @@ fn a_secret_split_across_string_literals_is_found_and_redacted_whole() {
         "the first piece of the Python token was sent"
     );
 }
+
+#[test]
+fn a_base64_wrapped_private_key_is_redacted_on_every_line() {
+    let mut g = Gen::new(2703);
+    let body: Vec<String> = (0..8).map(|_| g.s(B62, 64)).collect();
+    let pem = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        body.join("\n")
+    );
+    let fx = Fixture::new();
+    write(&fx.work.join("key.pem.txt"), &pem);
+    // coreutils' base64 wraps at 76 columns, as people paste it into a manifest.
+    let out = std::process::Command::new("base64")
+        .arg("key.pem.txt")
+        .current_dir(&fx.work)
+        .output()
+        .expect("base64");
+    std::fs::remove_file(fx.work.join("key.pem.txt")).expect("rm");
+    let wrapped = String::from_utf8(out.stdout).expect("ascii");
+    let lines: Vec<&str> = wrapped.lines().collect();
+    assert!(lines.len() > 3, "wrapped over several lines");
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\ndata:\n  tls.key: {}\n{}\n  other: value\n",
+        lines[0],
+        lines[1..]
+            .iter()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    write(&fx.work.join("k8s/secret.yaml"), manifest);
+    let out = dry_run_output(&fx.work, "block", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = dry_run_output(&fx.work, "redact", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent = stdout(&out);
+    for l in &lines {
+        assert!(!sent.contains(l), "a line of the wrapped key was sent: {l}");
+    }
+    assert!(
+        sent.contains("other: value"),
+        "the rest of the file travels"
+    );
+}

@@ -492,15 +492,7 @@ impl Scanner {
         self.unpacked_findings(bytes, path, shown, side, 0, out);
         // A secret seen both in a member and in the archive's own bytes (a stored zip) is
         // reported once.
-        let mut seen = std::collections::HashSet::new();
-        let mut i = before;
-        while i < out.len() {
-            if seen.insert(out[i].fingerprint.clone()) {
-                i += 1;
-            } else {
-                out.remove(i);
-            }
-        }
+        keep_first(out, before, |f| f.fingerprint.clone());
     }
 
     /// A compressed or archived file is scanned by what it holds, `depth` archives down; one
@@ -564,16 +556,7 @@ impl Scanner {
             self.line_findings(text, &place, line, &mut gate, &mut spans, out);
         });
         // The same run can be seen through two decodings; report it once.
-        let mut seen = std::collections::HashSet::new();
-        let mut i = before;
-        while i < out.len() {
-            let f = &out[i];
-            if seen.insert((f.rule, f.line, f.masked.clone())) {
-                i += 1;
-            } else {
-                out.remove(i);
-            }
-        }
+        keep_first(out, before, |f| (f.rule, f.line, f.masked.clone()));
     }
 
     /// `path` with any secret in it masked, when it holds one: the name findings are shown
@@ -918,6 +901,17 @@ pub(crate) fn replace_spans(line: &str, spans: &[Span], with: impl Fn(&Span) -> 
     }
     out.push_str(&line[at..]);
     out
+}
+
+/// Drops the findings from `from` on whose `key` an earlier one of them already had.
+fn keep_first<K: std::hash::Hash + Eq>(
+    out: &mut Vec<Finding>,
+    from: usize,
+    key: impl Fn(&Finding) -> K,
+) {
+    let mut seen = std::collections::HashSet::new();
+    let tail = out.split_off(from);
+    out.extend(tail.into_iter().filter(|f| seen.insert(key(f))));
 }
 
 /// Where a line's findings are reported: the path rules see, the path shown, the side.
